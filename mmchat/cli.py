@@ -1,0 +1,82 @@
+"""The `mmchat` command: argument parsing and the plain (non-TUI) subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Sequence
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    from mmchat import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="mmchat",
+        description="Chat with many LLMs from the terminal.",
+    )
+    parser.add_argument("--version", action="version", version=f"mmchat {__version__}")
+    parser.add_argument("--config", type=Path, metavar="PATH", help="config file (default: $MMCHAT_CONFIG or the platform config dir)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    ask = sub.add_parser("ask", help="send one prompt and stream the answer to stdout")
+    ask.add_argument("prompt", nargs="*", help="the prompt (read from stdin when omitted or piped)")
+    ask.add_argument("-m", "--model", metavar="PROVIDER/MODEL", help="model address (default: default_model)")
+    where = ask.add_mutually_exclusive_group()
+    where.add_argument("-c", "--continue", dest="continue_last", action="store_true", help="continue the latest conversation")
+    where.add_argument("--conversation", type=int, metavar="ID", help="continue conversation ID")
+    ask.add_argument("-t", "--temperature", type=float, help="sampling temperature")
+    ask.add_argument("--max-tokens", type=int, metavar="N", help="longest answer, in tokens")
+
+    models = sub.add_parser("models", help="list the models of the catalog")
+    models.add_argument("--check", action="store_true", help="ask each provider for its models to tell which are reachable")
+
+    keys = sub.add_parser("keys", help="store API keys in the system keyring")
+    keys_sub = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
+    set_ = keys_sub.add_parser("set", help="store a provider's key (read from stdin or prompted)")
+    set_.add_argument("provider")
+    delete = keys_sub.add_parser("delete", help="remove a provider's key from the keyring")
+    delete.add_argument("provider")
+    keys_sub.add_parser("list", help="show where each provider's key comes from (never the key)")
+
+    history = sub.add_parser("history", help="browse and export stored conversations")
+    history_sub = history.add_subparsers(dest="history_command", metavar="ACTION", required=True)
+    list_ = history_sub.add_parser("list", help="list conversations, newest first")
+    list_.add_argument("-n", "--limit", type=int, default=20)
+    show = history_sub.add_parser("show", help="print a conversation")
+    show.add_argument("id", type=int)
+    export = history_sub.add_parser("export", help="export a conversation as Markdown or JSON")
+    export.add_argument("id", type=int)
+    export.add_argument("-f", "--format", choices=["md", "json"], default="md")
+    export.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE (mode 0600) instead of stdout")
+
+    config = sub.add_parser("config", help="check the config file")
+    config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    config_sub.add_parser("check", help="validate the config and say which file was read")
+    config_sub.add_parser("path", help="print the config file's path")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from mmchat import commands
+    from mmchat.catalog import UnknownModel
+    from mmchat.config import ConfigError
+    from mmchat.engine import NoModelError
+    from mmchat.keys import KeyringUnavailable, redact
+
+    try:
+        if args.command is None:
+            return commands.start_tui(args)
+        return commands.run(args)
+    except ConfigError as exc:
+        print(f"mmchat: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (UnknownModel, NoModelError, KeyringUnavailable, LookupError) as exc:
+        print(f"mmchat: {redact(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("mmchat: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,26 @@
+"""The subcommands behind `mmchat COMMAND`, one module each."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+
+_MODULES = {
+    "ask": "mmchat.commands.ask",
+    "models": "mmchat.commands.models",
+    "keys": "mmchat.commands.keys",
+    "history": "mmchat.commands.history",
+    "config": "mmchat.commands.config",
+}
+
+
+def run(args: argparse.Namespace) -> int:
+    return importlib.import_module(_MODULES[args.command]).run(args)
+
+
+def start_tui(args: argparse.Namespace) -> int:
+    from mmchat.commands.setup import load
+
+    load(args)  # a broken config is reported before anything else
+    print("mmchat: the full-screen interface is not built yet; try `mmchat ask PROMPT` or `mmchat --help`")
+    return 0

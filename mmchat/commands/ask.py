@@ -1,0 +1,88 @@
+"""`mmchat ask`: one prompt, the answer streamed to stdout, a summary on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import Any
+
+from mmchat import format as fmt
+from mmchat.commands.setup import load, open_store
+from mmchat.engine import Engine
+from mmchat.events import Retrying, TurnFailed, TurnFinished, TurnStarted
+from mmchat.providers.types import TextDelta
+from mmchat.sanitize import printable
+
+
+def _prompt(args: argparse.Namespace) -> str:
+    if args.prompt:
+        return " ".join(args.prompt)
+    if sys.stdin is not None and not sys.stdin.isatty():
+        return sys.stdin.read()
+    return ""
+
+
+def _params(args: argparse.Namespace) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    if args.temperature is not None:
+        params["temperature"] = args.temperature
+    if args.max_tokens is not None:
+        params["max_tokens"] = args.max_tokens
+    return params
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load(args)
+    prompt = _prompt(args)
+    if not prompt.strip():
+        print("mmchat: no prompt: pass it as an argument or pipe it on stdin", file=sys.stderr)
+        return 2
+    store = open_store()
+    try:
+        conversation_id = args.conversation
+        if args.continue_last:
+            conversation_id = store.latest_conversation_id()
+        if conversation_id is not None:
+            store.conversation(conversation_id)  # a clear error for an unknown id
+        engine = Engine(config, store)
+        engine.model(args.model)  # an unknown model fails before anything is stored
+        return asyncio.run(_ask(engine, prompt, args.model, conversation_id, _params(args)))
+    finally:
+        store.close()
+
+
+async def _ask(
+    engine: Engine, prompt: str, model: str | None, conversation_id: int | None, params: dict[str, Any]
+) -> int:
+    out, err = sys.stdout, sys.stderr
+    address = ""
+    conversation = conversation_id
+    status = 0
+    try:
+        async for event in engine.turn(prompt, model=model, conversation_id=conversation_id, params=params):
+            if type(event) is TextDelta:
+                out.write(printable(event.text))
+                out.flush()
+            elif isinstance(event, TurnStarted):
+                address, conversation = event.model.address, event.conversation_id
+                if event.history_dropped:
+                    print(
+                        f"mmchat: left out the {event.history_dropped} oldest messages to fit "
+                        f"{address}'s context window",
+                        file=err,
+                    )
+            elif isinstance(event, Retrying):
+                print(f"mmchat: {event.reason}; retrying in {event.delay_s:.1f} s", file=err)
+            elif isinstance(event, TurnFinished):
+                out.write("\n")
+                print(f"{fmt.turn_summary(address, event.metrics)} · conversation {conversation}", file=err)
+            elif isinstance(event, TurnFailed):
+                if event.partial:
+                    out.write("\n")
+                    print("mmchat: the answer was cut short and is kept, marked interrupted", file=err)
+                print(f"mmchat: {event.reason}", file=err)
+                status = 1
+    finally:
+        await engine.aclose()
+    return status

@@ -1,0 +1,36 @@
+"""`mmchat history list|show|export`: stored conversations."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from mmchat import export
+from mmchat import format as fmt
+from mmchat.commands.setup import open_store
+from mmchat.sanitize import printable
+
+
+def run(args: argparse.Namespace) -> int:
+    store = open_store()
+    try:
+        if args.history_command == "list":
+            for c in store.list_conversations(limit=args.limit):
+                when = time.strftime("%Y-%m-%d %H:%M", time.localtime(c.updated_at))
+                models = ",".join(c.models) or "-"
+                print(printable(f"{c.id:>5}  {when}  {c.message_count:>4} msgs  {fmt.cost(c.total_cost_usd):>12}  {models}  {c.title}"))
+            return 0
+        summary = store.conversation(args.id)
+        messages = store.path(args.id)
+        if args.history_command == "show":
+            print(printable(export.to_markdown(summary, messages)))
+            return 0
+        text = export.to_markdown(summary, messages) if args.format == "md" else export.to_json(summary, messages)
+        if args.output:
+            export.write_private(args.output, text)
+            print(f"wrote conversation {args.id} to {args.output}")
+        else:
+            print(printable(text))
+        return 0
+    finally:
+        store.close()

@@ -1,0 +1,65 @@
+"""`mmchat models`: the catalog as a table, optionally checked against each provider."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from mmchat.catalog import Catalog, ModelInfo
+from mmchat.commands.setup import load
+from mmchat.config import Config
+from mmchat.engine import Engine
+from mmchat.providers.errors import ProviderError
+
+
+def _price(value: float | None) -> str:
+    return "?" if value is None else f"{value:g}"
+
+
+def _row(model: ModelInfo, reach: str) -> list[str]:
+    price = model.price
+    return [
+        model.address,
+        f"{model.context:,}" if model.context else "?",
+        _price(price.input if price else None),
+        _price(price.output if price else None),
+        ",".join(model.tags),
+        reach,
+    ]
+
+
+async def _reachability(config: Config, catalog: Catalog) -> dict[str, str]:
+    """Each provider's answer to a model listing: 'yes', or why not (one line)."""
+    engine = Engine(config, store=None, catalog=catalog)  # type: ignore[arg-type]  # no turns run
+
+    async def check(name: str) -> tuple[str, str]:
+        try:
+            ids = await engine.provider(name).list_models()
+        except ProviderError as exc:
+            return name, f"no: {exc.message}"
+        catalog.add_discovered(name, ids)
+        return name, "yes"
+
+    try:
+        results = await asyncio.gather(*(check(name) for name in config.providers))
+    finally:
+        await engine.aclose()
+    return dict(results)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load(args)
+    catalog = Catalog.build(config)
+    reach: dict[str, str] = {}
+    if args.check:
+        reach = asyncio.run(_reachability(config, catalog))
+    rows = [["MODEL", "CONTEXT", "IN $/M", "OUT $/M", "TAGS", "REACHABLE"]]
+    rows += [_row(m, reach.get(m.provider, "not checked")) for m in catalog.models()]
+    if len(rows) == 1:
+        print("No models: configure a provider (see config.example.yaml) or set an API key variable.")
+        return 0
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1])
+    print(f"prices as of {catalog.prices_as_of} ({catalog.prices_source}); '?' = unknown")
+    return 0

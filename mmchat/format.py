@@ -1,0 +1,36 @@
+"""Short human figures shared by the CLI, the TUI and exports."""
+
+from __future__ import annotations
+
+from mmchat.metering import TurnMetrics
+
+
+def cost(usd: float | None) -> str:
+    if usd is None:
+        return "cost unknown"
+    if usd == 0:
+        return "$0"
+    if usd < 0.01:
+        return f"${usd:.4f}"
+    return f"${usd:.2f}"
+
+
+def duration_ms(ms: float | None) -> str:
+    if ms is None:
+        return "–"
+    return f"{ms:.0f} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
+
+
+def turn_summary(model: str, metrics: TurnMetrics) -> str:
+    """One line: model · latency · TTFT · speed · tokens · cost ('~' marks estimates)."""
+    usage = metrics.usage
+    approx = "~" if usage.estimated else ""
+    parts = [model, duration_ms(metrics.latency_ms), f"TTFT {duration_ms(metrics.ttft_ms)}"]
+    if metrics.tokens_per_s is not None:
+        parts.append(f"{metrics.tokens_per_s:.0f} tok/s")
+    tokens = f"{approx}{usage.total_input:,} in / {approx}{usage.total_output:,} out tokens"
+    if usage.cached_input_tokens:
+        tokens += f" ({usage.cached_input_tokens:,} cached)"
+    parts.append(tokens)
+    parts.append(approx + cost(metrics.cost_usd) if metrics.cost_usd is not None else cost(None))
+    return " · ".join(parts)
