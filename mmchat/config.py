@@ -5,9 +5,15 @@
 
 from __future__ import annotations
 
+import difflib
+import math
+import os
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
+from urllib.parse import urlsplit
 
 ProviderType = Literal["openai", "anthropic", "gemini", "ollama"]
 
@@ -74,3 +80,435 @@ class Config:
     models: dict[str, ModelConfig] = field(default_factory=dict)
     default_model: str | None = None
     source: Path | None = None  # the file it was read from, None when built from the environment
+
+
+# --- loading and validation ------------------------------------------------
+#
+# The YAML is composed into nodes (not loaded) so every key keeps its line
+# number; the first problem found is raised as one ConfigError line.
+
+PROVIDER_TYPES: tuple[str, ...] = ("openai", "anthropic", "gemini", "ollama")
+OLLAMA_PORT = 11434
+
+TOP_LEVEL_KEYS = ("providers", "models", "default_model")
+PROVIDER_KEYS = ("type", "base_url", "api_key_env", "api_key_cmd", "headers", "timeouts", "max_retries")
+TIMEOUT_KEYS = ("connect", "first_token", "idle")
+MODEL_KEYS = ("display_name", "context", "max_output", "price", "tags", "params")
+PRICE_KEYS = ("input", "cached_input", "cache_write", "output", "reasoning")
+PARAM_KEYS = ("temperature", "top_p", "max_tokens", "stop", "seed")
+
+# Headers that carry credentials: a literal value here would be a key in a file.
+SECRET_HEADERS = frozenset({"authorization", "x-api-key", "api-key", "x-goog-api-key", "proxy-authorization"})
+
+# Models tried in order when no default_model is given.
+DEFAULT_MODEL_PREFERENCE = (
+    "openai/gpt-4.1-mini",
+    "anthropic/claude-haiku-4-5",
+    "gemini/gemini-2.5-flash",
+    "openrouter/openai/gpt-4.1-mini",
+    "groq/llama-3.3-70b-versatile",
+)
+
+_NO_KEYS_IN_FILES = (
+    "keys never live in config files: export the key and name the variable with api_key_env, "
+    "store it with `mmchat keys set <provider>`, or fetch it with api_key_cmd"
+)
+
+
+class ConfigError(Exception):
+    """One line: '<file>:<line>: <dotted.key>: <what is wrong and how to fix it>'."""
+
+    def __init__(
+        self, message: str, *, path: Path | None = None, line: int | None = None, key: str | None = None
+    ) -> None:
+        self.message = message
+        self.path = path
+        self.line = line
+        self.key = key
+        where = None if path is None else (f"{path}:{line}" if line else str(path))
+        super().__init__(": ".join(part for part in (where, key, message) if part))
+
+
+def load_config(path: Path | None = None, env: Mapping[str, str] = os.environ) -> Config:
+    """Read the config: `path` (from --config) > $MMCHAT_CONFIG > the default file.
+
+    A missing default file is fine: the providers then come from the
+    environment (API key variables, keys in the keyring, OLLAMA_HOST), as they
+    do when the file has no `providers:` section.
+    """
+    from mmchat.paths import default_config_path
+
+    chosen = Path(path) if path else None
+    if chosen is None and env.get("MMCHAT_CONFIG", "").strip():
+        chosen = Path(env["MMCHAT_CONFIG"].strip()).expanduser()
+    if chosen is None:
+        chosen = default_config_path(env)
+        if not chosen.exists():
+            return config_from_env(env)
+    if not chosen.exists():
+        raise ConfigError("file not found: check the path given with --config or MMCHAT_CONFIG", path=chosen)
+    if not chosen.is_file():
+        raise ConfigError("not a file: give the path of a YAML config file", path=chosen)
+    try:
+        text = chosen.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError("not UTF-8 text: save the file as UTF-8", path=chosen) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read it ({exc.strerror})", path=chosen) from None
+    return parse_config(text, chosen, env)
+
+
+def parse_config(text: str, path: Path, env: Mapping[str, str] = os.environ) -> Config:
+    """Validate the YAML `text` read from `path` into a Config (raises ConfigError)."""
+    import yaml
+
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        what = exc.problem or exc.context or "invalid YAML"
+        raise ConfigError(
+            f"YAML syntax error: {what}", path=path, line=mark.line + 1 if mark else None
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"YAML syntax error: {exc}", path=path) from None
+    return _Reader(path, env).config(root)
+
+
+def config_from_env(env: Mapping[str, str] = os.environ, source: Path | None = None) -> Config:
+    """A config with the providers whose keys the environment or keyring hold."""
+    providers = _providers_from_env(env)
+    return Config(providers=providers, default_model=_pick_default(providers, {}), source=source)
+
+
+def _providers_from_env(env: Mapping[str, str]) -> dict[str, ProviderConfig]:
+    from mmchat import keys
+
+    def has_env(service: keys.KnownService) -> bool:
+        return any(env.get(var, "").strip() for var in service.env_vars)
+
+    services = keys.KNOWN_SERVICES
+    found = {name for name, service in services.items() if has_env(service)}
+    missing = [name for name in services if name not in found]
+    if missing:
+        found |= keys.stored_providers(missing)
+    providers: dict[str, ProviderConfig] = {}
+    for name, service in services.items():
+        if name in found:
+            var = next((v for v in service.env_vars if env.get(v, "").strip()), service.env_vars[0])
+            providers[name] = ProviderConfig(
+                name=name, type=service.type, base_url=service.base_url, api_key_env=var  # type: ignore[arg-type]
+            )
+    host = env.get("OLLAMA_HOST", "").strip()
+    if host:
+        providers["ollama"] = ProviderConfig(name="ollama", type="ollama", base_url=_ollama_url(host))
+    return providers
+
+
+def _ollama_url(host: str) -> str:
+    """OLLAMA_HOST as Ollama reads it: host[:port] or a URL; 0.0.0.0 (a bind address) means this machine."""
+    url = host if "://" in host else f"http://{host}"
+    try:
+        parts = urlsplit(url)
+        port = parts.port or OLLAMA_PORT
+    except ValueError:
+        parts, port = None, None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"'{host}' is not a host[:port] or an http(s) URL", key="OLLAMA_HOST")
+    hostname = "127.0.0.1" if parts.hostname in ("0.0.0.0", "::") else parts.hostname
+    if ":" in hostname:
+        hostname = f"[{hostname}]"
+    return f"{parts.scheme}://{hostname}:{port}{parts.path.rstrip('/')}"
+
+
+def _pick_default(providers: Mapping[str, ProviderConfig], models: Mapping[str, ModelConfig]) -> str | None:
+    """The first preferred model whose provider really is that service, else the first `models:` entry."""
+    from mmchat.keys import known_service
+
+    for address in DEFAULT_MODEL_PREFERENCE:
+        name = address.split("/", 1)[0]
+        service = known_service(providers[name]) if name in providers else None
+        if service is not None and service.name == name:
+            return address
+    return next(iter(models), None)
+
+
+def _service_defaults(name: str) -> tuple[str, str] | None:
+    """(type, base_url) implied by a provider named like a known service, e.g. 'groq'."""
+    from mmchat.keys import KNOWN_SERVICES
+
+    service = KNOWN_SERVICES.get(name)
+    if service is not None:
+        return service.type, service.base_url
+    if name in PROVIDER_TYPES:
+        return name, DEFAULT_BASE_URLS[name]
+    return None
+
+
+def _valid_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        parts.port  # raises ValueError on a bad port
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+_PROVIDER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class _Reader:
+    """Walks the composed YAML nodes; `fail` raises at the node's line."""
+
+    def __init__(self, path: Path, env: Mapping[str, str]) -> None:
+        import yaml
+
+        self._yaml = yaml
+        self._constructor = yaml.constructor.SafeConstructor()
+        self.path = path
+        self.env = env
+
+    # -- primitives ----------------------------------------------------------
+
+    def fail(self, node: Any, key: str | None, message: str) -> NoReturn:
+        line = node.start_mark.line + 1 if node is not None else None
+        raise ConfigError(message, path=self.path, line=line, key=key)
+
+    def mapping(self, node: Any, key: str | None, allowed: Sequence[str] | None) -> list[tuple[str, Any, Any]]:
+        """(key, key node, value node) of a mapping, checking keys against `allowed` (None: any)."""
+        if not isinstance(node, self._yaml.MappingNode):
+            self.fail(node, key, f"must be a mapping (key: value lines), not {self._kind(node)}")
+        seen: set[str] = set()
+        items = []
+        for knode, vnode in node.value:
+            name = self.value(knode)
+            dotted = f"{key}.{name}" if key else str(name)
+            if not isinstance(name, str) or not name:
+                self.fail(knode, key, f"keys must be non-empty text, not {name!r}")
+            if name in seen:
+                self.fail(knode, dotted, "duplicate key: keep only one")
+            seen.add(name)
+            if allowed is not None and name not in allowed:
+                self.unknown(knode, dotted, name, allowed)
+            items.append((name, knode, vnode))
+        return items
+
+    def unknown(self, knode: Any, dotted: str, name: str, allowed: Sequence[str]) -> NoReturn:
+        if name in ("api_key", "key", "apikey", "api-key", "token"):
+            self.fail(knode, dotted, _NO_KEYS_IN_FILES)
+        close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+        hint = f"did you mean '{close[0]}'?" if close else f"valid keys are {', '.join(allowed)}"
+        self.fail(knode, dotted, f"unknown key; {hint}")
+
+    def value(self, node: Any) -> Any:
+        """A scalar node's Python value (other nodes are returned as they are)."""
+        if not isinstance(node, self._yaml.ScalarNode):
+            return node
+        if node.tag == "tag:yaml.org,2002:merge":
+            self.fail(node, None, "YAML merge keys (<<) are not supported: write the keys out")
+        try:
+            return self._constructor.construct_object(node)
+        except self._yaml.YAMLError as exc:
+            problem = getattr(exc, "problem", None) or "unreadable value"
+            self.fail(node, None, f"cannot read this value ({problem}): remove the tag or quote the text")
+
+    def _kind(self, node: Any) -> str:
+        if isinstance(node, self._yaml.MappingNode):
+            return "a mapping"
+        if isinstance(node, self._yaml.SequenceNode):
+            return "a list"
+        value = self.value(node)
+        return "empty" if value is None else f"{type(value).__name__} {value!r}"
+
+    def text(self, node: Any, key: str) -> str:
+        value = self.value(node)
+        if not isinstance(value, str) or not value.strip():
+            self.fail(node, key, f"must be non-empty text, not {self._kind(node)}")
+        return value.strip()
+
+    def positive_int(self, node: Any, key: str) -> int:
+        value = self.value(node)
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            self.fail(node, key, f"must be a positive whole number, not {self._kind(node)}")
+        return value
+
+    def number(self, node: Any, key: str, *, low: float = 0.0, high: float = math.inf, low_open: bool = False) -> float:
+        value = self.value(node)
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        if ok:
+            ok = (value > low if low_open else value >= low) and value <= high
+        if not ok:
+            bound = "above" if low_open else "at least"
+            limit = "" if high == math.inf else f" and at most {high:g}"
+            self.fail(node, key, f"must be a number {bound} {low:g}{limit}, not {self._kind(node)}")
+        return float(value)
+
+    def text_list(self, node: Any, key: str) -> tuple[str, ...]:
+        if not isinstance(node, self._yaml.SequenceNode):
+            self.fail(node, key, f"must be a list of text, e.g. [fast, code], not {self._kind(node)}")
+        return tuple(self.text(item, f"{key}[{i}]") for i, item in enumerate(node.value))
+
+    # -- sections ------------------------------------------------------------
+
+    def config(self, root: Any) -> Config:
+        if root is None:  # an empty file
+            return config_from_env(self.env, source=self.path)
+        if not isinstance(root, self._yaml.MappingNode):
+            self.fail(root, None, f"the top level must be a mapping (providers:, models:, ...), not {self._kind(root)}")
+        sections = {name: (knode, vnode) for name, knode, vnode in self.mapping(root, None, TOP_LEVEL_KEYS)}
+        if "providers" in sections:
+            providers = self.providers(sections["providers"][1])
+        else:
+            providers = _providers_from_env(self.env)
+        models: dict[str, ModelConfig] = {}
+        if "models" in sections:
+            models = self.models(sections["models"][1], providers)
+        if "default_model" in sections:
+            vnode = sections["default_model"][1]
+            default = self.address(self.text(vnode, "default_model"), vnode, "default_model", providers)
+        else:
+            default = _pick_default(providers, models)
+        return Config(providers=providers, models=models, default_model=default, source=self.path)
+
+    def providers(self, node: Any) -> dict[str, ProviderConfig]:
+        if self.value(node) is None:
+            return {}
+        result = {}
+        for name, knode, vnode in self.mapping(node, "providers", None):
+            if not _PROVIDER_NAME.fullmatch(name):
+                self.fail(knode, f"providers.{name}", "provider names may hold letters, digits, '_', '-' and '.' only")
+            result[name] = self.provider(name, vnode)
+        return result
+
+    def provider(self, name: str, node: Any) -> ProviderConfig:
+        key = f"providers.{name}"
+        fields = {} if self.value(node) is None else {k: v for k, _, v in self.mapping(node, key, PROVIDER_KEYS)}
+        implied = _service_defaults(name)
+        ptype = self.provider_type(fields.get("type"), node, key, implied)
+        if "base_url" in fields:
+            base_url = self.base_url(fields["base_url"], f"{key}.base_url")
+        elif implied is not None and implied[0] == ptype:
+            base_url = implied[1]
+        else:
+            base_url = DEFAULT_BASE_URLS[ptype]
+        api_key_env = None
+        if "api_key_env" in fields:
+            api_key_env = self.text(fields["api_key_env"], f"{key}.api_key_env")
+            if not _ENV_NAME.fullmatch(api_key_env):
+                self.fail(
+                    fields["api_key_env"], f"{key}.api_key_env",
+                    "must be the name of an environment variable (e.g. OPENAI_API_KEY), not the key itself",
+                )
+        max_retries = 2
+        if "max_retries" in fields:
+            vnode = fields["max_retries"]
+            max_retries = self.value(vnode)
+            if isinstance(max_retries, bool) or not isinstance(max_retries, int) or not 0 <= max_retries <= 10:
+                self.fail(vnode, f"{key}.max_retries", f"must be a whole number from 0 to 10, not {self._kind(vnode)}")
+        return ProviderConfig(
+            name=name,
+            type=ptype,  # type: ignore[arg-type]  # checked against PROVIDER_TYPES
+            base_url=base_url,
+            api_key_env=api_key_env,
+            api_key_cmd=self.text(fields["api_key_cmd"], f"{key}.api_key_cmd") if "api_key_cmd" in fields else None,
+            headers=self.headers(fields["headers"], f"{key}.headers") if "headers" in fields else {},
+            timeouts=self.timeouts(fields["timeouts"], f"{key}.timeouts") if "timeouts" in fields else Timeouts(),
+            max_retries=max_retries,
+        )
+
+    def provider_type(self, vnode: Any, provider_node: Any, key: str, implied: tuple[str, str] | None) -> str:
+        """The `type:` given, else the one a well-known provider name implies."""
+        choices = f"one of {', '.join(PROVIDER_TYPES)} (openai = any OpenAI-compatible server)"
+        if vnode is None:
+            if implied is None:
+                self.fail(provider_node, key, f"missing 'type': set it to {choices}")
+            return implied[0]
+        ptype = self.text(vnode, f"{key}.type")
+        if ptype not in PROVIDER_TYPES:
+            close = difflib.get_close_matches(ptype, PROVIDER_TYPES, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            self.fail(vnode, f"{key}.type", f"unknown type '{ptype}'; {hint}use {choices}")
+        return ptype
+
+    def base_url(self, vnode: Any, key: str) -> str:
+        url = self.text(vnode, key).rstrip("/")
+        if not _valid_url(url):
+            self.fail(vnode, key, f"'{url}' is not an http(s) URL, e.g. http://127.0.0.1:8080/v1")
+        return url
+
+    def headers(self, node: Any, key: str) -> dict[str, str]:
+        result = {}
+        for name, knode, vnode in self.mapping(node, key, None):
+            if name.lower() in SECRET_HEADERS:
+                self.fail(knode, f"{key}.{name}", _NO_KEYS_IN_FILES)
+            value = self.value(vnode)
+            if not isinstance(value, str):
+                self.fail(vnode, f"{key}.{name}", f"header values must be text (quote it), not {self._kind(vnode)}")
+            result[name] = value
+        return result
+
+    def timeouts(self, node: Any, key: str) -> Timeouts:
+        values = {
+            name: self.number(vnode, f"{key}.{name}", low_open=True)
+            for name, _, vnode in self.mapping(node, key, TIMEOUT_KEYS)
+        }
+        return Timeouts(**values)
+
+    def address(self, text: str, node: Any, key: str, providers: Mapping[str, ProviderConfig]) -> str:
+        provider, slash, model_id = text.partition("/")
+        if not slash or not provider or not model_id.strip():
+            self.fail(node, key, f"'{text}' is not a model address: write provider/model-id, e.g. openai/gpt-4.1-mini")
+        if provider not in providers:
+            names = ", ".join(providers) or "none"
+            self.fail(node, key, f"unknown provider '{provider}' in '{text}': configured providers are {names}")
+        return text
+
+    def models(self, node: Any, providers: Mapping[str, ProviderConfig]) -> dict[str, ModelConfig]:
+        if self.value(node) is None:
+            return {}
+        result = {}
+        for address, knode, vnode in self.mapping(node, "models", None):
+            self.address(address, knode, f"models.{address}", providers)
+            result[address] = self.model(address, vnode)
+        return result
+
+    def model(self, address: str, node: Any) -> ModelConfig:
+        key = f"models.{address}"
+        fields = {} if self.value(node) is None else {k: v for k, _, v in self.mapping(node, key, MODEL_KEYS)}
+        tags = None
+        if "tags" in fields:
+            tags = tuple(dict.fromkeys(t.lower() for t in self.text_list(fields["tags"], f"{key}.tags")))
+        return ModelConfig(
+            address=address,
+            display_name=self.text(fields["display_name"], f"{key}.display_name") if "display_name" in fields else None,
+            context=self.positive_int(fields["context"], f"{key}.context") if "context" in fields else None,
+            max_output=self.positive_int(fields["max_output"], f"{key}.max_output") if "max_output" in fields else None,
+            price=self.price(fields["price"], f"{key}.price") if "price" in fields else None,
+            tags=tags,
+            params=self.params(fields["params"], f"{key}.params") if "params" in fields else {},
+        )
+
+    def price(self, node: Any, key: str) -> Price:
+        values = {name: self.number(vnode, f"{key}.{name}") for name, _, vnode in self.mapping(node, key, PRICE_KEYS)}
+        return Price(**values)
+
+    def params(self, node: Any, key: str) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for name, _, vnode in self.mapping(node, key, PARAM_KEYS):
+            dotted = f"{key}.{name}"
+            if name == "temperature":
+                result[name] = self.number(vnode, dotted, high=2.0)
+            elif name == "top_p":
+                result[name] = self.number(vnode, dotted, high=1.0)
+            elif name == "max_tokens":
+                result[name] = self.positive_int(vnode, dotted)
+            elif name == "seed":
+                seed = self.value(vnode)
+                if isinstance(seed, bool) or not isinstance(seed, int):
+                    self.fail(vnode, dotted, f"must be a whole number, not {self._kind(vnode)}")
+                result[name] = seed
+            else:  # stop
+                is_list = isinstance(vnode, self._yaml.SequenceNode)
+                result[name] = list(self.text_list(vnode, dotted)) if is_list else self.text(vnode, dotted)
+        return result

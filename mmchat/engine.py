@@ -18,7 +18,8 @@ from mmchat.config import Config, ProviderConfig
 from mmchat.context_window import ContextTooSmall, fit_to_context, output_reserve
 from mmchat.events import EngineEvent, Retrying, TurnFailed, TurnFinished, TurnStarted
 from mmchat.metering import Meter
-from mmchat.providers import Provider, build_provider
+from mmchat.providers import build_provider
+from mmchat.providers.base import Provider
 from mmchat.providers.errors import AuthError, ProviderError
 from mmchat.providers.types import (
     ChatMessage,

@@ -19,8 +19,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def start_tui(args: argparse.Namespace) -> int:
-    from mmchat.commands.setup import load
+    from mmchat.commands.setup import load, open_store
 
-    load(args)  # a broken config is reported before anything else
-    print("mmchat: the full-screen interface is not built yet; try `mmchat ask PROMPT` or `mmchat --help`")
+    config = load(args)  # a broken config is reported before the screen takes over
+    from mmchat.tui.app import MmchatApp
+    from mmchat.tui.service import ChatService
+
+    store = open_store()
+    try:
+        MmchatApp(ChatService(config, store)).run()
+    finally:
+        store.close()
     return 0

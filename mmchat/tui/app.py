@@ -1,0 +1,64 @@
+"""The Textual application: themes, the first screen, and closing the engine on exit."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from pathlib import Path
+
+from textual.app import App
+from textual.screen import Screen
+
+from mmchat.tui.commands import MmchatCommands
+from mmchat.tui.keymap import APP_BINDINGS
+from mmchat.tui.service import ChatService
+from mmchat.tui.themes import DEFAULT_THEME, load_themes
+
+
+class MmchatApp(App[None]):
+    CSS_PATH = "mmchat.tcss"
+    TITLE = "mmchat"
+    BINDINGS = APP_BINDINGS
+    COMMANDS = App.COMMANDS | {MmchatCommands}
+
+    def __init__(self, service: ChatService, *, theme_dirs: list[Path] | None = None) -> None:
+        super().__init__()
+        self.service = service
+        themes, self.theme_problems = load_themes(theme_dirs)
+        self._own_themes = [theme.name for theme in themes]
+        for theme in themes:
+            self.register_theme(theme)
+        # Persisting the choice is not done yet: every start uses the default.
+        self.theme = DEFAULT_THEME if DEFAULT_THEME in self._own_themes else "textual-dark"
+
+    def get_default_screen(self) -> Screen:
+        if not self.service.has_providers:
+            from mmchat.tui.screens.welcome import WelcomeScreen
+
+            return WelcomeScreen(self.service.config.source)
+        from mmchat.tui.screens.chat import ChatScreen
+
+        return ChatScreen(self.service)
+
+    def on_mount(self) -> None:
+        for problem in self.theme_problems:
+            self.notify(problem, severity="warning", timeout=10)
+
+    def theme_names(self) -> list[str]:
+        """mmchat's themes (bundled and the user's); Textual's own stay reachable from its palette command."""
+        return list(self._own_themes)
+
+    def use_theme(self, name: str) -> bool:
+        if name not in self.available_themes:
+            self.notify(f"no theme named '{name}': try one of {', '.join(self.theme_names())}", severity="error")
+            return False
+        self.theme = name
+        return True
+
+    async def action_quit(self) -> None:
+        # A running answer is cancelled first, so the engine stores it as interrupted.
+        for worker in list(self.workers):
+            worker.cancel()
+            with suppress(Exception):
+                await worker.wait()
+        await self.service.aclose()
+        self.exit()

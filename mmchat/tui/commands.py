@@ -1,0 +1,41 @@
+"""The command palette's mmchat commands (Textual adds its own: quit, keys, screenshots…)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING, cast
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from mmchat.tui.app import MmchatApp
+
+
+class MmchatCommands(Provider):
+    def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        app = cast("MmchatApp", self.app)
+        screen = self.screen
+        commands: list[tuple[str, str, Callable[[], object]]] = []
+        for action, title, help_text in (
+            ("pick_model", "Choose model…", "Pick the model for the next answers (/model)"),
+            ("toggle_sidebar", "Toggle sidebar", "Show or hide the live figures and totals"),
+            ("new_conversation", "New conversation", "Start an empty conversation (/clear)"),
+            ("cancel_turn", "Cancel answer", "Stop the answer that is streaming (Esc)"),
+        ):
+            if screen.check_action(action, ()) and hasattr(screen, f"action_{action}"):
+                commands.append((title, help_text, partial(screen.run_action, action)))
+        for name in app.theme_names():
+            commands.append((f"Theme: {name}", "Switch the colour theme", partial(app.use_theme, name)))
+        return commands
+
+    async def discover(self) -> Hits:
+        for title, help_text, callback in self._commands():
+            yield DiscoveryHit(title, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, callback in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)

@@ -1,0 +1,1 @@
+"""Screens: the chat, the model picker, and the first-run guide."""

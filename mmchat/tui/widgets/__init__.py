@@ -1,0 +1,1 @@
+"""Widgets of the chat screen; none of them does I/O."""

@@ -1,0 +1,108 @@
+"""One message of the conversation, a model-switch marker and a notice line."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.widgets import Static
+
+from mmchat import format as fmt
+from mmchat.metering import TurnMetrics
+from mmchat.sanitize import printable
+from mmchat.store import StoredMessage
+from mmchat.tui.widgets.streaming_markdown import StreamingMarkdown
+
+
+def text(value: str) -> Content:
+    """Model or user text as literal content: no markup, no control characters."""
+    return Content(printable(value))
+
+
+class UserMessage(Static):
+    def __init__(self, prompt: str) -> None:
+        super().__init__(text(prompt), classes="message user")
+        self.prompt = prompt
+
+
+class Marker(Static):
+    """A line where the conversation moved to another model."""
+
+    def __init__(self, model: str) -> None:
+        super().__init__(text(f"── switched to {model} ──"), classes="marker")
+
+
+class Notice(Static):
+    """A one-line note from the app (context trimmed, retrying, …)."""
+
+    def __init__(self, note: str, *, kind: str = "info") -> None:
+        super().__init__(text(note), classes=f"notice {kind}")
+
+
+def stored_metrics(message: StoredMessage) -> TurnMetrics | None:
+    if message.usage is None or message.latency_ms is None:
+        return None
+    return TurnMetrics(message.ttft_ms, message.latency_ms, message.tokens_per_s, message.usage, message.cost_usd)
+
+
+class AssistantMessage(Vertical):
+    """An answer: a header naming the model (and, once done, its figures), the text, any problem."""
+
+    def __init__(self, model: str, *, stored: StoredMessage | None = None) -> None:
+        super().__init__(classes="message assistant")
+        self.model = model
+        self._stored = stored  # shown finished on mount, for an answer read from the store
+        self.header = Static(text(model), classes="message-header")
+        self.body = StreamingMarkdown()
+        self.problem = Static("", classes="message-problem")
+        self.problem.display = False
+        self.state = "streaming"  # complete | interrupted | error
+
+    def compose(self) -> ComposeResult:
+        yield self.header
+        yield self.body
+        yield self.problem
+
+    @property
+    def text(self) -> str:
+        return self.body.text
+
+    def feed(self, delta: str) -> None:
+        self.body.feed(delta)
+
+    async def complete(self, metrics: TurnMetrics | None) -> None:
+        await self.body.finish()
+        self._end("complete", metrics)
+
+    async def fail(self, reason: str, metrics: TurnMetrics | None, *, interrupted: bool) -> None:
+        """Mark the answer interrupted (its partial text kept) or failed, with the reason in words."""
+        await self.body.finish()
+        state = "interrupted" if interrupted else "error"
+        self._end(state, metrics)
+        label = "Interrupted" if interrupted else "Failed"
+        self.problem.update(text(f"{label}: {reason}"))
+        self.problem.display = True
+
+    def _end(self, state: str, metrics: TurnMetrics | None) -> None:
+        self.state = state
+        self.remove_class("streaming")
+        self.add_class(state)
+        summary = fmt.turn_summary(self.model, metrics) if metrics else self.model
+        self.header.update(text(summary))
+
+    @classmethod
+    def from_stored(cls, message: StoredMessage) -> AssistantMessage:
+        widget = cls(message.model or "unknown model", stored=message)
+        widget.feed(message.content)
+        return widget
+
+    async def on_mount(self) -> None:
+        stored = self._stored
+        if stored is None:
+            self.add_class("streaming")
+            return
+        metrics = stored_metrics(stored)
+        if stored.status in ("interrupted", "error"):
+            await self.fail(stored.error or "no reason recorded", metrics, interrupted=stored.status == "interrupted")
+        else:
+            await self.complete(metrics)

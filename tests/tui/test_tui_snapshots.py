@@ -1,0 +1,53 @@
+"""SVG snapshots of the main screens (fixed size, stored figures only: no clocks, no timings)."""
+
+from __future__ import annotations
+
+import pytest
+
+from mmchat.providers.types import Usage
+from mmchat.store import Store
+from tests.tui.conftest import make_app
+
+ANSWER = (
+    "Use a **context manager**:\n\n"
+    "```python\nwith open(path) as f:\n    data = f.read()\n```\n\n"
+    "| mode | meaning |\n|---|---|\n| r | read |\n| w | write |\n\n"
+    "- it closes the file\n- even on errors"
+)
+
+
+def fill(store: Store) -> int:
+    """A stored conversation: one complete answer, a model switch, one interrupted answer."""
+    conversation = store.create_conversation()
+    store.add_message(conversation, "user", "How do I read a file in Python? [bold]not markup[/]")
+    first = store.add_message(conversation, "assistant", ANSWER, provider="local", model="local/gpt-4o-mini")
+    store.update_message(
+        first, usage=Usage(input_tokens=18, output_tokens=64), ttft_ms=120.0, latency_ms=840.0,
+        tokens_per_s=88.0, cost_usd=0.0,
+    )
+    store.add_message(conversation, "user", "And write one?")
+    second = store.add_message(
+        conversation, "assistant", "Open it with mode `w` and", provider="local", model="local/o3-mini",
+        status="interrupted",
+    )
+    store.update_message(
+        second, error="cancelled by the user", usage=Usage(input_tokens=90, output_tokens=7, estimated=True),
+        ttft_ms=300.0, latency_ms=1500.0, cost_usd=0.0,
+    )
+    return conversation
+
+
+@pytest.mark.parametrize("theme", ["mmchat-dark", "mmchat-light"])
+def test_main_screen(snap_compare, store, openai_server, theme):
+    app = make_app(store, [openai_server.config("local")], default_model="local/o3-mini")
+    app.service.conversation_id = fill(store)
+
+    async def settle(pilot) -> None:
+        app.theme = theme
+        await pilot.pause(0.2)
+
+    assert snap_compare(app, terminal_size=(110, 40), run_before=settle)
+
+
+def test_first_run_screen(snap_compare, store):
+    assert snap_compare(make_app(store, []), terminal_size=(100, 30))
