@@ -78,11 +78,8 @@ class Engine:
             if key:
                 keys.register_secret(key)
             elif not is_local(pconfig):
-                raise AuthError(
-                    name,
-                    f"no API key: set {pconfig.api_key_env or 'the API key environment variable'}"
-                    f" or run `mmchat keys set {name}`",
-                )
+                variables = " or ".join(keys.key_env_names(pconfig)) or "api_key_env in the config"
+                raise AuthError(name, f"no API key: set {variables}, or run `mmchat keys set {name}`")
             provider = build_provider(pconfig, key, self._client)
             self._providers[name] = provider
         return provider
@@ -167,6 +164,7 @@ class _TurnRun:
             self.conversation_id, user_id, self.answer_id, self.info, fit.input_tokens, fit.dropped
         )
         request = ChatRequest(self.info.model_id, tuple(fit.messages), self.params)
+        self.meter = Meter()  # times the request itself, not the history fitting before it
         try:
             async for event in self._attempts(request):
                 yield event
