@@ -172,3 +172,15 @@ def test_interrupted_stream_is_kept_and_marked(home, openai_server):
     assert "interrupted" in done.stderr
     exported = json.loads(mmchat(home, "history", "export", "1", "-f", "json").stdout)
     assert exported["messages"][-1]["status"] == "interrupted"
+
+
+def test_listed_models_are_cached_for_later_runs(home, openai_server):
+    config = lab_config(home, openai_server)
+    before = mmchat(home, "models", config=config).stdout
+    served = openai_server.models[0]
+    assert f"lab/{served}" not in before
+    mmchat(home, "models", "--check", config=config)
+    requests = len(openai_server.requests)
+    after = mmchat(home, "models", config=config).stdout
+    assert f"lab/{served}" in after
+    assert len(openai_server.requests) == requests  # served from the cache

@@ -9,6 +9,7 @@ from mmchat.catalog import Catalog, ModelInfo
 from mmchat.commands.setup import load
 from mmchat.config import Config
 from mmchat.engine import Engine
+from mmchat.model_lists import ModelListCache, add_cached_lists, default_cache
 from mmchat.providers.errors import ProviderError
 
 
@@ -28,8 +29,9 @@ def _row(model: ModelInfo, reach: str) -> list[str]:
     ]
 
 
-async def _reachability(config: Config, catalog: Catalog) -> dict[str, str]:
-    """Each provider's answer to a model listing: 'yes', or why not (one line)."""
+async def _reachability(config: Config, catalog: Catalog, cache: ModelListCache) -> dict[str, str]:
+    """Each provider's answer to a model listing: 'yes', or why not (one line).
+    The ids it lists join the catalog and the cache."""
     engine = Engine(config, store=None, catalog=catalog)  # type: ignore[arg-type]  # no turns run
 
     async def check(name: str) -> tuple[str, str]:
@@ -38,6 +40,7 @@ async def _reachability(config: Config, catalog: Catalog) -> dict[str, str]:
         except ProviderError as exc:
             return name, f"no: {exc.message}"
         catalog.add_discovered(name, ids)
+        cache.put(name, config.providers[name].base_url, ids)
         return name, "yes"
 
     try:
@@ -50,9 +53,12 @@ async def _reachability(config: Config, catalog: Catalog) -> dict[str, str]:
 def run(args: argparse.Namespace) -> int:
     config = load(args)
     catalog = Catalog.build(config)
+    cache = default_cache()
     reach: dict[str, str] = {}
     if args.check:
-        reach = asyncio.run(_reachability(config, catalog))
+        reach = asyncio.run(_reachability(config, catalog, cache))
+    else:
+        add_cached_lists(catalog, config, cache)
     rows = [["MODEL", "CONTEXT", "IN $/M", "OUT $/M", "TAGS", "REACHABLE"]]
     rows += [_row(m, reach.get(m.provider, "not checked")) for m in catalog.models()]
     if len(rows) == 1:

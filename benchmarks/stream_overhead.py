@@ -1,0 +1,367 @@
+"""mmchat's streaming overhead against a raw httpx stream of the same local server.
+
+    .venv/bin/python -m benchmarks.stream_overhead            # the full run (about a minute)
+    .venv/bin/python -m benchmarks.stream_overhead --quick    # fewer repetitions
+    .venv/bin/python -m benchmarks.stream_overhead --profile engine   # where one 20k stream's time goes
+
+The server (tests.servers.OpenAIServer, the OpenAI wire format) runs in a child
+process on 127.0.0.1, so its CPU does not share the GIL with the client being
+measured. It answers with the stream of `reply_tokens(n, batch=...)`: one
+`chat.completion.chunk` per token, `batch` events per HTTP chunk (1 by default,
+as OpenAI sends them). Three clients read the same streams, interleaved and
+repeated, over one shared keep-alive httpx.AsyncClient:
+
+  baseline  httpx `aiter_lines` + json.loads of each `data:` line until [DONE]
+  provider  OpenAIProvider.stream(): first TextDelta, Finish
+  engine    Engine.turn() with a real Store in a temp dir: first TextDelta, TurnFinished
+            (timed from the call, so it includes the store writes before the request)
+
+Reported per stream length: medians of time to first token and total time, the
+extra time over the baseline (medians of the per-repetition differences), the
+ratio, the overhead as % of the baseline's total, events parsed per second, and
+PASS/MISS against the targets (extra total < 5 %, extra time to first token < 2 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+SIZES = (400, 20_000)
+PATHS = ("baseline", "provider", "engine")
+MODEL = "bench/model"
+KEY = "sk-bench-0123456789abcdef"
+PROMPT = "Stream me some tokens."
+EXTRA_EVENTS = 3  # the role chunk, the finish chunk and the usage chunk around the tokens
+TARGET_TOTAL_PCT = 5.0
+TARGET_TTFT_MS = 2.0
+SERVER_START_S = 15.0  # at most, for the child to report its address
+
+
+@dataclass(frozen=True)
+class Sample:
+    ttft: float  # seconds from the call to the first text delta
+    total: float  # seconds from the call to the end of the answer
+    tokens: int  # text deltas seen
+
+
+# ---- the server process ----------------------------------------------------------------
+
+
+def serve(plan: list[int], batch: int) -> None:
+    """Serve one queued `reply_tokens` answer per planned request; stop when stdin closes."""
+    from tests.servers import OpenAIServer
+
+    server = OpenAIServer()
+    for n in plan:
+        server.reply_tokens(n, batch=batch)
+    with server:
+        print(server.base_url, flush=True)
+        sys.stdin.read()
+
+
+class ServerProcess:
+    """The child process running `serve`; its answers come in the order of `plan`."""
+
+    def __init__(self, plan: list[int], batch: int) -> None:
+        command = [sys.executable, "-m", "benchmarks.stream_overhead", "--serve", "--batch", str(batch)]
+        command += ["--plan", ",".join(map(str, plan))]
+        self._proc = subprocess.Popen(
+            command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        self.base_url = self._read_address()
+
+    def _read_address(self) -> str:
+        import selectors
+
+        assert self._proc.stdout is not None
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._proc.stdout, selectors.EVENT_READ)
+            if not selector.select(SERVER_START_S):
+                self.close()
+                raise RuntimeError(f"the benchmark server did not start within {SERVER_START_S:g}s")
+        line = self._proc.stdout.readline().strip()
+        if not line.startswith("http://127.0.0.1:"):
+            self.close()
+            raise RuntimeError(f"the benchmark server failed to start (it said {line!r})")
+        return line
+
+    def close(self) -> None:
+        if self._proc.stdin is not None:
+            self._proc.stdin.close()
+        try:
+            self._proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+
+
+# ---- the three clients ----------------------------------------------------------------
+
+
+def stream_headers() -> dict[str, str]:
+    # What OpenAIProvider sends, so both sides get byte-identical answers.
+    return {
+        "Authorization": f"Bearer {KEY}",
+        "Accept": "text/event-stream",
+        "Accept-Encoding": "identity",
+    }
+
+
+async def run_baseline(client: httpx.AsyncClient, base_url: str, n: int) -> Sample:
+    body = {
+        "max_tokens": n,
+        "model": MODEL.split("/", 1)[1],
+        "messages": [{"role": "user", "content": PROMPT}],
+        "stream": True,
+        "stream_options": {"include_usage": True},
+    }
+    started = time.perf_counter()
+    ttft = total = 0.0
+    tokens = 0
+    async with client.stream(
+        "POST", f"{base_url}/chat/completions", json=body, headers=stream_headers()
+    ) as response:
+        response.raise_for_status()
+        lines = response.aiter_lines()
+        async for line in lines:
+            if not line.startswith("data: "):
+                continue
+            data = line[6:]
+            if data == "[DONE]":
+                total = time.perf_counter() - started
+                break
+            choices = json.loads(data)["choices"]
+            if choices and choices[0]["delta"].get("content"):
+                tokens += 1
+                if tokens == 1:
+                    ttft = time.perf_counter() - started
+        async for _ in lines:  # read the body's end so the connection is reused, as the provider does
+            pass
+    return Sample(ttft, total, tokens)
+
+
+async def run_provider(provider, n: int) -> Sample:
+    from mmchat.providers.types import ChatMessage, ChatRequest, Finish, TextDelta
+
+    request = ChatRequest(MODEL.split("/", 1)[1], (ChatMessage("user", PROMPT),), {"max_tokens": n})
+    started = time.perf_counter()
+    ttft = total = 0.0
+    tokens = 0
+    async for event in provider.stream(request):
+        if type(event) is TextDelta:
+            tokens += 1
+            if tokens == 1:
+                ttft = time.perf_counter() - started
+        elif type(event) is Finish:
+            total = time.perf_counter() - started
+    return Sample(ttft, total, tokens)
+
+
+async def run_engine(engine, n: int) -> Sample:
+    from mmchat.events import TurnFailed, TurnFinished
+    from mmchat.providers.types import TextDelta
+
+    started = time.perf_counter()
+    ttft = total = 0.0
+    tokens = 0
+    async for event in engine.turn(PROMPT, model=MODEL, params={"max_tokens": n}):
+        if type(event) is TextDelta:
+            tokens += 1
+            if tokens == 1:
+                ttft = time.perf_counter() - started
+        elif type(event) is TurnFinished:
+            total = time.perf_counter() - started
+        elif type(event) is TurnFailed:
+            raise RuntimeError(f"the engine's turn failed: {event.reason}")
+    return Sample(ttft, total, tokens)
+
+
+class Clients:
+    """The baseline client, a provider and an engine, all on one httpx.AsyncClient."""
+
+    def __init__(self, base_url: str, data_dir: Path) -> None:
+        from mmchat.catalog import Catalog
+        from mmchat.config import Config, ModelConfig, Price, ProviderConfig, Timeouts
+        from mmchat.engine import Engine
+        from mmchat.providers import build_provider
+        from mmchat.store import Store
+
+        self.base_url = base_url
+        self.client = httpx.AsyncClient(timeout=httpx.Timeout(10.0))
+        pconfig = ProviderConfig(
+            name="bench", type="openai", base_url=base_url, timeouts=Timeouts(connect=5, first_token=10, idle=10)
+        )
+        config = Config(
+            providers={"bench": pconfig},
+            models={MODEL: ModelConfig(MODEL, price=Price(input=1.0, output=2.0))},
+            default_model=MODEL,
+        )
+        self.provider = build_provider(pconfig, KEY, self.client)
+        self.store = Store(data_dir / "mmchat.db")
+        self.engine = Engine(config, self.store, Catalog.build(config), client=self.client, key_lookup=lambda p: KEY)
+
+    async def run(self, path: str, n: int) -> Sample:
+        if path == "baseline":
+            sample = await run_baseline(self.client, self.base_url, n)
+        elif path == "provider":
+            sample = await run_provider(self.provider, n)
+        else:
+            sample = await run_engine(self.engine, n)
+        if sample.tokens != n or not sample.total:
+            raise RuntimeError(f"{path}: expected {n} tokens, got {sample.tokens}: the server's plan is out of step")
+        return sample
+
+    async def aclose(self) -> None:
+        await self.engine.aclose()
+        await self.provider.aclose()
+        await self.client.aclose()
+        self.store.close()
+
+
+# ---- the schedule and the report --------------------------------------------------------
+
+
+def schedule(reps: dict[int, int], warmup: int) -> list[tuple[int, str, bool]]:
+    """(tokens, path, timed) in run order: warm-ups first, then the sizes interleaved,
+    the order of the three paths rotated each repetition."""
+    runs = [(n, path, False) for _ in range(warmup) for n in SIZES for path in PATHS]
+    for rep in range(max(reps.values())):
+        order = PATHS[rep % 3 :] + PATHS[: rep % 3]
+        runs += [(n, path, True) for n in SIZES if rep < reps[n] for path in order]
+    return runs
+
+
+async def measure(base_url: str, runs: list[tuple[int, str, bool]]) -> dict[tuple[int, str], list[Sample]]:
+    samples: dict[tuple[int, str], list[Sample]] = {(n, p): [] for n in SIZES for p in PATHS}
+    with tempfile.TemporaryDirectory(prefix="mmchat-bench-") as tmp:
+        clients = Clients(base_url, Path(tmp))
+        try:
+            for n, path, timed in runs:
+                gc.collect()
+                sample = await clients.run(path, n)
+                if timed:
+                    samples[(n, path)].append(sample)
+        finally:
+            await clients.aclose()
+    return samples
+
+
+def report(samples: dict[tuple[int, str], list[Sample]], batch: int) -> bool:
+    """Print the table; True when provider and engine meet both targets at every size."""
+    ok = True
+    print(f"stream overhead vs raw httpx  (server: separate process, {batch} event(s) per HTTP chunk; medians)")
+    header = (
+        f"{'tokens':>6} {'client':<8} {'runs':>4} {'TTFT ms':>8} {'total ms':>9} {'+TTFT ms':>9}"
+        f" {'+total ms':>9} {'ratio':>6} {'overh %':>8} {'events/s':>10}  verdict"
+    )
+    print(header)
+    print("-" * len(header))
+    for n in SIZES:
+        base = samples[(n, "baseline")]
+        for path in PATHS:
+            runs = samples[(n, path)]
+            ttft = statistics.median(s.ttft for s in runs) * 1000
+            total = statistics.median(s.total for s in runs) * 1000
+            rate = statistics.median((n + EXTRA_EVENTS) / s.total for s in runs)
+            line = f"{n:>6} {path:<8} {len(runs):>4} {ttft:>8.2f} {total:>9.2f}"
+            if path == "baseline":
+                print(f"{line} {'':>9} {'':>9} {'':>6} {'':>8} {rate:>10,.0f}")
+                continue
+            pairs = list(zip(runs, base))
+            extra_ttft = statistics.median(s.ttft - b.ttft for s, b in pairs) * 1000
+            extra_total = statistics.median(s.total - b.total for s, b in pairs) * 1000
+            base_total = statistics.median(b.total for b in base) * 1000
+            ratio = statistics.median(s.total / b.total for s, b in pairs)
+            pct = extra_total / base_total * 100
+            misses = []
+            if pct >= TARGET_TOTAL_PCT:
+                misses.append(f"total ≥{TARGET_TOTAL_PCT:g}%")
+            if extra_ttft >= TARGET_TTFT_MS:
+                misses.append(f"TTFT ≥{TARGET_TTFT_MS:g}ms")
+            ok = ok and not misses
+            verdict = "PASS" if not misses else "MISS (" + ", ".join(misses) + ")"
+            print(
+                f"{line} {extra_ttft:>+9.2f} {extra_total:>+9.2f} {ratio:>6.3f} {pct:>+7.1f}% {rate:>10,.0f}  {verdict}"
+            )
+    print(f"targets: extra total < {TARGET_TOTAL_PCT:g}% of the baseline's, extra TTFT < {TARGET_TTFT_MS:g} ms;"
+          f" events/s counts the {EXTRA_EVENTS} non-token events too")
+    return ok
+
+
+# ---- profiling ------------------------------------------------------------------------------
+
+
+async def profile(base_url: str, path: str, n: int) -> None:
+    import cProfile
+    import pstats
+
+    with tempfile.TemporaryDirectory(prefix="mmchat-bench-") as tmp:
+        clients = Clients(base_url, Path(tmp))
+        try:
+            await clients.run(path, n)  # warm-up: connection, tokenizer, imports
+            profiler = cProfile.Profile()
+            profiler.enable()
+            await clients.run(path, n)
+            profiler.disable()
+        finally:
+            await clients.aclose()
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+
+
+# ---- entry ----------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--batch", type=int, default=1, help="token events per HTTP chunk (default 1)")
+    parser.add_argument("--reps-small", type=int, default=41, help="timed runs per client of the 400-token stream")
+    parser.add_argument("--reps-large", type=int, default=9, help="timed runs per client of the 20k-token stream")
+    parser.add_argument("--quick", action="store_true", help="a third of the repetitions")
+    parser.add_argument("--profile", choices=PATHS, help="profile one 20k-token stream of this client instead")
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--plan", default="", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.batch < 1:
+        parser.error("--batch must be at least 1")
+
+    if args.serve:
+        serve([int(n) for n in args.plan.split(",") if n], args.batch)
+        return 0
+
+    if args.profile:
+        server = ServerProcess([SIZES[-1]] * 2, args.batch)
+        try:
+            asyncio.run(profile(server.base_url, args.profile, SIZES[-1]))
+        finally:
+            server.close()
+        return 0
+
+    scale = 3 if args.quick else 1
+    reps = {SIZES[0]: max(3, args.reps_small // scale), SIZES[-1]: max(3, args.reps_large // scale)}
+    runs = schedule(reps, warmup=2)
+    server = ServerProcess([n for n, _, _ in runs], args.batch)
+    started = time.perf_counter()
+    try:
+        samples = asyncio.run(measure(server.base_url, runs))
+    finally:
+        server.close()
+    ok = report(samples, args.batch)
+    print(f"({len(runs)} streams in {time.perf_counter() - started:.1f}s)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
