@@ -164,7 +164,6 @@ class _TurnRun:
             self.conversation_id, user_id, self.answer_id, self.info, fit.input_tokens, fit.dropped
         )
         request = ChatRequest(self.info.model_id, tuple(fit.messages), self.params)
-        self.meter = Meter()  # times the request itself, not the history fitting before it
         try:
             async for event in self._attempts(request):
                 yield event
@@ -185,6 +184,8 @@ class _TurnRun:
             attempt += 1
             try:
                 provider = self.engine.provider(self.info.provider)
+                # Time the request itself, not fitting the history or loading the provider.
+                self.meter = Meter()
                 async for event in self._one_attempt(provider, request):
                     yield event
                 return
@@ -202,7 +203,6 @@ class _TurnRun:
                 self.store.update_message(self.answer_id, attempts=self.attempts)
                 yield Retrying(attempt + 1, delay, reason)
                 await self.engine._sleep(delay)
-                self.meter = Meter()
 
     async def _one_attempt(self, provider: Provider, request: ChatRequest) -> AsyncIterator[EngineEvent]:
         usage: Usage | None = None

@@ -10,6 +10,8 @@ def cost(usd: float | None) -> str:
         return "cost unknown"
     if usd == 0:
         return "$0"
+    if usd < 0.0001:
+        return f"${usd:.6f}".rstrip("0")
     if usd < 0.01:
         return f"${usd:.4f}"
     return f"${usd:.2f}"
