@@ -66,6 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from mmchat.config import ConfigError
     from mmchat.engine import NoModelError
     from mmchat.keys import KeyringUnavailable, redact
+    from mmchat.store import StoreError
 
     try:
         if args.command is None:
@@ -74,9 +75,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"mmchat: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (UnknownModel, NoModelError, KeyringUnavailable, LookupError) as exc:
+    except (UnknownModel, NoModelError, KeyringUnavailable, StoreError, LookupError) as exc:
         print(f"mmchat: {redact(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("mmchat: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: report it without ever printing a key
+        return _internal_error(exc)
+
+
+def _internal_error(exc: BaseException) -> int:
+    import os
+    import traceback
+
+    from mmchat.keys import redact
+
+    if os.environ.get("MMCHAT_DEBUG"):
+        print(redact("".join(traceback.format_exception(exc))), file=sys.stderr, end="")
+    print(
+        f"mmchat: internal error: {redact(f'{type(exc).__name__}: {exc}')} "
+        "(set MMCHAT_DEBUG=1 for the traceback, and please report it)",
+        file=sys.stderr,
+    )
+    return EXIT_FAILED

@@ -184,3 +184,25 @@ def test_listed_models_are_cached_for_later_runs(home, openai_server):
     after = mmchat(home, "models", config=config).stdout
     assert f"lab/{served}" in after
     assert len(openai_server.requests) == requests  # served from the cache
+
+
+def test_a_corrupt_database_is_one_clear_line(home, openai_server):
+    (home / "data" / "mmchat.db").write_bytes(b"this is not a database" * 100)
+    done = mmchat(home, "history", "list", config=lab_config(home, openai_server))
+    assert done.returncode == 2
+    assert "mmchat.db" in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_an_internal_error_is_reported_without_the_key(capsys, monkeypatch):
+    from mmchat import cli, keys
+
+    keys.register_secret("sk-internal-0123456789abcdef")
+    monkeypatch.setenv("MMCHAT_DEBUG", "1")
+    try:
+        raise RuntimeError("boom with sk-internal-0123456789abcdef")
+    except RuntimeError as exc:
+        assert cli._internal_error(exc) == 1
+    err = capsys.readouterr().err
+    assert "internal error: RuntimeError: boom with ***" in err
+    assert "Traceback" in err and "0123456789abcdef" not in err
