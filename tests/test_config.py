@@ -87,6 +87,7 @@ def test_config_example_yaml_validates_cleanly():
     assert config.providers["ollama"].type == "ollama"
     assert config.default_model == "openai/gpt-4.1-mini"
     assert config.models["openai/gpt-4.1-mini"].price is not None
+    assert config.keys == {"conversations": "ctrl+l", "retry": "ctrl+r,f5"}
 
 
 def test_type_and_base_url_default_from_well_known_names(tmp_path):
@@ -348,3 +349,28 @@ def test_ensure_private_dir_creates_owner_only_dirs(tmp_path):
     assert target.is_dir()
     assert stat.S_IMODE(target.stat().st_mode) == 0o700
     assert paths.ensure_private_dir(target) == target  # idempotent
+
+
+# --- keys: the interface's keymap ------------------------------------------------
+
+
+def test_keys_map_binding_ids_to_key_names(tmp_path):
+    config = load_config(write(tmp_path, "keys:\n  conversations: ctrl+h\n  retry: 'ctrl+r, f5'\n  help: '?'\n"), env={})
+    assert config.keys == {"conversations": "ctrl+h", "retry": "ctrl+r,f5", "help": "?"}
+    assert load_config(write(tmp_path, "keys:\n"), env={}).keys == {}
+    assert load_config(write(tmp_path, "models:\n", name="other.yaml"), env={}).keys == {}
+
+
+def test_an_unknown_binding_id_names_its_line_and_the_closest_id(tmp_path):
+    error = fails(tmp_path, "keys:\n  retry: ctrl+r\n  model_pickr: ctrl+m\n")
+    assert (error.line, error.key) == (3, "keys.model_pickr")
+    assert "unknown binding id; did you mean 'model_picker'?" in str(error)
+    error = fails(tmp_path, "keys:\n  zzz: ctrl+m\n")
+    assert "binding ids are quit, help," in str(error)
+
+
+@pytest.mark.parametrize("value", ["''", "[ctrl+a]", "ctrl+", "'ctrl+o,,f2'", "control o", "12"])
+def test_a_key_that_is_not_a_key_name_is_refused(tmp_path, value):
+    error = fails(tmp_path, f"keys:\n  help: {value}\n")
+    assert (error.line, error.key) == (2, "keys.help")
+    assert "write key names like ctrl+o, f2, escape or ?" in str(error)

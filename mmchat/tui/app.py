@@ -1,4 +1,4 @@
-"""The Textual application: themes, the first screen, and closing the engine on exit."""
+"""The Textual application: themes (the choice remembered), keymap, help, and closing the engine on exit."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from textual.app import App
 from textual.screen import Screen
 
 from mmchat.tui.commands import MmchatCommands
-from mmchat.tui.keymap import APP_BINDINGS
+from mmchat.tui.keymap import bindings
 from mmchat.tui.service import ChatService
 from mmchat.tui.themes import DEFAULT_THEME, load_themes
 
@@ -17,18 +17,29 @@ from mmchat.tui.themes import DEFAULT_THEME, load_themes
 class MmchatApp(App[None]):
     CSS_PATH = "mmchat.tcss"
     TITLE = "mmchat"
-    BINDINGS = APP_BINDINGS
+    BINDINGS = bindings("app")
     COMMANDS = App.COMMANDS | {MmchatCommands}
 
-    def __init__(self, service: ChatService, *, theme_dirs: list[Path] | None = None) -> None:
+    def __init__(
+        self, service: ChatService, *, theme_dirs: list[Path] | None = None, state_path: Path | None = None
+    ) -> None:
         super().__init__()
+        from mmchat.tui.state import default_state_path, load_state
+
         self.service = service
+        self.keymap = dict(service.config.keys)  # binding id → keys, from the config's `keys:`
+        self.set_keymap(self.keymap)
+        self.state_path = state_path or default_state_path()
+        self.state = load_state(self.state_path)
         themes, self.theme_problems = load_themes(theme_dirs)
         self._own_themes = [theme.name for theme in themes]
         for theme in themes:
             self.register_theme(theme)
-        # Persisting the choice is not done yet: every start uses the default.
-        self.theme = DEFAULT_THEME if DEFAULT_THEME in self._own_themes else "textual-dark"
+        remembered = self.state.get("theme")
+        if isinstance(remembered, str) and remembered in self.available_themes:
+            self.theme = remembered
+        else:
+            self.theme = DEFAULT_THEME if DEFAULT_THEME in self._own_themes else "textual-dark"
 
     def get_default_screen(self) -> Screen:
         if not self.service.has_providers:
@@ -42,6 +53,18 @@ class MmchatApp(App[None]):
     def on_mount(self) -> None:
         for problem in self.theme_problems:
             self.notify(problem, severity="warning", timeout=10)
+        self.theme_changed_signal.subscribe(self, lambda theme: self._remember("theme", theme.name))
+
+    def _remember(self, name: str, value: object) -> None:
+        from mmchat.tui.state import save_state
+
+        if self.state.get(name) == value:
+            return
+        self.state[name] = value
+        try:
+            save_state(self.state_path, self.state)
+        except OSError as exc:
+            self.notify(f"cannot remember the {name} in {self.state_path}: {exc.strerror}", severity="warning")
 
     def theme_names(self) -> list[str]:
         """mmchat's themes (bundled and the user's); Textual's own stay reachable from its palette command."""
@@ -53,6 +76,12 @@ class MmchatApp(App[None]):
             return False
         self.theme = name
         return True
+
+    def action_help(self) -> None:
+        from mmchat.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.keymap))
 
     async def action_quit(self) -> None:
         # A running answer is cancelled first, so the engine stores it as interrupted.

@@ -19,12 +19,18 @@ class MmchatCommands(Provider):
         commands: list[tuple[str, str, Callable[[], object]]] = []
         for action, title, help_text in (
             ("pick_model", "Choose model…", "Pick the model for the next answers (/model)"),
+            ("conversations", "Conversations…", "Browse, open, rename, delete, search (/history)"),
+            ("retry", "Retry answer", "Run the failed or interrupted answer's prompt again (/retry)"),
+            ("export('md')", "Export as Markdown", "Write this conversation to a .md file here (/export md)"),
+            ("export('json')", "Export as JSON", "Write this conversation to a .json file here (/export json)"),
             ("toggle_sidebar", "Toggle sidebar", "Show or hide the live figures and totals"),
             ("new_conversation", "New conversation", "Start an empty conversation (/clear)"),
             ("cancel_turn", "Cancel answer", "Stop the answer that is streaming (Esc)"),
         ):
-            if screen.check_action(action, ()) and hasattr(screen, f"action_{action}"):
+            name = action.split("(")[0]
+            if screen.check_action(name, ()) and hasattr(screen, f"action_{name}"):
                 commands.append((title, help_text, partial(screen.run_action, action)))
+        commands.append(("Help", "Every key and slash command (F1)", partial(app.run_action, "help")))
         for name in app.theme_names():
             commands.append((f"Theme: {name}", "Switch the colour theme", partial(app.use_theme, name)))
         return commands

@@ -1,16 +1,92 @@
-"""Key bindings, each with an id so that a keymap (binding id → keys) can override it."""
+"""Key bindings as data: each has an id, so the config's `keys:` section (binding id → keys) can override it.
+
+This module imports nothing from Textual at load time: the config reader
+checks binding ids against BINDING_IDS without loading the interface.
+"""
 
 from __future__ import annotations
 
-from textual.binding import Binding
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-APP_BINDINGS = [
-    Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
-]
+if TYPE_CHECKING:
+    from textual.binding import Binding
 
-CHAT_BINDINGS = [
-    Binding("escape", "cancel_turn", "Cancel answer", id="cancel", priority=True),
-    Binding("ctrl+o", "pick_model", "Model", id="model_picker"),
-    Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="toggle_sidebar"),
-    Binding("ctrl+n", "new_conversation", "New chat", id="new_conversation"),
-]
+
+@dataclass(frozen=True)
+class KeySpec:
+    id: str
+    keys: str  # Textual key names, several separated by commas
+    action: str
+    label: str  # the footer's short name
+    description: str
+    scope: str  # one of SCOPES
+    show: bool = True  # shown in the footer
+    priority: bool = False  # wins over the focused widget's own keys
+
+
+SCOPES = {
+    "app": "Everywhere",
+    "chat": "Chat",
+    "conversations": "Conversations list",
+    "picker": "Model picker",
+}
+
+KEYS: tuple[KeySpec, ...] = (
+    KeySpec("quit", "ctrl+q", "quit", "Quit", "Quit (everything is saved)", "app", priority=True),
+    KeySpec("help", "f1", "help", "Help", "Help: keys and slash commands", "app"),
+    KeySpec("cancel", "escape", "cancel_turn", "Cancel answer", "Cancel the answer that is streaming", "chat", priority=True),
+    KeySpec("model_picker", "ctrl+o", "pick_model", "Model", "Choose the model (/model)", "chat"),
+    KeySpec("conversations", "ctrl+l", "conversations", "History", "Browse conversations (/history)", "chat"),
+    KeySpec("search", "ctrl+f", "search", "Search", "Search all messages (/search)", "chat", show=False),
+    KeySpec("retry", "ctrl+r", "retry", "Retry", "Retry the failed or interrupted answer (/retry)", "chat"),
+    KeySpec("toggle_sidebar", "ctrl+b", "toggle_sidebar", "Sidebar", "Show or hide the sidebar", "chat"),
+    KeySpec("new_conversation", "ctrl+n", "new_conversation", "New chat", "New conversation (/clear)", "chat"),
+    KeySpec("conversations.rename", "f2", "rename", "Rename", "Rename the chosen conversation", "conversations", priority=True),
+    KeySpec("conversations.delete", "ctrl+d", "delete", "Delete", "Delete the chosen conversation", "conversations", priority=True),
+    KeySpec("conversations.close", "escape", "dismiss(None)", "Close", "Close the list", "conversations"),
+    KeySpec("picker.close", "escape", "dismiss(None)", "Close", "Close the picker", "picker"),
+)
+
+BINDING_IDS: tuple[str, ...] = tuple(spec.id for spec in KEYS)
+
+# Keys handled by widgets themselves (not rebindable), listed on the help screen.
+FIXED_KEYS: tuple[tuple[str, str], ...] = (
+    ("Enter", "Send the prompt"),
+    ("Ctrl+J / Shift+Enter", "New line in the prompt"),
+    ("Up / Down", "Earlier prompts (at the first / last line of the prompt)"),
+    ("?", "This help, when the prompt is empty"),
+    ("Ctrl+P", "Command palette: every action, themes"),
+    ("Ctrl+C", "Copy the selected text"),
+    ("Enter (in a list)", "Open the chosen conversation or model"),
+)
+
+
+def bindings(scope: str) -> list[Binding]:
+    """Textual bindings for one scope (the app's keymap then replaces keys by id)."""
+    from textual.binding import Binding
+
+    return [
+        Binding(spec.keys, spec.action, spec.label, show=spec.show, priority=spec.priority, id=spec.id)
+        for spec in KEYS
+        if spec.scope == scope
+    ]
+
+
+_FKEY = re.compile(r"f\d{1,2}")
+_NAMES = {"escape": "Esc", "question_mark": "?", "enter": "Enter", "delete": "Del", "space": "Space"}
+
+
+def key_label(keys: str) -> str:
+    """'ctrl+o,f2' → 'Ctrl+O / F2' (as the help screen shows it)."""
+    labels = []
+    for key in keys.split(","):
+        parts = key.strip().split("+")
+        labels.append("+".join(_NAMES.get(p, p.upper() if len(p) == 1 or _FKEY.fullmatch(p) else p.capitalize()) for p in parts))
+    return " / ".join(labels)
+
+
+def effective_keys(keymap: dict[str, str]) -> list[tuple[KeySpec, str]]:
+    """Every binding with the keys it answers to once `keymap` (id → keys) is applied."""
+    return [(spec, keymap.get(spec.id, spec.keys)) for spec in KEYS]

@@ -7,12 +7,14 @@ code) and reads the store.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mmchat.catalog import Catalog, ModelInfo, UnknownModel
 from mmchat.config import Config
-from mmchat.store import ModelTotals, Store, StoredMessage
+from mmchat.store import ConversationSummary, ModelTotals, Store, StoredMessage
 
 if TYPE_CHECKING:
     from mmchat.engine import Engine
@@ -103,6 +105,73 @@ class ChatService:
             return []
         return self.store.totals_by_model(self.conversation_id)
 
+    # -- conversations ---------------------------------------------------------
+
+    def conversations(self, limit: int = 200) -> list[ConversationSummary]:
+        """Stored conversations, newest activity first."""
+        return self.store.list_conversations(limit=limit)
+
+    def search(self, query: str, limit: int = 100) -> list[tuple[StoredMessage, str]]:
+        """Messages of every conversation matching `query` (FTS5), each with a snippet
+        where SEARCH_MARKS surround the matched words."""
+        return self.store.search(query, limit, marks=SEARCH_MARKS)
+
+    def conversation(self, conversation_id: int) -> ConversationSummary:
+        return self.store.conversation(conversation_id)
+
+    def open_conversation(self, conversation_id: int) -> None:
+        """Continue `conversation_id` (raises LookupError when it does not exist)."""
+        self.store.conversation(conversation_id)
+        self.conversation_id = conversation_id
+
+    def rename_conversation(self, conversation_id: int, title: str) -> None:
+        self.store.rename_conversation(conversation_id, title)
+
+    def delete_conversation(self, conversation_id: int) -> None:
+        self.store.delete_conversation(conversation_id)
+        if self.conversation_id == conversation_id:
+            self.conversation_id = None
+
+    def export(self, fmt: str, directory: Path) -> Path:
+        """Write the current conversation as Markdown ('md') or JSON ('json') into
+        `directory` (a new file, mode 0600) and return its path."""
+        from mmchat import export
+
+        if self.conversation_id is None:
+            raise LookupError("nothing to export yet: this conversation has no messages")
+        summary = self.store.conversation(self.conversation_id)
+        messages = self.store.path(self.conversation_id)
+        text = export.to_markdown(summary, messages) if fmt == "md" else export.to_json(summary, messages)
+        path = _free_path(directory, f"mmchat-{summary.id}-{_slug(summary.title)}", fmt)
+        export.write_private(path, text)
+        return path
+
+    def recent_prompts(self, conversations: int = 10) -> list[str]:
+        """The user's prompts of the latest conversations, oldest first."""
+        prompts: list[str] = []
+        for summary in reversed(self.store.list_conversations(limit=conversations)):
+            prompts += [m.content for m in self.store.path(summary.id) if m.role == "user" and m.content.strip()]
+        return prompts
+
     async def aclose(self) -> None:
         if self._engine is not None:
             await self._engine.aclose()
+
+
+# Private-use characters: they cannot clash with text a user or a model wrote.
+SEARCH_MARKS = ("\ue000", "\ue001")
+
+
+def _slug(title: str | None) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", (title or "conversation").lower()).strip("-")
+    return slug[:40].rstrip("-") or "conversation"
+
+
+def _free_path(directory: Path, stem: str, suffix: str) -> Path:
+    """`directory/stem.suffix`, or `stem-2.suffix`, … when that file exists (never overwrite)."""
+    path = directory / f"{stem}.{suffix}"
+    n = 2
+    while path.exists():
+        path = directory / f"{stem}-{n}.{suffix}"
+        n += 1
+    return path

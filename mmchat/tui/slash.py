@@ -1,10 +1,20 @@
-"""Slash commands typed in the prompt: /model [ADDRESS], /clear, /theme [NAME]."""
+"""Slash commands typed in the prompt: /model [ADDRESS], /clear, /theme [NAME], /history, /search, /export, /retry, /help."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-COMMANDS = ("model", "clear", "theme")
+# name → (usage, what it does); the help screen lists them in this order.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "model": ("/model [provider/model]", "Switch the model, or open the model picker"),
+    "clear": ("/clear", "Start a new conversation"),
+    "history": ("/history", "Browse, open, rename and delete conversations"),
+    "search": ("/search WORDS", "Search every stored message"),
+    "export": ("/export [md|json]", "Write this conversation to a file in the current directory"),
+    "retry": ("/retry", "Run the failed or interrupted answer's prompt again"),
+    "theme": ("/theme [name]", "Switch the colour theme, or list the themes"),
+    "help": ("/help", "Keys and commands"),
+}
 
 
 @dataclass(frozen=True)

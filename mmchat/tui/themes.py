@@ -1,4 +1,8 @@
-"""Themes as data: YAML files in the bundled `themes/` folder and the user's `<config dir>/themes/`."""
+"""Themes as data: the bundled YAML files and the user's own in `<config dir>/themes/`.
+
+The bundled files live in the repository's top-level `themes/` folder;
+`mmchat/data/themes` links to it, so they are package data in a wheel.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,7 @@ if TYPE_CHECKING:
 
 DEFAULT_THEME = "mmchat-dark"
 COLOR_KEYS = ("primary", "secondary", "accent", "foreground", "background", "surface", "panel", "warning", "error", "success")
-# The repository's top-level themes/ folder (next to the mmchat package).
-BUNDLED_DIR = Path(__file__).resolve().parents[2] / "themes"
+BUNDLED_DIR = Path(__file__).resolve().parents[1] / "data" / "themes"
 
 
 class ThemeError(Exception):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -73,6 +74,7 @@ def llama_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             stdout=subprocess.PIPE,
             stderr=log_file,
             text=True,
+            start_new_session=True,  # its own process group: stopping it also stops a build under way
         )
     try:
         # The script prints the URL only after any setup, right before it becomes llama-server.
@@ -82,11 +84,11 @@ def llama_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         _wait_until_healthy(url, server, log)
         yield url
     finally:
-        server.terminate()
+        os.killpg(server.pid, signal.SIGTERM)
         try:
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            server.kill()
+            os.killpg(server.pid, signal.SIGKILL)
             server.wait()
         server.stdout.close()
 
@@ -166,7 +168,7 @@ def test_two_turns_stream_and_are_stored_with_the_servers_usage(home: Path, prov
     answers = messages[1::2]
     for answer, shown in zip(answers, [first_out, second_out]):
         assert answer["status"] == "complete"
-        assert (answer["provider"], answer["model"]) == (provider, MODEL)
+        assert (answer["provider"], answer["model"]) == (provider, address)
         assert shown == printable(answer["content"]) + "\n"
         usage = answer["usage"]
         assert usage is not None and usage["estimated"] is False

@@ -30,15 +30,20 @@ def make_app(
     *,
     default_model: str | None = None,
     models: dict[str, ModelConfig] | None = None,
+    keys: dict[str, str] | None = None,
 ) -> MmchatApp:
-    """The app over a real engine and store; keys never come from the keyring or the environment."""
+    """The app over a real engine and store; keys never come from the keyring or the environment.
+
+    The remembered state (the theme) lives next to the test's database, never in the user's data dir.
+    """
     from mmchat.engine import Engine
 
     config = Config(
-        providers={p.name: p for p in providers}, models=models or {}, default_model=default_model
+        providers={p.name: p for p in providers}, models=models or {}, default_model=default_model, keys=keys or {}
     )
     engine = Engine(config, store, key_lookup=lambda provider: None)
-    return MmchatApp(ChatService(config, store, engine=engine), theme_dirs=[BUNDLED_DIR])
+    service = ChatService(config, store, engine=engine)
+    return MmchatApp(service, theme_dirs=[BUNDLED_DIR], state_path=store.db_path.parent / "tui-state.json")
 
 
 def closed_port() -> int:

@@ -1,4 +1,4 @@
-"""The interface's plain parts: slash commands, model filtering, theme files, live figures."""
+"""The interface's plain parts: slash commands, model filtering, theme files, live figures, prompt history, keys."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ import pytest
 
 from mmchat.catalog import FREE, ModelInfo
 from mmchat.config import Price
+from mmchat.tui.history import PromptHistory
+from mmchat.tui.keymap import BINDING_IDS, key_label
 from mmchat.tui.live import LiveTurn
+from mmchat.tui.screens.help import help_text
 from mmchat.tui.screens.model_picker import context_text, filter_models, price_text
-from mmchat.tui.slash import SlashCommand, parse_slash
+from mmchat.tui.slash import COMMANDS, SlashCommand, parse_slash
 from mmchat.tui.themes import BUNDLED_DIR, ThemeError, load_theme, load_themes
 
 
@@ -87,3 +90,59 @@ def test_live_figures_are_estimates_until_the_engine_reports():
     assert rows["speed"] == "~100 tok/s"
     assert rows["tokens"] == "~1,000 in / ~100 out"
     assert rows["cost"] == "~$0.0012"
+
+
+def test_bundled_themes_are_package_data_linked_to_the_top_level_folder():
+    import tomllib
+
+    import mmchat
+
+    repo = Path(mmchat.__file__).resolve().parent.parent
+    assert BUNDLED_DIR == Path(mmchat.__file__).resolve().parent / "data" / "themes"
+    assert sorted(p.name for p in BUNDLED_DIR.glob("*.yaml")) == sorted(p.name for p in (repo / "themes").glob("*.yaml"))
+    package_data = tomllib.loads((repo / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["mmchat"]
+    assert "data/themes/*.yaml" in package_data
+
+
+def test_prompt_history_walks_back_and_returns_to_the_draft():
+    loads = []
+
+    def stored() -> list[str]:
+        loads.append(1)
+        return ["old one", "shared"]
+
+    history = PromptHistory(stored)
+    history.add("shared")  # sent in this session: the newest, not duplicated
+    history.add("newest")
+    assert history.newer() is None
+    assert history.older("my draft") == "newest"
+    assert history.older("ignored") == "shared"
+    assert history.older("ignored") == "old one"
+    assert history.older("ignored") is None
+    assert history.newer() == "shared"
+    assert history.newer() == "newest"
+    assert history.newer() == "my draft"
+    assert history.newer() is None
+    assert history.older("") == "newest"
+    assert loads == [1]  # the store is read once, on the first recall
+    assert PromptHistory().older("x") is None
+
+
+def test_key_labels_and_the_help_text_follow_the_keymap():
+    assert key_label("ctrl+o") == "Ctrl+O"
+    assert key_label("f2,ctrl+shift+g") == "F2 / Ctrl+Shift+G"
+    assert key_label("escape,question_mark") == "Esc / ?"
+    text = help_text({"retry": "f5"})
+    retry_line = next(line for line in text.splitlines() if line.rstrip().endswith(" retry"))
+    assert "F5" in retry_line and "Ctrl+R" not in retry_line
+    assert len(set(BINDING_IDS)) == len(BINDING_IDS)
+    for usage, _ in COMMANDS.values():
+        assert usage in text
+
+
+def test_new_slash_commands():
+    assert parse_slash("/export json") == SlashCommand("export", "json")
+    assert parse_slash("/search two words") == SlashCommand("search", "two words")
+    assert parse_slash("/history") == SlashCommand("history", "")
+    assert parse_slash("/retry") == SlashCommand("retry", "")
+    assert parse_slash("/help") == SlashCommand("help", "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from textual import on
@@ -18,11 +19,11 @@ from mmchat.events import Retrying, TurnFailed, TurnFinished, TurnStarted
 from mmchat.keys import redact
 from mmchat.metering import TurnMetrics
 from mmchat.providers.types import ReasoningDelta, TextDelta
-from mmchat.tui.keymap import CHAT_BINDINGS
+from mmchat.tui.keymap import bindings
 from mmchat.tui.live import LiveTurn, finished_rows
 from mmchat.tui.service import ChatService
-from mmchat.tui.slash import SlashCommand, parse_slash
-from mmchat.tui.widgets.conversation import ConversationView
+from mmchat.tui.slash import COMMANDS, SlashCommand, parse_slash
+from mmchat.tui.widgets.conversation import FOCUS_REACH, ConversationView
 from mmchat.tui.widgets.messages import stored_metrics
 from mmchat.tui.widgets.prompt import PromptInput
 from mmchat.tui.widgets.sidebar import Sidebar
@@ -35,7 +36,7 @@ LIVE_REFRESH_S = 0.1  # the sidebar's figures tick at this pace while a turn run
 
 
 class ChatScreen(Screen[None]):
-    BINDINGS = CHAT_BINDINGS
+    BINDINGS = bindings("chat")
 
     def __init__(self, service: ChatService) -> None:
         super().__init__()
@@ -59,9 +60,10 @@ class ChatScreen(Screen[None]):
         self._live_timer = self.set_interval(LIVE_REFRESH_S, self._tick_live, pause=True)
         self.show_status()
         if self.service.conversation_id is not None:
-            await self.query_one(ConversationView).show_history(self.service.messages())
-            self.query_one(Sidebar).show_totals(self.service.totals())
-        self.query_one(PromptInput).focus()
+            await self.show_conversation()
+        prompt = self.query_one(PromptInput)
+        prompt.recall.load = self.service.recent_prompts
+        prompt.focus()
         # Load the engine, the provider's module and the tokenizer once the screen is up,
         # so that the first turn's time to first token does not include them.
         self.call_after_refresh(self.run_worker, self.service.warm_up, thread=True, group="warm-up")
@@ -89,9 +91,11 @@ class ChatScreen(Screen[None]):
         if value.startswith("/"):
             command = parse_slash(value)
             if command is None:
-                self.notify(f"unknown command {value.split()[0]}: try /model, /clear, /theme", severity="error")
+                known = ", ".join(f"/{name}" for name in COMMANDS)
+                self.notify(f"unknown command {value.split()[0]}: try {known}", severity="error")
                 return
             event.prompt.clear()
+            event.prompt.recall.add(value)
             await self.run_slash(command)
             return
         if self.turn_running:
@@ -103,6 +107,7 @@ class ChatScreen(Screen[None]):
             self.action_pick_model()
             return
         event.prompt.clear()
+        event.prompt.recall.add(event.value)
         self.send(event.value)
 
     def send(self, prompt: str) -> Worker[None]:
@@ -188,6 +193,8 @@ class ChatScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_turn":
             return self.turn_running  # Esc is left to other widgets while nothing streams
+        if action == "retry":
+            return self.retry_prompt() is not None  # shown in the footer only when there is something to retry
         return True
 
     def action_cancel_turn(self) -> None:
@@ -213,6 +220,75 @@ class ChatScreen(Screen[None]):
         self.notify(f"next answers: {info.address}")
         return True
 
+    def retry_prompt(self) -> str | None:
+        """The prompt of the latest answer when that answer failed or was interrupted."""
+        views = self.query(ConversationView)
+        if not views:
+            return None
+        view = views.first()
+        answer = view.last_answer
+        if self.turn_running or answer is None or answer.state not in ("interrupted", "error"):
+            return None
+        return view.last_prompt
+
+    def action_retry(self) -> None:
+        prompt = self.retry_prompt()
+        if prompt is None:
+            reason = "an answer is still streaming" if self.turn_running else "the latest answer did not fail"
+            self.notify(f"nothing to retry: {reason}", severity="warning")
+            return
+        # The engine stores the prompt again as a new user message, followed by the new answer.
+        self.send(prompt)
+
+    async def show_conversation(self, focus: int | None = None) -> None:
+        """Show the service's current conversation (lazily: its last messages first, or from message `focus`)."""
+        view = self.query_one(ConversationView)
+        if not await view.show_history(self.service.messages(), focus=focus) and focus is not None:
+            self.notify(f"the match is further up, above the last {FOCUS_REACH} messages: scroll up to it")
+        sidebar = self.query_one(Sidebar)
+        sidebar.show_totals(self.service.totals())
+        sidebar.show_live(None)
+        self.refresh_bindings()
+
+    def action_conversations(self, query: str = "") -> None:
+        from mmchat.tui.screens.conversations import ConversationsScreen
+
+        if self.turn_running:  # the streaming answer belongs to the conversation on screen
+            self.notify("an answer is still streaming: press Esc to stop it first", severity="warning")
+            return
+        shown = self.service.conversation_id
+        screen = ConversationsScreen(self.service, query)
+
+        async def closed(chosen: int | None) -> None:
+            if chosen is not None:
+                self.service.open_conversation(chosen)
+            if self.service.conversation_id != shown or screen.chosen_message is not None:
+                # opened another conversation or a search hit, or deleted the one shown
+                await self.show_conversation(focus=screen.chosen_message)
+
+        self.app.push_screen(screen, closed)
+
+    def action_search(self) -> None:
+        self.action_conversations()
+
+    def action_export(self, fmt: str) -> None:
+        self.export(fmt)
+
+    def export(self, fmt: str) -> Path | None:
+        if fmt not in ("md", "json"):
+            self.notify(f"cannot export as '{fmt}': use /export md or /export json", severity="error")
+            return None
+        try:
+            path = self.service.export(fmt, Path.cwd())
+        except LookupError as exc:
+            self.notify(str(exc), severity="warning")
+            return None
+        except OSError as exc:
+            self.notify(f"cannot write the export in {Path.cwd()}: {exc.strerror}", severity="error")
+            return None
+        self.notify(f"exported to {path}")
+        return path
+
     def action_toggle_sidebar(self) -> None:
         sidebar = self.query_one(Sidebar)
         sidebar.display = not sidebar.display
@@ -226,6 +302,7 @@ class ChatScreen(Screen[None]):
         sidebar = self.query_one(Sidebar)
         sidebar.show_totals([])
         sidebar.show_live(None)
+        self.refresh_bindings()
 
     async def run_slash(self, command: SlashCommand) -> None:
         if command.name == "model":
@@ -235,6 +312,16 @@ class ChatScreen(Screen[None]):
                 self.action_pick_model()
         elif command.name == "clear":
             await self.action_new_conversation()
+        elif command.name == "history":
+            self.action_conversations()
+        elif command.name == "search":
+            self.action_conversations(command.argument)
+        elif command.name == "export":
+            self.export(command.argument.lower() or "md")
+        elif command.name == "retry":
+            self.action_retry()
+        elif command.name == "help":
+            await self.app.run_action("help")
         elif command.name == "theme":
             app = cast("MmchatApp", self.app)
             if command.argument:
