@@ -75,12 +75,25 @@ class ModelConfig:
 
 
 @dataclass(frozen=True)
+class Budget:
+    """Spending limits in USD (None: no limit); a warning shows once `warn_at` of a limit is spent."""
+
+    conversation: float | None = None
+    day: float | None = None
+    warn_at: float = 0.8
+
+
+@dataclass(frozen=True)
 class Config:
     providers: dict[str, ProviderConfig] = field(default_factory=dict)
     models: dict[str, ModelConfig] = field(default_factory=dict)
     default_model: str | None = None
     source: Path | None = None  # the file it was read from, None when built from the environment
     keys: dict[str, str] = field(default_factory=dict)  # TUI binding id → keys (the `keys:` section)
+    budget: Budget = field(default_factory=Budget)
+    # The `routing:` section as a composed YAML node (lines kept): mmchat.routing reads it,
+    # so this foundation layer never imports the routing layer above it.
+    routing: Any = None
 
 
 # --- loading and validation ------------------------------------------------
@@ -91,7 +104,8 @@ class Config:
 PROVIDER_TYPES: tuple[str, ...] = ("openai", "anthropic", "gemini", "ollama")
 OLLAMA_PORT = 11434
 
-TOP_LEVEL_KEYS = ("providers", "models", "default_model", "keys")
+TOP_LEVEL_KEYS = ("providers", "models", "default_model", "keys", "budget", "routing")
+BUDGET_KEYS = ("conversation", "day", "warn_at")
 PROVIDER_KEYS = ("type", "base_url", "api_key_env", "api_key_cmd", "headers", "timeouts", "max_retries")
 TIMEOUT_KEYS = ("connect", "first_token", "idle")
 MODEL_KEYS = ("display_name", "context", "max_output", "price", "tags", "params")
@@ -373,7 +387,25 @@ class _Reader:
         else:
             default = _pick_default(providers, models)
         keys = self.keys(sections["keys"][1]) if "keys" in sections else {}
-        return Config(providers=providers, models=models, default_model=default, source=self.path, keys=keys)
+        budget = self.budget(sections["budget"][1]) if "budget" in sections else Budget()
+        routing = sections["routing"][1] if "routing" in sections else None
+        return Config(
+            providers=providers, models=models, default_model=default, source=self.path, keys=keys,
+            budget=budget, routing=routing,
+        )
+
+    def budget(self, node: Any) -> Budget:
+        """`budget:` limits in USD per conversation and per day, and the share that warns."""
+        if self.value(node) is None:
+            return Budget()
+        fields: dict[str, float] = {}
+        for name, _, vnode in self.mapping(node, "budget", BUDGET_KEYS):
+            key = f"budget.{name}"
+            if name == "warn_at":
+                fields[name] = self.number(vnode, key, low=0.0, high=1.0, low_open=True)
+            else:
+                fields[name] = self.number(vnode, key, low=0.0, low_open=True)
+        return Budget(**fields)
 
     def keys(self, node: Any) -> dict[str, str]:
         """`keys:` binding id → key names (Textual's: ctrl+o, f2, escape, ?), several separated by commas."""

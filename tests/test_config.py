@@ -169,7 +169,7 @@ def test_an_empty_file_is_an_empty_config(tmp_path):
         ("providers: {openai: {}}\ndefault_model: lab/x\n", 2, "default_model", "unknown provider 'lab'"),
         ("providers: {openai: {}}\ndefault_model: gpt-4o\n", 2, "default_model", "provider/model-id"),
         ("providers: {}\nprovider: {}\n", 2, "provider", "did you mean 'providers'?"),
-        ("routing: {}\n", 1, "routing", "valid keys are providers, models, default_model"),
+        ("compare: {}\n", 1, "compare", "valid keys are providers, models, default_model, keys, budget, routing"),
         ("providers:\n  openai: {}\n  openai: {}\n", 3, "providers.openai", "duplicate key"),
     ],
 )
@@ -374,3 +374,31 @@ def test_a_key_that_is_not_a_key_name_is_refused(tmp_path, value):
     error = fails(tmp_path, f"keys:\n  help: {value}\n")
     assert (error.line, error.key) == (2, "keys.help")
     assert "write key names like ctrl+o, f2, escape or ?" in str(error)
+
+
+# --- budget ---------------------------------------------------------------------
+
+
+def test_budget_limits_are_read_with_a_default_warning_share(tmp_path):
+    config = load_config(write(tmp_path, "budget:\n  conversation: 0.5\n  day: 3\n"), env={})
+    assert (config.budget.conversation, config.budget.day, config.budget.warn_at) == (0.5, 3.0, 0.8)
+    assert load_config(write(tmp_path, "models:\n", name="none.yaml"), env={}).budget.day is None
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "key", "words"),
+    [
+        ("budget:\n  day: -1\n", 2, "budget.day", "must be a number above 0"),
+        ("budget:\n  warn_at: 1.5\n", 2, "budget.warn_at", "at most 1"),
+        ("budget:\n  dayly: 2\n", 2, "budget.dayly", "did you mean 'day'?"),
+    ],
+)
+def test_a_bad_budget_names_its_line_and_key(tmp_path, text, line, key, words):
+    error = fails(tmp_path, text)
+    assert (error.line, error.key) == (line, key)
+    assert words in str(error)
+
+
+def test_the_routing_section_is_kept_with_its_lines_for_the_router(tmp_path):
+    config = load_config(write(tmp_path, "models:\nrouting:\n  rules: []\n"), env={})
+    assert config.routing.start_mark.line == 2  # the node of `rules: []`, on the third line (0-based 2)
