@@ -89,71 +89,94 @@ class Engine:
             await provider.aclose()
         self._providers.clear()
 
-    async def turn(
+    def turn(
         self,
-        prompt: str,
+        prompt: str | None,
         *,
         model: str | None = None,
         conversation_id: int | None = None,
         params: dict[str, Any] | None = None,
+        retry_of: int | None = None,
     ) -> AsyncIterator[EngineEvent]:
         """Run one turn: the user's `prompt` answered by `model` (an address).
 
-        The user's message is stored before any network I/O; the answer is stored
-        as it streams and marked interrupted if the turn is cancelled.
+        Nothing happens until the events are iterated. The user's message is
+        stored before any network I/O; the answer is stored as it streams and
+        marked interrupted if the turn is cancelled. With `retry_of` (an
+        assistant message id) the prompt is not stored again: a new answer to
+        that message's user message is added beside it (an alternative) and
+        becomes the conversation's head.
         """
-        info = self.model(model)
-        params = {**info.params, **(params or {})}
-        if conversation_id is None:
-            conversation_id = self.store.create_conversation()
-        user_id = self.store.add_message(conversation_id, "user", prompt)
-        answer_id = self.store.add_message(
-            conversation_id,
-            "assistant",
-            "",
-            status="pending",
-            provider=info.provider,
-            model=info.address,
-            params=params,
-        )
-        run = _TurnRun(self, info, conversation_id, answer_id, params)
+        if prompt is None and retry_of is None:
+            raise ValueError("a turn needs a prompt, or retry_of to answer an earlier one again")
+        return _TurnRun(self, prompt, model, conversation_id, params, retry_of).events()
+
+    def _begin(
+        self, prompt: str | None, info: ModelInfo, conversation_id: int | None, params: dict[str, Any],
+        retry_of: int | None,
+    ) -> tuple[int, int, int, list[ChatMessage]]:
+        """Stores the turn's start; (conversation, user message, answer) ids and the history to send."""
+        if retry_of is None:
+            assert prompt is not None
+            new = conversation_id is None
+            conversation_id, user_id, answer_id = self.store.begin_turn(
+                conversation_id, prompt, provider=info.provider, model=info.address, params=params
+            )
+            if new:  # nothing to read back: the history is the prompt
+                return conversation_id, user_id, answer_id, [ChatMessage("user", prompt)]
+        else:
+            old = self.store.message(retry_of)
+            if old.role != "assistant" or old.parent_id is None:
+                raise ValueError(f"message {retry_of} is not an answer: only an assistant message can be retried")
+            conversation_id, user_id = old.conversation_id, old.parent_id
+            answer_id = self.store.add_message(
+                conversation_id, "assistant", "", parent_id=user_id, status="pending",
+                provider=info.provider, model=info.address, params=params,
+            )
         history = [
             ChatMessage(m.role, m.content)
             for m in self.store.path(conversation_id)
             if m.id != answer_id and m.role in ("system", "user", "assistant") and m.content
         ]
-        async for event in run.stream(history, user_id):
-            yield event
+        return conversation_id, user_id, answer_id, history
 
 
 class _TurnRun:
-    """The state of one running turn: its text so far, meter and attempts log."""
+    """One turn from its start to its end: its text so far, meter and attempts log.
+
+    `events()` is the single async generator of the turn (every layer of async
+    generators would cost each streamed token another resume).
+    """
 
     def __init__(
         self,
         engine: Engine,
-        info: ModelInfo,
-        conversation_id: int,
-        answer_id: int,
-        params: dict[str, Any],
+        prompt: str | None,
+        model: str | None,
+        conversation_id: int | None,
+        params: dict[str, Any] | None,
+        retry_of: int | None,
     ) -> None:
         self.engine = engine
         self.store = engine.store
-        self.info = info
-        self.conversation_id = conversation_id
-        self.answer_id = answer_id
-        self.params = params
+        self._request = (prompt, model, conversation_id, params, retry_of)
         self.pieces: list[str] = []
         self.reasoning_chars = 0
         self.attempts: list[dict[str, Any]] = []
         self.input_estimate = 0
         self.meter = Meter()
-        self.last_save = time.monotonic()
 
     def _count(self, text: str) -> int:
         return count_text(text, self.info.address).tokens
 
-    async def stream(self, history: list[ChatMessage], user_id: int) -> AsyncIterator[EngineEvent]:
+    async def events(self) -> AsyncIterator[EngineEvent]:
+        prompt, model, conversation_id, params, retry_of = self._request
+        engine = self.engine
+        self.info = info = engine.model(model)
+        self.params = params = {**info.params, **(params or {})}
+        self.conversation_id, user_id, self.answer_id, history = engine._begin(
+            prompt, info, conversation_id, params, retry_of
+        )
         try:
             fit = self._fit(history)
         except ContextTooSmall as exc:
@@ -165,11 +188,60 @@ class _TurnRun:
         )
         request = ChatRequest(self.info.model_id, tuple(fit.messages), self.params)
         try:
-            async for event in self._attempts(request):
-                yield event
+            attempt = 0
+            while True:
+                attempt += 1
+                try:
+                    provider = self.engine.provider(self.info.provider)
+                    # Time the request itself, not fitting the history or loading the provider.
+                    self.meter = meter = Meter()
+                    pieces = self.pieces
+                    usage: Usage | None = None
+                    next_save = time.monotonic() + SAVE_INTERVAL_S
+                    async for event in provider.stream(request):
+                        kind = type(event)
+                        if kind is TextDelta:
+                            if meter.first_token_at is None:
+                                meter.first_token()
+                            pieces.append(event.text)
+                            # The clock is read every 32 deltas, not on each one.
+                            if not len(pieces) & 31 and time.monotonic() >= next_save:
+                                next_save = time.monotonic() + SAVE_INTERVAL_S
+                                self.store.update_message(self.answer_id, content="".join(pieces))
+                            yield event
+                        elif kind is ReasoningDelta:
+                            meter.first_token()
+                            self.reasoning_chars += len(event.text)
+                            yield event
+                        elif kind is Usage:
+                            usage = event
+                        elif kind is Finish:
+                            metrics = self._save_end("complete", usage, None)
+                            yield TurnFinished(self.answer_id, event.reason, metrics)
+                    return
+                except ProviderError as error:
+                    delay = self._after_error(error, attempt)
+                    if delay is None:
+                        yield self._fail(error.kind, keys.redact(str(error)))
+                        return
+                    yield Retrying(attempt + 1, delay, self.attempts[-1]["error"])
+                    await self.engine._sleep(delay)
         except (asyncio.CancelledError, GeneratorExit, KeyboardInterrupt):
             self._save_end("interrupted", None, "cancelled by the user")
             raise
+
+    def _after_error(self, error: ProviderError, attempt: int) -> float | None:
+        """Logs a failed attempt; the delay before the next, or None when the turn fails."""
+        self.attempts.append(
+            {"model": self.info.address, "attempt": attempt, "kind": error.kind, "error": keys.redact(str(error))}
+        )
+        max_retries = self.engine.config.providers[self.info.provider].max_retries
+        if self.pieces or not should_retry(error, attempt, max_retries):
+            return None
+        delay = backoff_delay(error, attempt)
+        self.attempts[-1]["retry_in_s"] = round(delay, 3)
+        self.store.update_message(self.answer_id, attempts=self.attempts)
+        return delay
 
     def _fit(self, history: list[ChatMessage]):
         context = self.info.context
@@ -177,53 +249,6 @@ class _TurnRun:
         if context:
             reserve = output_reserve(context, self.info.max_output, self.params.get("max_tokens"))
         return fit_to_context(history, context, reserve, self._count)
-
-    async def _attempts(self, request: ChatRequest) -> AsyncIterator[EngineEvent]:
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                provider = self.engine.provider(self.info.provider)
-                # Time the request itself, not fitting the history or loading the provider.
-                self.meter = Meter()
-                async for event in self._one_attempt(provider, request):
-                    yield event
-                return
-            except ProviderError as error:
-                reason = keys.redact(str(error))
-                self.attempts.append(
-                    {"model": self.info.address, "attempt": attempt, "kind": error.kind, "error": reason}
-                )
-                max_retries = self.engine.config.providers[self.info.provider].max_retries
-                if self.pieces or not should_retry(error, attempt, max_retries):
-                    yield self._fail(error.kind, reason)
-                    return
-                delay = backoff_delay(error, attempt)
-                self.attempts[-1]["retry_in_s"] = round(delay, 3)
-                self.store.update_message(self.answer_id, attempts=self.attempts)
-                yield Retrying(attempt + 1, delay, reason)
-                await self.engine._sleep(delay)
-
-    async def _one_attempt(self, provider: Provider, request: ChatRequest) -> AsyncIterator[EngineEvent]:
-        usage: Usage | None = None
-        async for event in provider.stream(request):
-            if type(event) is TextDelta:
-                self.meter.first_token()
-                self.pieces.append(event.text)
-                now = time.monotonic()
-                if now - self.last_save >= SAVE_INTERVAL_S:
-                    self.last_save = now
-                    self.store.update_message(self.answer_id, content="".join(self.pieces))
-                yield event
-            elif type(event) is ReasoningDelta:
-                self.meter.first_token()
-                self.reasoning_chars += len(event.text)
-                yield event
-            elif type(event) is Usage:
-                usage = event
-            elif type(event) is Finish:
-                metrics = self._save_end("complete", usage, None)
-                yield TurnFinished(self.answer_id, event.reason, metrics)
 
     def _estimated_usage(self) -> Usage:
         text = "".join(self.pieces)

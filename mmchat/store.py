@@ -404,45 +404,83 @@ class Store:
         `parent_id` defaults to the current head; pass None for a new root or
         an earlier message to branch (an alternative answer).
         """
+        with self._write():
+            return self._insert_message(
+                conversation_id, role, content, parent_id, status, provider, model, params, decision
+            )
+
+    def begin_turn(
+        self,
+        conversation_id: int | None,
+        prompt: str,
+        *,
+        provider: str | None,
+        model: str | None,
+        params: dict[str, Any] | None = None,
+        decision: dict[str, Any] | None = None,
+    ) -> tuple[int, int, int]:
+        """Stores a turn's start in one transaction: the conversation (created when
+        None), the user's message and the pending answer. Returns their three ids."""
+        with self._write():
+            if conversation_id is None:
+                conversation_id = self.create_conversation()
+            user_id = self._insert_message(conversation_id, "user", prompt, ..., "complete", None, None, None, None)
+            answer_id = self._insert_message(
+                conversation_id, "assistant", "", user_id, "pending", provider, model, params, decision
+            )
+        return conversation_id, user_id, answer_id
+
+    def _insert_message(
+        self,
+        conversation_id: int,
+        role: str,
+        content: str,
+        parent_id: int | None | EllipsisType,
+        status: str,
+        provider: str | None,
+        model: str | None,
+        params: dict[str, Any] | None,
+        decision: dict[str, Any] | None,
+    ) -> int:
+        """Inserts a message and makes it the head; the caller holds the write transaction."""
         if role not in ROLES:
             raise ValueError(f"unknown role {role!r}: use one of {', '.join(sorted(ROLES))}")
         _check_status(status)
         now = time.time()
-        with self._write():
-            row = self._conn.execute(
-                "SELECT head_id, title FROM conversations WHERE id = ?", (conversation_id,)
-            ).fetchone()
-            if row is None:
-                raise _missing(conversation_id)
-            parent = row["head_id"] if parent_id is ... else parent_id
-            if parent is not None:
-                self._check_belongs(parent, conversation_id)
-            cur = self._conn.execute(
-                "INSERT INTO messages (conversation_id, parent_id, role, content, status, "
-                "provider, model, params, decision, created_at, finished_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    conversation_id,
-                    parent,
-                    role,
-                    content,
-                    status,
-                    provider,
-                    model,
-                    json.dumps(params or {}, ensure_ascii=False),
-                    None if decision is None else json.dumps(decision, ensure_ascii=False),
-                    now,
-                    None if status == "pending" else now,
-                ),
-            )
-            message_id = int(cur.lastrowid)
-            title = row["title"]
-            if title is None and role == "user":
-                title = _clean_title(content)
-            self._conn.execute(
-                "UPDATE conversations SET head_id = ?, title = ?, updated_at = ? WHERE id = ?",
-                (message_id, title, now, conversation_id),
-            )
+        row = self._conn.execute(
+            "SELECT head_id, title FROM conversations WHERE id = ?", (conversation_id,)
+        ).fetchone()
+        if row is None:
+            raise _missing(conversation_id)
+        parent = row["head_id"] if parent_id is ... else parent_id
+        if parent is not None:
+            self._check_belongs(parent, conversation_id)
+        cur = self._conn.execute(
+            "INSERT INTO messages (conversation_id, parent_id, role, content, status, "
+            "provider, model, params, decision, created_at, finished_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                conversation_id,
+                parent,
+                role,
+                content,
+                status,
+                provider,
+                model,
+                json.dumps(params or {}, ensure_ascii=False),
+                None if decision is None else json.dumps(decision, ensure_ascii=False),
+                now,
+                None if status == "pending" else now,
+            ),
+        )
+        message_id = int(cur.lastrowid)
+        title = row["title"]
+        if title is None and role == "user":
+            title = _clean_title(content)
+        self._conn.execute(
+            "UPDATE conversations SET head_id = ?, title = ?, updated_at = ? WHERE id = ?",
+            (message_id, title, now, conversation_id),
+        )
         return message_id
 
     def update_message(

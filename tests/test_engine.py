@@ -224,3 +224,29 @@ async def test_turn_records_are_json_clean_for_export(openai_server, tmp_path):
     conversation = events[0].conversation_id
     data = json.loads(to_json(store.conversation(conversation), store.path(conversation)))
     assert data["messages"][-1]["status"] == "complete"
+
+
+async def test_retrying_an_answer_adds_an_alternative_without_repeating_the_prompt(openai_server, tmp_path):
+    engine, store, _ = make_engine(openai_server, tmp_path, max_retries=0)
+    openai_server.reply_error(500, "boom")
+    failed = await run(engine, "only once")
+    conversation, first_answer = failed[0].conversation_id, failed[0].assistant_message_id
+    assert failed[-1].kind == "server"
+
+    openai_server.reply_text("second try")
+    events = await run(engine, None, retry_of=first_answer)
+    assert events[0].user_message_id == failed[0].user_message_id
+    assert text(events) == "second try"
+    user, answer = store.path(conversation)
+    assert (user.content, answer.content, answer.status) == ("only once", "second try", "complete")
+    assert [m.id for m in store.siblings(answer.id)] == [first_answer, answer.id]  # the failure is kept
+    assert [m["content"] for m in openai_server.requests[-1].json["messages"]] == ["only once"]
+
+
+async def test_only_an_answer_can_be_retried(openai_server, tmp_path):
+    engine, store, _ = make_engine(openai_server, tmp_path)
+    events = await run(engine, "hi")
+    with pytest.raises(ValueError, match="only an assistant message can be retried"):
+        await run(engine, None, retry_of=events[0].user_message_id)
+    with pytest.raises(ValueError, match="needs a prompt"):
+        engine.turn(None)

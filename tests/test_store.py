@@ -472,3 +472,16 @@ def test_an_unusable_location_gives_a_clear_error(tmp_path: Path):
     (tmp_path / "file").write_text("")
     with pytest.raises(StoreError, match="cannot create .*file"):
         Store(tmp_path / "file" / "mmchat.db")
+
+
+def test_a_turn_begins_in_one_transaction(tmp_path):
+    with Store(tmp_path / "mmchat.db") as store:
+        conversation, user, answer = store.begin_turn(None, "a question", provider="lab", model="lab/m")
+        first, second = store.path(conversation)
+        assert (first.id, first.role, first.content) == (user, "user", "a question")
+        assert (second.id, second.parent_id, second.status, second.model) == (answer, user, "pending", "lab/m")
+        assert store.conversation(conversation).title == "a question"
+        # An unknown conversation is refused before anything is written.
+        with pytest.raises(LookupError):
+            store.begin_turn(conversation + 99, "lost?", provider="lab", model="lab/m")
+        assert len(store.path(conversation)) == 2

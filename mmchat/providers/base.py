@@ -13,7 +13,7 @@ import json
 import re
 import ssl
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from functools import cache
@@ -231,7 +231,14 @@ class Provider(ABC):
                     eof = True
                     break
                 watchdog.reading = False
-                events = self._parse_chunk(decoder, parser, chunk)
+                try:
+                    items = decoder.feed(chunk)
+                except ValueError as exc:
+                    raise BadResponseError(self.name, f"malformed JSON line in the stream ({exc})") from None
+                if len(items) == 1:  # the usual chunk: one event, parsed inline
+                    events = self._parse_one(items[0], parser)
+                else:
+                    events = self._parse_items(items, parser)
                 if events:
                     if watchdog.first_phase:
                         watchdog.got_token()
@@ -263,31 +270,25 @@ class Provider(ABC):
             if response is not None:
                 await response.aclose()
 
-    def _parse_chunk(
-        self, decoder: SSEDecoder | NDJSONDecoder, parser: StreamParser, chunk: bytes
-    ) -> list[StreamEvent]:
-        try:
-            items = decoder.feed(chunk)
-        except ValueError as exc:
-            raise BadResponseError(self.name, f"malformed JSON line in the stream ({exc})") from None
-        return self._parse_items(items, parser)
-
     def _parse_items(self, items: list[Any], parser: StreamParser) -> list[StreamEvent]:
         events: list[StreamEvent] = []
+        for item in items:
+            found = self._parse_one(item, parser)
+            if found:
+                events += found
+            if parser.done:
+                break
+        return events
+
+    def _parse_one(self, item: Any, parser: StreamParser) -> Sequence[StreamEvent]:
         try:
-            for item in items:
-                found = parser.feed(item)
-                if found:
-                    events += found
-                if parser.done:
-                    break
+            return parser.feed(item)
         except ProviderError:
             raise
         except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
             raise BadResponseError(
                 self.name, f"the stream is not in the expected format ({_clip(str(exc))})"
             ) from None
-        return events
 
     async def _check_content_type(self, response: httpx.Response) -> None:
         """A JSON or HTML answer where a stream was expected is an error page, not a stream."""

@@ -59,6 +59,18 @@ class SSEDecoder:
                 chunk = chunk[1:]
         if not chunk:
             return []
+        # Fast path: a chunk that is exactly one `data: …` line and its blank line,
+        # as most servers send each token; no state is pending, no CR anywhere.
+        if (
+            chunk[:6] == b"data: "
+            and chunk.find(b"\n") == len(chunk) - 2
+            and chunk[-1] == 10
+            and not self._partial
+            and not self._data
+            and b"\r" not in chunk
+        ):
+            event, self._event = self._event or "message", ""
+            return [SSEEvent(event, chunk[6:-2].decode("utf-8", "replace"), self._last_id)]
         if b"\n" not in chunk and b"\r" not in chunk:
             self._partial.append(chunk)
             return []
