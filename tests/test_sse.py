@@ -49,6 +49,15 @@ def test_event_field_names_the_event_and_resets_after_dispatch() -> None:
     assert [(e.event, e.data) for e in events] == [("message_start", "1"), ("message", "2")]
 
 
+def test_one_event_chunks_after_split_fields_keep_their_type_and_id() -> None:
+    # Chunks that are exactly one `data:` event take a fast path; fields sent
+    # in earlier chunks must still apply to them, and only to them.
+    events = decode(b"event: delta\nid: 7\n", b"data: one\n\n", b"data: two\n\n", b"data: a\n", b"data: b\n\n")
+    assert events == [
+        SSEEvent("delta", "one", "7"), SSEEvent("message", "two", "7"), SSEEvent("message", "a\nb", "7")
+    ]
+
+
 def test_field_without_colon_and_value_without_space() -> None:
     # "data" alone is a data field with an empty value; "data:x" has no leading space to strip.
     assert decode(b"data\ndata:x\n\n") == [SSEEvent("message", "\nx")]
