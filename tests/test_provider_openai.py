@@ -194,3 +194,15 @@ async def test_a_shared_client_is_used_and_left_open(openai_server: OpenAIServer
 async def test_list_models(openai_server: OpenAIServer, provider: Provider) -> None:
     assert await provider.list_models() == ["gpt-4o-mini", "gpt-4o", "o3-mini"]
     assert openai_server.requests[-1].path == "/v1/models"
+
+
+def test_openai_itself_gets_max_completion_tokens_other_servers_max_tokens() -> None:
+    # OpenAI's reasoning models refuse max_tokens; compatible servers mostly know only it.
+    from mmchat.config import ProviderConfig
+
+    request = ask("Hi", model="o4-mini", max_tokens=50, temperature=1)
+    official = build_provider(ProviderConfig(name="openai", type="openai", base_url="https://api.openai.com/v1"), KEY)
+    other = build_provider(ProviderConfig(name="lab", type="openai", base_url="http://127.0.0.1:8080/v1"), None)
+    body = official._body(request)
+    assert body["max_completion_tokens"] == 50 and "max_tokens" not in body and body["temperature"] == 1
+    assert other._body(request)["max_tokens"] == 50 and "max_completion_tokens" not in other._body(request)

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 from mmchat.providers.base import NO_EVENTS, Provider, StreamParser, stream_error
 from mmchat.providers.errors import BadResponseError
 from mmchat.providers.sse import SSEEvent
 from mmchat.providers.types import ChatRequest, ReasoningDelta, StreamEvent, TextDelta, Usage
+
+OFFICIAL_HOST = "api.openai.com"
 
 FINISH_REASONS = {
     "stop": "stop",
@@ -33,8 +36,14 @@ class OpenAIProvider(Provider):
 
     def _body(self, request: ChatRequest) -> dict[str, Any]:
         # mmchat's parameter names are OpenAI's own; other keys pass through untouched.
+        params = request.params
+        if "max_tokens" in params and urlsplit(self._base).hostname == OFFICIAL_HOST:
+            # OpenAI's own API deprecated max_tokens and its reasoning models (o-series,
+            # gpt-5) refuse it; compatible servers mostly know only max_tokens.
+            params = {k: v for k, v in params.items() if k != "max_tokens"}
+            params["max_completion_tokens"] = request.params["max_tokens"]
         return {
-            **request.params,
+            **params,
             "model": request.model,
             "messages": [{"role": m.role, "content": m.content} for m in request.messages],
             "stream": True,
