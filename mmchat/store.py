@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sqlite3
 import statistics
 import time
@@ -83,6 +84,9 @@ MIGRATIONS: list[tuple[str, ...]] = [
         "CREATE INDEX messages_pending ON messages(id) WHERE status = 'pending'",
         "CREATE INDEX conversations_by_update ON conversations(updated_at, id)",
     ),
+    # Which process ("host:pid") streams a pending answer, so a start-up in
+    # another terminal never marks a live answer as interrupted.
+    ("ALTER TABLE messages ADD COLUMN writer TEXT",),
 ]
 
 # The search index is derived data, rebuilt whenever its triggers are missing,
@@ -457,8 +461,8 @@ class Store:
             self._check_belongs(parent, conversation_id)
         cur = self._conn.execute(
             "INSERT INTO messages (conversation_id, parent_id, role, content, status, "
-            "provider, model, params, decision, created_at, finished_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "provider, model, params, decision, created_at, finished_at, writer) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 conversation_id,
                 parent,
@@ -471,6 +475,7 @@ class Store:
                 None if decision is None else json.dumps(decision, ensure_ascii=False),
                 now,
                 None if status == "pending" else now,
+                _writer() if status == "pending" else None,
             ),
         )
         message_id = int(cur.lastrowid)
@@ -609,15 +614,23 @@ class Store:
     def mark_stale_pending(self) -> int:
         """Marks answers left 'pending' by a crash as 'interrupted'; returns how many.
 
-        Call once at start-up, before any new request: it cannot tell a crashed
-        answer from one another running mmchat is still streaming.
+        An answer still streaming in another mmchat on this machine is left
+        alone: its writer process is alive. One written on another host (a
+        shared data dir) counts as crashed after STALE_FOREIGN_S.
         """
-        cur = self._conn.execute(
-            "UPDATE messages SET status = 'interrupted', finished_at = coalesce(finished_at, ?) "
-            "WHERE status = 'pending'",
-            (time.time(),),
-        )
-        return cur.rowcount
+        rows = self._conn.execute(
+            "SELECT id, writer, created_at FROM messages WHERE status = 'pending'"
+        ).fetchall()
+        now = time.time()
+        stale = [row["id"] for row in rows if not _writer_alive(row["writer"], now - row["created_at"])]
+        if not stale:
+            return 0
+        with self._write():
+            self._conn.executemany(
+                "UPDATE messages SET status = 'interrupted', finished_at = coalesce(finished_at, ?) WHERE id = ?",
+                [(now, message_id) for message_id in stale],
+            )
+        return len(stale)
 
     def _check_belongs(self, message_id: int, conversation_id: int) -> None:
         row = self._conn.execute(
@@ -723,6 +736,31 @@ def _tighten_modes(path: Path) -> None:
                 file.chmod(0o600)
         except FileNotFoundError:
             pass
+
+
+STALE_FOREIGN_S = 24 * 3600
+
+
+def _writer() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _writer_alive(writer: str | None, age_s: float) -> bool:
+    """Whether the process that wrote a pending answer may still be streaming it."""
+    if not writer:
+        return False  # written before writers were recorded
+    host, _, pid = writer.rpartition(":")
+    if host != socket.gethostname():
+        return age_s < STALE_FOREIGN_S
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, run by another user
+    except (ValueError, OverflowError):
+        return False  # not a process id
+    return True
 
 
 def _fts5_available(conn: sqlite3.Connection) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import sqlite3
 import stat
 import subprocess
@@ -485,3 +486,17 @@ def test_a_turn_begins_in_one_transaction(tmp_path):
         with pytest.raises(LookupError):
             store.begin_turn(conversation + 99, "lost?", provider="lab", model="lab/m")
         assert len(store.path(conversation)) == 2
+
+
+def test_a_start_up_leaves_an_answer_another_live_mmchat_is_streaming(tmp_path):
+    with Store(tmp_path / "mmchat.db") as store:
+        _, _, live = store.begin_turn(None, "streaming here", provider="lab", model="lab/m")
+        _, _, legacy = store.begin_turn(None, "from an old version", provider="lab", model="lab/m")
+        _, _, crashed = store.begin_turn(None, "its process died", provider="lab", model="lab/m")
+        dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+        host = socket.gethostname()
+        store._conn.execute("UPDATE messages SET writer = NULL WHERE id = ?", (legacy,))
+        store._conn.execute("UPDATE messages SET writer = ? WHERE id = ?", (f"{host}:{dead.stdout.strip()}", crashed))
+
+        assert store.mark_stale_pending() == 2
+        assert [store.message(i).status for i in (live, legacy, crashed)] == ["pending", "interrupted", "interrupted"]
