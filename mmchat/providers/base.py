@@ -135,6 +135,10 @@ class _Watchdog:
             self.task.cancel()
 
 
+# What a parser raises on data of the wrong shape (a bad response, not a bug).
+_PARSE_ERRORS = (ValueError, TypeError, AttributeError, KeyError, IndexError)
+
+
 class Provider(ABC):
     """One configured endpoint speaking one wire protocol."""
 
@@ -236,7 +240,12 @@ class Provider(ABC):
                 except ValueError as exc:
                     raise BadResponseError(self.name, f"malformed JSON line in the stream ({exc})") from None
                 if len(items) == 1:  # the usual chunk: one event, parsed inline
-                    events = self._parse_one(items[0], parser)
+                    try:
+                        events = parser.feed(items[0])
+                    except ProviderError:
+                        raise
+                    except _PARSE_ERRORS as exc:
+                        raise self._format_error(exc) from None
                 else:
                     events = self._parse_items(items, parser)
                 if events:
@@ -285,10 +294,11 @@ class Provider(ABC):
             return parser.feed(item)
         except ProviderError:
             raise
-        except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
-            raise BadResponseError(
-                self.name, f"the stream is not in the expected format ({_clip(str(exc))})"
-            ) from None
+        except _PARSE_ERRORS as exc:
+            raise self._format_error(exc) from None
+
+    def _format_error(self, exc: Exception) -> BadResponseError:
+        return BadResponseError(self.name, f"the stream is not in the expected format ({_clip(str(exc))})")
 
     async def _check_content_type(self, response: httpx.Response) -> None:
         """A JSON or HTML answer where a stream was expected is an error page, not a stream."""
