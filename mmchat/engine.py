@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from typing import Any, Protocol
 
 import httpx
 
 from mmchat import keys
-from mmchat.catalog import Catalog, ModelInfo, cost_usd, is_local
+from mmchat.catalog import Catalog, ModelInfo, UnknownModel, cost_usd, is_local
 from mmchat.config import Config, ProviderConfig
 from mmchat.context_window import ContextTooSmall, fit_to_context, output_reserve
-from mmchat.events import EngineEvent, Retrying, TurnFailed, TurnFinished, TurnStarted
+from mmchat.events import EngineEvent, FallingBack, Retrying, TurnFailed, TurnFinished, TurnStarted
 from mmchat.metering import Meter
 from mmchat.providers import build_provider
 from mmchat.providers.base import Provider
@@ -36,6 +36,18 @@ from mmchat.tokens import count_text
 SAVE_INTERVAL_S = 0.5  # how often a streaming answer is written to the database
 
 
+class ProviderHealth(Protocol):
+    """Which providers may be tried now (a circuit breaker), told of every outcome."""
+
+    def allows(self, provider: str) -> bool: ...
+
+    def why(self, provider: str) -> str: ...
+
+    def succeeded(self, provider: str) -> None: ...
+
+    def failed(self, provider: str) -> None: ...
+
+
 class NoModelError(Exception):
     """No model was asked for and the config names no default."""
 
@@ -50,6 +62,7 @@ class Engine:
         client: httpx.AsyncClient | None = None,
         key_lookup: Callable[[ProviderConfig], str | None] = keys.resolve_key,
         sleep: Callable[[float], Any] = asyncio.sleep,
+        health: ProviderHealth | None = None,
     ) -> None:
         self.config = config
         self.store = store
@@ -57,6 +70,7 @@ class Engine:
         self._client = client
         self._key_lookup = key_lookup
         self._sleep = sleep
+        self.health = health
         self._providers: dict[str, Provider] = {}
 
     def model(self, address: str | None) -> ModelInfo:
@@ -97,6 +111,8 @@ class Engine:
         conversation_id: int | None = None,
         params: dict[str, Any] | None = None,
         retry_of: int | None = None,
+        fallbacks: Sequence[str] = (),
+        decision: dict[str, Any] | None = None,
     ) -> AsyncIterator[EngineEvent]:
         """Run one turn: the user's `prompt` answered by `model` (an address).
 
@@ -106,21 +122,34 @@ class Engine:
         assistant message id) the prompt is not stored again: a new answer to
         that message's user message is added beside it (an alternative) and
         becomes the conversation's head.
+
+        Before any text arrives, a model that fails (after its retries), is
+        skipped by `health` or cannot fit the history gives way to the next of
+        `fallbacks` (addresses, tried in order); every attempt is logged on the
+        answer. `decision` (the router's, JSON-ready) is stored on the answer.
         """
         if prompt is None and retry_of is None:
             raise ValueError("a turn needs a prompt, or retry_of to answer an earlier one again")
-        return _TurnRun(self, prompt, model, conversation_id, params, retry_of).events()
+        return _TurnRun(self, prompt, model, conversation_id, params, retry_of, fallbacks, decision).events()
+
+    def _health_report(self, provider: str, ok: bool) -> None:
+        if self.health is not None:
+            if ok:
+                self.health.succeeded(provider)
+            else:
+                self.health.failed(provider)
 
     def _begin(
         self, prompt: str | None, info: ModelInfo, conversation_id: int | None, params: dict[str, Any],
-        retry_of: int | None,
+        retry_of: int | None, decision: dict[str, Any] | None,
     ) -> tuple[int, int, int, list[ChatMessage]]:
         """Stores the turn's start; (conversation, user message, answer) ids and the history to send."""
         if retry_of is None:
             assert prompt is not None
             new = conversation_id is None
             conversation_id, user_id, answer_id = self.store.begin_turn(
-                conversation_id, prompt, provider=info.provider, model=info.address, params=params
+                conversation_id, prompt, provider=info.provider, model=info.address, params=params,
+                decision=decision,
             )
             if new:  # nothing to read back: the history is the prompt
                 return conversation_id, user_id, answer_id, [ChatMessage("user", prompt)]
@@ -131,7 +160,7 @@ class Engine:
             conversation_id, user_id = old.conversation_id, old.parent_id
             answer_id = self.store.add_message(
                 conversation_id, "assistant", "", parent_id=user_id, status="pending",
-                provider=info.provider, model=info.address, params=params,
+                provider=info.provider, model=info.address, params=params, decision=decision,
             )
         history = [
             ChatMessage(m.role, m.content)
@@ -156,10 +185,13 @@ class _TurnRun:
         conversation_id: int | None,
         params: dict[str, Any] | None,
         retry_of: int | None,
+        fallbacks: Sequence[str],
+        decision: dict[str, Any] | None,
     ) -> None:
         self.engine = engine
         self.store = engine.store
-        self._request = (prompt, model, conversation_id, params, retry_of)
+        self._request = (prompt, model, conversation_id, params, retry_of, decision)
+        self._fallbacks = fallbacks
         self.pieces: list[str] = []
         self.reasoning_chars = 0
         self.attempts: list[dict[str, Any]] = []
@@ -170,73 +202,129 @@ class _TurnRun:
         return count_text(text, self.info.address).tokens
 
     async def events(self) -> AsyncIterator[EngineEvent]:
-        prompt, model, conversation_id, params, retry_of = self._request
+        prompt, model, conversation_id, user_params, retry_of, decision = self._request
         engine = self.engine
         self.info = info = engine.model(model)
-        self.params = params = {**info.params, **(params or {})}
+        self.params = {**info.params, **(user_params or {})}
         self.conversation_id, user_id, self.answer_id, history = engine._begin(
-            prompt, info, conversation_id, params, retry_of
+            prompt, info, conversation_id, self.params, retry_of, decision
         )
+        started = False
+        failure: tuple[str, str] | None = None  # the last (kind, reason) that left a model
         try:
-            fit = self._fit(history)
-        except ContextTooSmall as exc:
-            yield self._fail("context_length", f"{self.info.address}: {exc}")
-            return
-        self.input_estimate = fit.input_tokens
-        yield TurnStarted(
-            self.conversation_id, user_id, self.answer_id, self.info, fit.input_tokens, fit.dropped
-        )
-        request = ChatRequest(self.info.model_id, tuple(fit.messages), self.params)
-        try:
-            attempt = 0
-            while True:
-                attempt += 1
-                try:
-                    provider = self.engine.provider(self.info.provider)
-                    # Time the request itself, not fitting the history or loading the provider.
-                    self.meter = meter = Meter()
-                    pieces = self.pieces
-                    usage: Usage | None = None
-                    next_save = time.monotonic() + SAVE_INTERVAL_S
-                    async for event in provider.stream(request):
-                        kind = type(event)
-                        if kind is TextDelta:
-                            if meter.first_token_at is None:
+            for candidate in self._chain(info):
+                if started or candidate is not info:
+                    self.info = candidate
+                    self.params = {**candidate.params, **(user_params or {})}
+                skip = self._unavailable(candidate)
+                if skip is None:
+                    try:
+                        fit = self._fit(history)
+                    except ContextTooSmall as exc:
+                        skip = ("context_length", f"{candidate.address}: {exc}")
+                if skip is not None:
+                    failure = skip
+                    self._log(candidate.address, 0, *skip)
+                    continue
+                self.input_estimate = fit.input_tokens
+                if not started:
+                    started = True
+                    if candidate is not info:
+                        self._record_model()
+                    yield TurnStarted(
+                        self.conversation_id, user_id, self.answer_id, candidate, fit.input_tokens, fit.dropped
+                    )
+                else:
+                    self._record_model()
+                    yield FallingBack(candidate, self.attempts[-1]["model"], failure[1], fit.input_tokens, fit.dropped)
+                request = ChatRequest(candidate.model_id, tuple(fit.messages), self.params)
+                attempt = 0
+                while True:
+                    attempt += 1
+                    try:
+                        provider = engine.provider(candidate.provider)
+                        # Time the request itself, not fitting the history or loading the provider.
+                        self.meter = meter = Meter()
+                        pieces = self.pieces
+                        usage: Usage | None = None
+                        next_save = time.monotonic() + SAVE_INTERVAL_S
+                        async for event in provider.stream(request):
+                            kind = type(event)
+                            if kind is TextDelta:
+                                if meter.first_token_at is None:
+                                    meter.first_token()
+                                    engine._health_report(candidate.provider, True)
+                                pieces.append(event.text)
+                                # The clock is read every 32 deltas, not on each one.
+                                if not len(pieces) & 31 and time.monotonic() >= next_save:
+                                    next_save = time.monotonic() + SAVE_INTERVAL_S
+                                    self.store.update_message(self.answer_id, content="".join(pieces))
+                                yield event
+                            elif kind is ReasoningDelta:
                                 meter.first_token()
-                            pieces.append(event.text)
-                            # The clock is read every 32 deltas, not on each one.
-                            if not len(pieces) & 31 and time.monotonic() >= next_save:
-                                next_save = time.monotonic() + SAVE_INTERVAL_S
-                                self.store.update_message(self.answer_id, content="".join(pieces))
-                            yield event
-                        elif kind is ReasoningDelta:
-                            meter.first_token()
-                            self.reasoning_chars += len(event.text)
-                            yield event
-                        elif kind is Usage:
-                            usage = event
-                        elif kind is Finish:
-                            metrics = self._save_end("complete", usage, None)
-                            yield TurnFinished(self.answer_id, event.reason, metrics)
-                    return
-                except ProviderError as error:
-                    delay = self._after_error(error, attempt)
-                    if delay is None:
-                        yield self._fail(error.kind, keys.redact(str(error)))
+                                self.reasoning_chars += len(event.text)
+                                yield event
+                            elif kind is Usage:
+                                usage = event
+                            elif kind is Finish:
+                                engine._health_report(candidate.provider, True)
+                                metrics = self._save_end("complete", usage, None)
+                                yield TurnFinished(self.answer_id, event.reason, metrics)
                         return
-                    yield Retrying(attempt + 1, delay, self.attempts[-1]["error"])
-                    await self.engine._sleep(delay)
+                    except ProviderError as error:
+                        if error.counts_against_provider:
+                            engine._health_report(candidate.provider, False)
+                        delay = self._after_error(error, attempt)
+                        if delay is None:
+                            failure = (error.kind, self.attempts[-1]["error"])
+                            break
+                        yield Retrying(attempt + 1, delay, self.attempts[-1]["error"])
+                        await engine._sleep(delay)
+                if self.pieces:
+                    break  # text has streamed: never mix two models' words in one answer
+            if failure is None:
+                failure = ("setup", f"{info.address}: no model to try")
+            yield self._fail(*failure)
         except (asyncio.CancelledError, GeneratorExit, KeyboardInterrupt):
             self._save_end("interrupted", None, "cancelled by the user")
             raise
 
-    def _after_error(self, error: ProviderError, attempt: int) -> float | None:
-        """Logs a failed attempt; the delay before the next, or None when the turn fails."""
-        self.attempts.append(
-            {"model": self.info.address, "attempt": attempt, "kind": error.kind, "error": keys.redact(str(error))}
+    def _chain(self, first: ModelInfo) -> Iterator[ModelInfo]:
+        """The chosen model, then each fallback that resolves (once each)."""
+        yield first
+        seen = {first.address}
+        for address in self._fallbacks:
+            if address in seen:
+                continue
+            seen.add(address)
+            try:
+                yield self.engine.model(address)
+            except UnknownModel as exc:
+                self._log(address, 0, "setup", str(exc))
+
+    def _unavailable(self, candidate: ModelInfo) -> tuple[str, str] | None:
+        """Why `candidate` is skipped without a request (its provider's circuit is open), or None."""
+        health = self.engine.health
+        if health is not None and not health.allows(candidate.provider):
+            return ("circuit_open", f"{candidate.provider}: skipped after repeated failures ({health.why(candidate.provider)})")
+        return None
+
+    def _log(self, model: str, attempt: int, kind: str, reason: str) -> None:
+        self.attempts.append({"model": model, "attempt": attempt, "kind": kind, "error": keys.redact(reason)})
+
+    def _record_model(self) -> None:
+        """The answer now comes from `self.info`: say so on the stored message."""
+        self.store.update_message(
+            self.answer_id, provider=self.info.provider, model=self.info.address, params=self.params,
+            attempts=self.attempts,
         )
+
+    def _after_error(self, error: ProviderError, attempt: int) -> float | None:
+        """Logs a failed attempt; the delay before the next, or None when this model is given up."""
+        self._log(self.info.address, attempt, error.kind, str(error))
         max_retries = self.engine.config.providers[self.info.provider].max_retries
         if self.pieces or not should_retry(error, attempt, max_retries):
+            self.store.update_message(self.answer_id, attempts=self.attempts)
             return None
         delay = backoff_delay(error, attempt)
         self.attempts[-1]["retry_in_s"] = round(delay, 3)

@@ -30,6 +30,17 @@ class Retrying:
 
 
 @dataclass(frozen=True)
+class FallingBack:
+    """The turn moves to the next model of its fallback chain (no text had arrived yet)."""
+
+    model: ModelInfo  # the model tried now
+    previous: str  # the address that failed or was skipped
+    reason: str  # one line: why it was left
+    input_tokens_estimate: int
+    history_dropped: int
+
+
+@dataclass(frozen=True)
 class TurnFinished:
     assistant_message_id: int
     finish_reason: str
@@ -45,4 +56,4 @@ class TurnFailed:
     metrics: TurnMetrics
 
 
-EngineEvent = Union[TurnStarted, Retrying, TextDelta, ReasoningDelta, TurnFinished, TurnFailed]
+EngineEvent = Union[TurnStarted, Retrying, FallingBack, TextDelta, ReasoningDelta, TurnFinished, TurnFailed]

@@ -501,9 +501,14 @@ class Store:
         tokens_per_s: float | None = None,
         cost_usd: float | None = None,
         attempts: list[Any] | None = None,
+        provider: str | None = None,
+        model: str | None = None,
+        params: dict[str, Any] | None = None,
         finished: bool = False,
     ) -> None:
         """Sets the given fields (None leaves a field as it is) in one committed UPDATE.
+
+        `provider`, `model` and `params` change when a turn falls back to another model.
 
         `finished=True` stamps `finished_at` and the conversation's `updated_at`.
         """
@@ -535,6 +540,12 @@ class Store:
         if attempts is not None:
             redacted = _redact_strings(attempts, self._redact) if self._redact else attempts
             values["attempts"] = json.dumps(redacted, ensure_ascii=False)
+        if provider is not None:
+            values["provider"] = provider
+        if model is not None:
+            values["model"] = model
+        if params is not None:
+            values["params"] = json.dumps(params, ensure_ascii=False)
         now = time.time()
         if finished:
             values["finished_at"] = now

@@ -12,6 +12,9 @@ class ProviderError(Exception):
 
     retryable = False
     kind = "error"
+    # False when the request itself was at fault (too long, rejected): the
+    # provider is healthy and a circuit breaker must not count it.
+    counts_against_provider = True
 
     def __init__(
         self,
@@ -63,12 +66,14 @@ class ContextLengthError(ProviderError):
     """The conversation does not fit the model's context window."""
 
     kind = "context_length"
+    counts_against_provider = False
 
 
 class BadRequestError(ProviderError):
     """Another 4xx: unknown model, invalid parameter, …"""
 
     kind = "bad_request"
+    counts_against_provider = False
 
 
 class BadResponseError(ProviderError):
