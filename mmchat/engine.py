@@ -98,6 +98,17 @@ class Engine:
             self._providers[name] = provider
         return provider
 
+    def prepare(self, address: str | None = None) -> None:
+        """Do now, off the clock, what the first turn to `address` would: build its
+        provider and HTTP client (TLS setup) and import the connection code. Safe in
+        a worker thread; a provider that cannot be built yet (no key) is left alone."""
+        try:
+            info = self.model(address)
+            provider = self.provider(info.provider)
+        except (NoModelError, UnknownModel, ProviderError):
+            return
+        provider.prepare()
+
     async def aclose(self) -> None:
         for provider in self._providers.values():
             await provider.aclose()

@@ -250,3 +250,14 @@ async def test_only_an_answer_can_be_retried(openai_server, tmp_path):
         await run(engine, None, retry_of=events[0].user_message_id)
     with pytest.raises(ValueError, match="needs a prompt"):
         engine.turn(None)
+
+
+def test_prepare_builds_the_provider_and_client_before_the_first_turn(openai_server, tmp_path):
+    engine, _, _ = make_engine(openai_server, tmp_path)
+    engine.prepare()
+    assert engine.provider("lab")._own_client is not None  # built now, not inside the first turn's TTFT
+    # A provider that cannot be built yet (no key for a remote host) is left for the turn to report.
+    engine, _, _ = make_engine(openai_server, tmp_path, key=None)
+    set_provider(engine, base_url="https://api.example.invalid/v1")
+    engine.prepare()
+    assert engine._providers == {}

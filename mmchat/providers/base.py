@@ -177,6 +177,15 @@ class Provider(ABC):
             self._own_client = httpx.AsyncClient(verify=_ssl_context())
         return self._own_client
 
+    def prepare(self) -> None:
+        """Build the HTTP client and import what its first request needs (before any turn)."""
+        # Imported on the first request otherwise, inside its time to first token.
+        import anyio._backends._asyncio  # noqa: F401
+        import anyio.streams.tls  # noqa: F401
+        import httpcore._async.http11  # noqa: F401
+
+        self._client  # noqa: B018  (the property builds the client and its TLS context)
+
     # ---- what each protocol supplies -------------------------------------------------
 
     @abstractmethod
