@@ -87,6 +87,9 @@ MIGRATIONS: list[tuple[str, ...]] = [
     # Which process ("host:pid") streams a pending answer, so a start-up in
     # another terminal never marks a live answer as interrupted.
     ("ALTER TABLE messages ADD COLUMN writer TEXT",),
+    # The privacy lock: the user message from which a conversation may only go
+    # to local models (NULL: not locked).
+    ("ALTER TABLE conversations ADD COLUMN private_since INTEGER",),
 ]
 
 # The search index is derived data, rebuilt whenever its triggers are missing,
@@ -621,6 +624,28 @@ class Store:
                 "UPDATE conversations SET head_id = ?, updated_at = ? WHERE id = ?",
                 (message_id, time.time(), conversation_id),
             )
+
+    def privacy_lock(self, conversation_id: int) -> int | None:
+        """The message from which the conversation is locked to local models, or None."""
+        row = self._conn.execute(
+            "SELECT private_since FROM conversations WHERE id = ?", (conversation_id,)
+        ).fetchone()
+        if row is None:
+            raise _missing(conversation_id)
+        return row[0]
+
+    def set_privacy_lock(self, conversation_id: int, message_id: int | None) -> None:
+        """Locks the conversation from `message_id` on (kept if already locked); None unlocks it."""
+        with self._write():
+            if message_id is not None:
+                self._check_belongs(message_id, conversation_id)
+            cur = self._conn.execute(
+                "UPDATE conversations SET private_since = "
+                "CASE WHEN ? IS NULL THEN NULL ELSE coalesce(private_since, ?) END WHERE id = ?",
+                (message_id, message_id, conversation_id),
+            )
+            if cur.rowcount == 0:
+                raise _missing(conversation_id)
 
     def mark_stale_pending(self) -> int:
         """Marks answers left 'pending' by a crash as 'interrupted'; returns how many.

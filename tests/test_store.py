@@ -500,3 +500,20 @@ def test_a_start_up_leaves_an_answer_another_live_mmchat_is_streaming(tmp_path):
 
         assert store.mark_stale_pending() == 2
         assert [store.message(i).status for i in (live, legacy, crashed)] == ["pending", "interrupted", "interrupted"]
+
+
+def test_the_privacy_lock_keeps_its_first_message_until_unlocked(tmp_path):
+    with Store(tmp_path / "mmchat.db") as store:
+        conversation, first, _ = store.begin_turn(None, "my key is sk-…", provider="lab", model="lab/m")
+        _, second, _ = store.begin_turn(conversation, "and more", provider="lab", model="lab/m")
+        assert store.privacy_lock(conversation) is None
+        store.set_privacy_lock(conversation, first)
+        store.set_privacy_lock(conversation, second)  # already locked: the first message stays the start
+        assert store.privacy_lock(conversation) == first
+        store.set_privacy_lock(conversation, None)
+        assert store.privacy_lock(conversation) is None
+        other = store.create_conversation()
+        with pytest.raises(ValueError):
+            store.set_privacy_lock(other, first)  # a message of another conversation
+        with pytest.raises(LookupError):
+            store.privacy_lock(other + 1)
