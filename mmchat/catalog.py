@@ -12,11 +12,14 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from mmchat.config import Config, ModelConfig, Price, ProviderConfig
 from mmchat.providers.types import Usage
+
+if TYPE_CHECKING:
+    from mmchat.price_refresh import RefreshedPrices
 
 FREE = Price(input=0.0, cached_input=0.0, cache_write=0.0, output=0.0, reasoning=0.0)
 
@@ -129,9 +132,12 @@ class Catalog:
         self.prices_source = prices_source
 
     @classmethod
-    def build(cls, config: Config) -> Catalog:
+    def build(cls, config: Config, refreshed: RefreshedPrices | None = None) -> Catalog:
+        """The bundled entries of the configured services, with `refreshed` prices
+        (from `mmchat models --refresh-prices`) over them and the user's entries over both."""
         bundle = _bundle()
         entries: dict[str, ModelInfo] = {}
+        fresh = 0
         for name, provider in config.providers.items():
             service = _bundled_service(provider, bundle.services)
             if service is None:
@@ -140,12 +146,22 @@ class Catalog:
             for address, entry in bundle.models.items():
                 if address.startswith(prefix):
                     model_id = address[len(prefix):]
-                    entries[f"{name}/{model_id}"] = _apply(_blank(provider, model_id, "bundled"), entry)
+                    info = _apply(_blank(provider, model_id, "bundled"), entry)
+                    if refreshed is not None:
+                        price, context = refreshed.lookup(service, model_id)
+                        if price is not None:
+                            fresh += 1
+                            info = replace(info, price=_merge_price(info.price, price), context=context or info.context)
+                    entries[f"{name}/{model_id}"] = info
         for address, entry in config.models.items():
             name, _, model_id = address.partition("/")
             base = entries.get(address) or _blank(config.providers[name], model_id, "config")
             entries[address] = replace(_apply(base, entry), source="config")
-        return cls(config, entries, bundle.as_of, bundle.source)
+        as_of, source = bundle.as_of, bundle.source
+        if fresh and refreshed is not None:
+            as_of = f"{refreshed.as_of} for {fresh} models (refreshed), {bundle.as_of} for the rest"
+            source = f"{refreshed.source}; {bundle.source}"
+        return cls(config, entries, as_of, source)
 
     def get(self, address: str) -> ModelInfo | None:
         return self._entries.get(address)

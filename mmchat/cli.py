@@ -32,6 +32,13 @@ def _parser() -> argparse.ArgumentParser:
 
     models = sub.add_parser("models", help="list the models of the catalog")
     models.add_argument("--check", action="store_true", help="ask each provider for its models to tell which are reachable")
+    models.add_argument(
+        "--refresh-prices", action="store_true",
+        help="fetch current prices from a public list (OpenRouter's) and cache them; never required",
+    )
+    models.add_argument(
+        "--prices-from", metavar="URL", help="with --refresh-prices: read this list instead (same format as OpenRouter's)"
+    )
 
     keys = sub.add_parser("keys", help="store API keys in the system keyring")
     keys_sub = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)

@@ -19,15 +19,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def start_tui(args: argparse.Namespace) -> int:
-    from mmchat.commands.setup import load, open_store
+    from mmchat.commands.setup import build_catalog, load, open_store
 
     config = load(args)  # a broken config is reported before the screen takes over
-    from mmchat.catalog import Catalog
     from mmchat.model_lists import add_cached_lists, default_cache
     from mmchat.tui.app import MmchatApp
     from mmchat.tui.service import ChatService
 
-    catalog = Catalog.build(config)
+    catalog = build_catalog(config)
     add_cached_lists(catalog, config, default_cache())  # models providers listed before
     store = open_store()
     try:

@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from mmchat import format as fmt
-from mmchat.commands.setup import load, open_store
+from mmchat.commands.setup import build_catalog, load, open_store
 from mmchat.engine import Engine
 from mmchat.events import Retrying, TurnFailed, TurnFinished, TurnStarted
 from mmchat.providers.types import TextDelta
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
             conversation_id = store.latest_conversation_id()
         if conversation_id is not None:
             store.conversation(conversation_id)  # a clear error for an unknown id
-        engine = Engine(config, store)
+        engine = Engine(config, store, build_catalog(config))
         engine.model(args.model)  # an unknown model fails before anything is stored
         return asyncio.run(_ask(engine, prompt, args.model, conversation_id, _params(args)))
     finally:

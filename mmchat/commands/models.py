@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 
 from mmchat.catalog import Catalog, ModelInfo
-from mmchat.commands.setup import load
+from mmchat.commands.setup import build_catalog, load
 from mmchat.config import Config
 from mmchat.engine import Engine
 from mmchat.model_lists import ModelListCache, add_cached_lists, default_cache
@@ -52,7 +53,10 @@ async def _reachability(config: Config, catalog: Catalog, cache: ModelListCache)
 
 def run(args: argparse.Namespace) -> int:
     config = load(args)
-    catalog = Catalog.build(config)
+    if args.refresh_prices:
+        if refresh_prices(args.prices_from) != 0:
+            return 1
+    catalog = build_catalog(config)
     cache = default_cache()
     reach: dict[str, str] = {}
     if args.check:
@@ -68,4 +72,19 @@ def run(args: argparse.Namespace) -> int:
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1])
     print(f"prices as of {catalog.prices_as_of} ({catalog.prices_source}); '?' = unknown")
+    return 0
+
+
+def refresh_prices(source: str | None) -> int:
+    """Fetch and cache fresher prices; on failure say why in one line and keep the old ones."""
+    from mmchat import price_refresh
+
+    path = price_refresh.default_path()
+    try:
+        prices = price_refresh.fetch(source or price_refresh.DEFAULT_SOURCE)
+    except price_refresh.RefreshError as exc:
+        print(f"mmchat: prices not refreshed: {exc}; the bundled prices stay in use", file=sys.stderr)
+        return 1
+    price_refresh.save(prices, path)
+    print(f"refreshed the prices of {len(prices.prices)} models from {prices.source} (cached in {path})")
     return 0

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import argparse
 
+from typing import TYPE_CHECKING
+
 from mmchat.config import Config, load_config
 from mmchat.store import Store
+
+if TYPE_CHECKING:
+    from mmchat.catalog import Catalog
 
 
 def load(args: argparse.Namespace) -> Config:
@@ -19,3 +24,11 @@ def open_store() -> Store:
     store = Store(database_path(), redact=redact)
     store.mark_stale_pending()
     return store
+
+
+def build_catalog(config: Config) -> Catalog:
+    """The catalog with the prices last refreshed by `mmchat models --refresh-prices`, if any."""
+    from mmchat import price_refresh
+    from mmchat.catalog import Catalog
+
+    return Catalog.build(config, price_refresh.load(price_refresh.default_path()))
