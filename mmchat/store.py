@@ -146,6 +146,24 @@ FROM conversations c
 """
 
 
+@dataclass(frozen=True)
+class Spending:
+    """Known cost of finished answers; answers with usage but no price are counted apart."""
+
+    cost_usd: float
+    unpriced: int  # answers with recorded usage and an unknown cost (not in cost_usd)
+
+
+@dataclass(frozen=True)
+class ModelSpeed:
+    """A model's medians over its latest complete answers (None: never measured)."""
+
+    model: str
+    answers: int
+    median_ttft_ms: float | None
+    median_tokens_per_s: float | None
+
+
 class StoreError(Exception):
     """The database cannot be used as it is; the message says what to do."""
 
@@ -745,6 +763,70 @@ class Store:
             for row in rows
         ]
 
+    def spending(self, *, conversation_id: int | None = None, since: float | None = None) -> Spending:
+        """What finished answers cost: those of `conversation_id` (alternatives included)
+        and/or those finished at or after `since` (unix seconds), or all of them."""
+        where = ["m.role = 'assistant'", "m.status != 'pending'"]
+        args: list[Any] = []
+        if conversation_id is not None:
+            where.append("m.conversation_id = ?")
+            args.append(conversation_id)
+        if since is not None:
+            # The id floor keeps this to the latest rows (ids grow with time): an answer
+            # created a day before `since` and still streaming at `since` is not expected.
+            where.append(
+                "m.id > coalesce((SELECT id FROM messages WHERE created_at < ? ORDER BY id DESC LIMIT 1), 0)"
+            )
+            where.append("m.finished_at >= ?")
+            args += [since - SPENDING_SLACK_S, since]
+        cost, unpriced = self._conn.execute(
+            f"SELECT total(m.cost_usd), total({_BILLABLE} AND m.cost_usd IS NULL) FROM messages m "
+            f"WHERE {' AND '.join(where)}",
+            args,
+        ).fetchone()
+        return Spending(cost_usd=cost, unpriced=int(unpriced))
+
+    def model_speeds(self, per_model: int = 50, window: int = 20_000) -> dict[str, ModelSpeed]:
+        """Median TTFT and tokens/s of each model over its latest `per_model` complete
+        answers among the latest `window` messages (which bounds the scan)."""
+        rows = self._conn.execute(
+            """SELECT model, ttft_ms, tokens_per_s FROM (
+                    SELECT model, ttft_ms, tokens_per_s,
+                        row_number() OVER (PARTITION BY model ORDER BY id DESC) AS n
+                    FROM messages
+                    WHERE id > (SELECT coalesce(max(id), 0) FROM messages) - ?
+                        AND role = 'assistant' AND status = 'complete' AND model IS NOT NULL
+                        AND (ttft_ms IS NOT NULL OR tokens_per_s IS NOT NULL)
+                ) WHERE n <= ?""",
+            (window, per_model),
+        ).fetchall()
+        answers: dict[str, int] = {}
+        ttfts: dict[str, list[float]] = {}
+        speeds: dict[str, list[float]] = {}
+        for model, ttft, speed in rows:
+            answers[model] = answers.get(model, 0) + 1
+            if ttft is not None:
+                ttfts.setdefault(model, []).append(ttft)
+            if speed is not None:
+                speeds.setdefault(model, []).append(speed)
+        return {
+            model: ModelSpeed(
+                model=model,
+                answers=count,
+                median_ttft_ms=statistics.median(ttfts[model]) if model in ttfts else None,
+                median_tokens_per_s=statistics.median(speeds[model]) if model in speeds else None,
+            )
+            for model, count in answers.items()
+        }
+
+    def recent_prompts(self, limit: int = 500) -> list[str]:
+        """The user's latest `limit` non-blank messages over every conversation, oldest first."""
+        rows = self._conn.execute(
+            "SELECT content FROM messages WHERE role = 'user' AND trim(content) != '' ORDER BY id DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [row[0] for row in reversed(rows)]
+
 
 # -- helpers ------------------------------------------------------------------
 
@@ -775,6 +857,7 @@ def _tighten_modes(path: Path) -> None:
 
 
 STALE_FOREIGN_S = 24 * 3600
+SPENDING_SLACK_S = 24 * 3600  # how long before `since` an answer counted by spending(since=…) may have started
 
 
 def _writer() -> str:

@@ -517,3 +517,65 @@ def test_the_privacy_lock_keeps_its_first_message_until_unlocked(tmp_path):
             store.set_privacy_lock(other, first)  # a message of another conversation
         with pytest.raises(LookupError):
             store.privacy_lock(other + 1)
+
+
+def _answer(store: Store, conversation: int, cost: float | None, *, usage: bool = True, model: str = "lab/m",
+            status: str = "complete", ttft: float | None = None, speed: float | None = None) -> int:
+    store.add_message(conversation, "user", "q")
+    answer = store.add_message(conversation, "assistant", "a", model=model, status="pending")
+    store.update_message(
+        answer, status=status, usage=Usage(input_tokens=10, output_tokens=5) if usage else None,
+        cost_usd=cost, ttft_ms=ttft, tokens_per_s=speed, finished=True,
+    )
+    return answer
+
+
+def test_spending_per_conversation_and_since_a_time_counts_unknown_prices_apart(tmp_path):
+    with Store(tmp_path / "mmchat.db") as store:
+        one, two = store.create_conversation(), store.create_conversation()
+        old = _answer(store, one, 1.25)
+        _answer(store, one, 0.5)
+        _answer(store, one, None)  # usage but no price: not counted, said apart
+        _answer(store, one, None, usage=False, status="error")  # failed before any usage: costs nothing
+        _answer(store, two, 2.0)
+        store.add_message(two, "assistant", "", status="pending")  # still streaming: not counted
+        store._conn.execute("UPDATE messages SET finished_at = finished_at - 7200 WHERE id = ?", (old,))
+
+        assert store.spending(conversation_id=one) == store_module.Spending(cost_usd=1.75, unpriced=1)
+        assert store.spending(conversation_id=two) == store_module.Spending(cost_usd=2.0, unpriced=0)
+        assert store.spending() == store_module.Spending(cost_usd=3.75, unpriced=1)
+        an_hour_ago = store.message(old).finished_at + 3600
+        assert store.spending(since=an_hour_ago) == store_module.Spending(cost_usd=2.5, unpriced=1)
+        assert store.spending(conversation_id=one, since=an_hour_ago) == store_module.Spending(0.5, 1)
+        assert store.spending(since=an_hour_ago + 10 * 3600) == store_module.Spending(0.0, 0)
+
+
+def test_model_speeds_are_medians_over_the_latest_complete_answers(tmp_path):
+    with Store(tmp_path / "mmchat.db") as store:
+        conversation = store.create_conversation()
+        for ttft, speed in ((100.0, 50.0), (300.0, 70.0), (200.0, None), (900.0, 10.0)):
+            _answer(store, conversation, 0.0, ttft=ttft, speed=speed)
+        _answer(store, conversation, 0.0, ttft=5.0, speed=999.0, status="interrupted")  # not a complete answer
+        _answer(store, conversation, 0.0, model="lab/other", ttft=40.0)
+        _answer(store, conversation, 0.0, model="lab/never")  # no figures at all
+
+        speeds = store.model_speeds()
+        assert set(speeds) == {"lab/m", "lab/other"}
+        assert speeds["lab/m"] == store_module.ModelSpeed("lab/m", 4, 250.0, 50.0)
+        assert speeds["lab/other"] == store_module.ModelSpeed("lab/other", 1, 40.0, None)
+        # Only the latest answers of each model count.
+        assert store.model_speeds(per_model=2)["lab/m"] == store_module.ModelSpeed("lab/m", 2, 550.0, 10.0)
+        # Only the latest messages are read: the last four are lab/other's and lab/never's turns.
+        assert set(store.model_speeds(window=4)) == {"lab/other"}
+
+
+def test_recent_prompts_come_from_every_conversation_oldest_first(tmp_path):
+    with Store(tmp_path / "mmchat.db") as store:
+        first, second = store.create_conversation(), store.create_conversation()
+        store.add_message(first, "user", "one")
+        store.add_message(second, "user", "two")
+        store.add_message(second, "assistant", "not a prompt")
+        store.add_message(first, "user", "   ")
+        store.add_message(first, "user", "three")
+        assert store.recent_prompts() == ["one", "two", "three"]
+        assert store.recent_prompts(limit=2) == ["two", "three"]

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import time
 from contextlib import suppress
+from functools import partial
 from pathlib import Path
 
 from textual.app import App
 from textual.screen import Screen
 
 from mmchat.tui.commands import MmchatCommands
-from mmchat.tui.keymap import bindings
+from mmchat.tui.keymap import bindings, key_label
 from mmchat.tui.service import ChatService
 from mmchat.tui.themes import DEFAULT_THEME, load_themes
+
+
+QUIT_WINDOW_S = 2.0  # a second Ctrl+C within this quits
 
 
 class MmchatApp(App[None]):
@@ -27,6 +32,8 @@ class MmchatApp(App[None]):
         from mmchat.tui.state import default_state_path, load_state
 
         self.service = service
+        self.quit_window_s = QUIT_WINDOW_S
+        self._quit_asked_at: float | None = None
         self.keymap = dict(service.config.keys)  # binding id → keys, from the config's `keys:`
         self.set_keymap(self.keymap)
         self.state_path = state_path or default_state_path()
@@ -77,11 +84,40 @@ class MmchatApp(App[None]):
         self.theme = name
         return True
 
+    def copy(self, text: str, summary: str) -> None:
+        """Put `text` on the clipboard: OSC 52 through the terminal (which some ignore) and,
+        when there is one, the system's clipboard command, run off the UI thread.
+        `summary` tells the user what was copied."""
+        from mmchat.tui.clipboard import system_command
+
+        self.copy_to_clipboard(text)
+        command = system_command()
+        if command is not None:
+            self.run_worker(partial(self._run_clipboard_command, command, text), thread=True, group="clipboard")
+        self.notify(summary)
+
+    def _run_clipboard_command(self, command: list[str], text: str) -> None:
+        from mmchat.tui.clipboard import run_command
+
+        problem = run_command(command, text)
+        if problem is not None:
+            self.call_from_thread(self.notify, f"{problem}: copied through the terminal only (OSC 52)", severity="warning")
+
     def action_help(self) -> None:
         from mmchat.tui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.keymap))
+
+    async def action_quit_twice(self) -> None:
+        """Ctrl+C that nothing took to copy a selection: the first asks for a second, which quits."""
+        now = time.monotonic()
+        if self._quit_asked_at is not None and now - self._quit_asked_at <= self.quit_window_s:
+            await self.action_quit()
+            return
+        self._quit_asked_at = now
+        key = key_label(self.keymap.get("quit_twice", "ctrl+c").split(",")[0])
+        self.notify(f"press {key} again to quit", timeout=self.quit_window_s)
 
     async def action_quit(self) -> None:
         # A running answer is cancelled first, so the engine stores it as interrupted.

@@ -20,7 +20,9 @@ class MmchatCommands(Provider):
         for action, title, help_text in (
             ("pick_model", "Choose model…", "Pick the model for the next answers (/model)"),
             ("conversations", "Conversations…", "Browse, open, rename, delete, search (/history)"),
-            ("retry", "Retry answer", "Run the failed or interrupted answer's prompt again (/retry)"),
+            ("retry", "Retry answer", "Answer the failed or interrupted prompt again, in its place (/retry)"),
+            ("copy_message", "Copy message", "Copy the focused message, else the latest answer (/copy)"),
+            ("copy_code", "Copy code block…", "Copy a code block of that message (/copy code [N])"),
             ("export('md')", "Export as Markdown", "Write this conversation to a .md file here (/export md)"),
             ("export('json')", "Export as JSON", "Write this conversation to a .json file here (/export json)"),
             ("toggle_sidebar", "Toggle sidebar", "Show or hide the live figures and totals"),

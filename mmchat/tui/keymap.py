@@ -36,11 +36,14 @@ SCOPES = {
 KEYS: tuple[KeySpec, ...] = (
     KeySpec("quit", "ctrl+q", "quit", "Quit", "Quit (everything is saved)", "app", priority=True),
     KeySpec("help", "f1", "help", "Help", "Help: keys and slash commands", "app"),
+    KeySpec("quit_twice", "ctrl+c", "quit_twice", "Quit", "Quit when pressed twice within 2 s (nothing selected to copy)", "app", show=False),
     KeySpec("cancel", "escape", "cancel_turn", "Cancel answer", "Cancel the answer that is streaming", "chat", priority=True),
     KeySpec("model_picker", "ctrl+o", "pick_model", "Model", "Choose the model (/model)", "chat"),
     KeySpec("conversations", "ctrl+l", "conversations", "History", "Browse conversations (/history)", "chat"),
     KeySpec("search", "ctrl+f", "search", "Search", "Search all messages (/search)", "chat", show=False),
     KeySpec("retry", "ctrl+r", "retry", "Retry", "Retry the failed or interrupted answer (/retry)", "chat"),
+    KeySpec("copy_message", "ctrl+t", "copy_message", "Copy", "Copy the focused message, else the latest answer (/copy)", "chat"),
+    KeySpec("copy_code", "ctrl+s", "copy_code", "Copy code", "Copy a code block of it (/copy code [N])", "chat", show=False),
     KeySpec("toggle_sidebar", "ctrl+b", "toggle_sidebar", "Sidebar", "Show or hide the sidebar", "chat"),
     KeySpec("new_conversation", "ctrl+n", "new_conversation", "New chat", "New conversation (/clear)", "chat"),
     KeySpec("conversations.rename", "f2", "rename", "Rename", "Rename the chosen conversation", "conversations", priority=True),
@@ -56,9 +59,10 @@ FIXED_KEYS: tuple[tuple[str, str], ...] = (
     ("Enter", "Send the prompt"),
     ("Ctrl+J / Shift+Enter", "New line in the prompt"),
     ("Up / Down", "Earlier prompts (at the first / last line of the prompt)"),
+    ("Shift+Tab / Tab", "Focus the messages, newest first (to copy one)"),
     ("?", "This help, when the prompt is empty"),
     ("Ctrl+P", "Command palette: every action, themes"),
-    ("Ctrl+C", "Copy the selected text"),
+    ("Ctrl+C", "Copy the selected text (with nothing selected: twice quits)"),
     ("Enter (in a list)", "Open the chosen conversation or model"),
 )
 

@@ -39,6 +39,11 @@ class LiveTurn:
     def output_estimate(self) -> int:
         return -(-self.chars // CHARS_PER_TOKEN)
 
+    def cost(self) -> float | None:
+        """The estimated cost so far (None when the model's price is unknown)."""
+        usage = Usage(input_tokens=self.input_estimate, output_tokens=self.output_estimate, estimated=True)
+        return cost_usd(usage, self.model.price)
+
     def lines(self) -> list[tuple[str, str]]:
         """(label, value) rows for the sidebar."""
         now = self.clock()
@@ -46,8 +51,7 @@ class LiveTurn:
         speed = "–"
         if self.first_token_at is not None and now - self.first_token_at > 0.2:
             speed = f"~{self.output_estimate / (now - self.first_token_at):.0f} tok/s"
-        usage = Usage(input_tokens=self.input_estimate, output_tokens=self.output_estimate, estimated=True)
-        cost = cost_usd(usage, self.model.price)
+        cost = self.cost()
         return [
             ("model", self.model.address),
             ("TTFT", fmt.duration_ms(ttft)),

@@ -7,18 +7,27 @@ code) and reads the store.
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mmchat.catalog import Catalog, ModelInfo, UnknownModel
 from mmchat.config import Config
-from mmchat.store import ConversationSummary, ModelTotals, Store, StoredMessage
+from mmchat.store import ConversationSummary, ModelSpeed, ModelTotals, Spending, Store, StoredMessage
+from mmchat.tui.budget import BudgetUse
+from mmchat.tui.history import MAX_ENTRIES
 
 if TYPE_CHECKING:
     from mmchat.engine import Engine
     from mmchat.events import EngineEvent
+
+
+LISTING_EVERY_S = 300.0  # the model picker asks the providers again after this long
+UNREACHABLE_KINDS = ("unreachable", "timeout")
 
 
 class ChatService:
@@ -31,6 +40,9 @@ class ChatService:
         self.conversation_id: int | None = None
         self.model: str | None = config.default_model
         self._engine = engine
+        # provider → why it cannot be used now (its model listing or a turn failed to reach it)
+        self.provider_problems: dict[str, str] = {}
+        self._listed_at: float | None = None  # when check_providers last ran (monotonic seconds)
 
     @property
     def has_providers(self) -> bool:
@@ -62,6 +74,40 @@ class ChatService:
         except UnknownModel:
             return None
 
+    def model_speeds(self) -> dict[str, ModelSpeed]:
+        """Each measured model's median TTFT and tokens/s over its latest complete answers."""
+        return self.store.model_speeds()
+
+    def providers_due(self, every_s: float = LISTING_EVERY_S) -> bool:
+        """Whether the providers' model lists are worth asking for again."""
+        return self._listed_at is None or time.monotonic() - self._listed_at >= every_s
+
+    async def check_providers(self) -> dict[str, str]:
+        """Ask every provider for its models, at once: the ids listed join the catalog;
+        a provider that fails is recorded in provider_problems (one line), until it answers."""
+        from mmchat.providers.errors import ProviderError
+
+        self._listed_at = time.monotonic()
+
+        async def check(name: str) -> None:
+            try:
+                ids = await self.engine.provider(name).list_models()
+            except ProviderError as exc:
+                self.provider_problems[name] = _problem(exc.kind, exc.message)
+                return
+            self.provider_problems.pop(name, None)
+            self.catalog.add_discovered(name, ids)
+
+        await asyncio.gather(*(check(name) for name in self.config.providers))
+        return dict(self.provider_problems)
+
+    def turn_outcome(self, provider: str, failure_kind: str | None, reason: str = "") -> None:
+        """What a turn showed of its provider: reached (None), or a failure of `failure_kind`."""
+        if failure_kind is None:
+            self.provider_problems.pop(provider, None)
+        elif failure_kind == "unreachable":  # a slow answer says nothing about reaching it
+            self.provider_problems[provider] = _problem(failure_kind, reason.removeprefix(f"{provider}: "))
+
     def warm_up(self) -> None:
         """Import and load what the first turn needs (run it off the UI thread)."""
         info = self.model_info()
@@ -89,6 +135,14 @@ class ChatService:
                 self.conversation_id = event.conversation_id
             yield event
 
+    def retry(self, answer_id: int) -> AsyncIterator[EngineEvent]:
+        """Answer the user message of `answer_id` (a stored answer) again with the current model.
+
+        The prompt is not stored twice: the new answer is an alternative beside the
+        old one and becomes the conversation's head, so the old one leaves the path.
+        """
+        return self.engine.turn(None, model=self.model, retry_of=answer_id)
+
     def new_conversation(self) -> None:
         self.conversation_id = None
 
@@ -104,6 +158,23 @@ class ChatService:
         if self.conversation_id is None:
             return []
         return self.store.totals_by_model(self.conversation_id)
+
+    def budget(self) -> list[BudgetUse]:
+        """How much of each configured limit is spent: this conversation's, and today's (since local midnight)."""
+        limits = self.config.budget
+        uses: list[BudgetUse] = []
+        if limits.conversation is not None:
+            spent = (
+                self.store.spending(conversation_id=self.conversation_id)
+                if self.conversation_id is not None
+                else Spending(0.0, 0)
+            )
+            uses.append(BudgetUse("conversation", limits.conversation, spent.cost_usd, spent.unpriced, limits.warn_at))
+        if limits.day is not None:
+            midnight = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+            spent = self.store.spending(since=midnight)
+            uses.append(BudgetUse("day", limits.day, spent.cost_usd, spent.unpriced, limits.warn_at))
+        return uses
 
     # -- conversations ---------------------------------------------------------
 
@@ -146,16 +217,19 @@ class ChatService:
         export.write_private(path, text)
         return path
 
-    def recent_prompts(self, conversations: int = 10) -> list[str]:
-        """The user's prompts of the latest conversations, oldest first."""
-        prompts: list[str] = []
-        for summary in reversed(self.store.list_conversations(limit=conversations)):
-            prompts += [m.content for m in self.store.path(summary.id) if m.role == "user" and m.content.strip()]
-        return prompts
+    def recent_prompts(self, limit: int = MAX_ENTRIES) -> list[str]:
+        """The user's latest prompts over every conversation (one query), oldest first."""
+        return self.store.recent_prompts(limit)
 
     async def aclose(self) -> None:
         if self._engine is not None:
             await self._engine.aclose()
+
+
+def _problem(kind: str, reason: str) -> str:
+    """'unreachable: cannot connect to …' (one line, the provider's name left out)."""
+    label = "unreachable" if kind in UNREACHABLE_KINDS else f"model list failed ({kind})"
+    return f"{label}: {' '.join(reason.split())}"
 
 
 # Private-use characters: they cannot clash with text a user or a model wrote.

@@ -1,4 +1,4 @@
-"""Slash commands typed in the prompt: /model [ADDRESS], /clear, /theme [NAME], /history, /search, /export, /retry, /help."""
+"""Slash commands typed in the prompt: /model [ADDRESS], /clear, /theme [NAME], /history, /search, /export, /retry, /copy, /help."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "history": ("/history", "Browse, open, rename and delete conversations"),
     "search": ("/search WORDS", "Search every stored message"),
     "export": ("/export [md|json]", "Write this conversation to a file in the current directory"),
-    "retry": ("/retry", "Run the failed or interrupted answer's prompt again"),
+    "retry": ("/retry", "Answer the failed or interrupted prompt again, in its place"),
+    "copy": ("/copy [code [N]]", "Copy the latest answer, or a code block of it (N counts from 1)"),
     "theme": ("/theme [name]", "Switch the colour theme, or list the themes"),
     "help": ("/help", "Keys and commands"),
 }

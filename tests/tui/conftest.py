@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mmchat.config import Config, ModelConfig, ProviderConfig, Timeouts
+from mmchat.config import Budget, Config, ModelConfig, ProviderConfig, Timeouts
 from mmchat.store import Store
 from mmchat.tui.app import MmchatApp
 from mmchat.tui.service import ChatService
@@ -31,6 +31,7 @@ def make_app(
     default_model: str | None = None,
     models: dict[str, ModelConfig] | None = None,
     keys: dict[str, str] | None = None,
+    budget: Budget | None = None,
 ) -> MmchatApp:
     """The app over a real engine and store; keys never come from the keyring or the environment.
 
@@ -39,7 +40,8 @@ def make_app(
     from mmchat.engine import Engine
 
     config = Config(
-        providers={p.name: p for p in providers}, models=models or {}, default_model=default_model, keys=keys or {}
+        providers={p.name: p for p in providers}, models=models or {}, default_model=default_model, keys=keys or {},
+        budget=budget or Budget(),
     )
     engine = Engine(config, store, key_lookup=lambda provider: None)
     service = ChatService(config, store, engine=engine)

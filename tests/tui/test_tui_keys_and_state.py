@@ -9,7 +9,7 @@ from mmchat.tui.screens.chat import ChatScreen
 from mmchat.tui.screens.conversations import ConversationsScreen
 from mmchat.tui.screens.help import HelpScreen
 from mmchat.tui.slash import COMMANDS
-from mmchat.tui.widgets.messages import UserMessage
+from mmchat.tui.widgets.messages import Marker, UserMessage
 from mmchat.tui.widgets.prompt import PromptInput
 from tests.servers import Script, sleep
 from tests.servers.openai import DONE, SSE_HEADERS, chunk
@@ -105,7 +105,7 @@ async def test_up_and_down_recall_prompts_of_this_session_and_stored_ones(store,
         assert prompt.text == "draft"
 
 
-async def test_retry_runs_a_failed_answer_again(store, openai_server):
+async def test_retry_answers_the_failed_prompt_again_without_storing_it_twice(store, openai_server):
     server = openai_server
     server.reply_error(500, "the server fell over")
     provider = server.config("local", timeouts=QUICK, max_retries=0)
@@ -117,26 +117,70 @@ async def test_retry_runs_a_failed_answer_again(store, openai_server):
         assert any("nothing to retry" in str(n.message) for n in app._notifications)
         await send(pilot, "please answer")
         await until(pilot, lambda: answers(app) and answers(app)[0].state == "error")
+        failed_id = answers(app)[0].message_id
         assert screen.check_action("retry", ()) is True
         await pilot.press("ctrl+r")
-        await until(pilot, lambda: len(answers(app)) == 2 and answers(app)[1].state == "complete")
-        assert answers(app)[1].text == "You said: please answer"
+        await until(pilot, lambda: answers(app) and answers(app)[-1].state == "complete")
+        assert [a.text for a in answers(app)] == ["You said: please answer"]
         assert screen.check_action("retry", ()) is False  # the latest answer is fine now
-        assert [plain(w) for w in screen.query(UserMessage)] == ["please answer", "please answer"]
-    # For now the engine stores the prompt again, then the new answer.
-    stored = [(m.role, m.status) for m in store.path(app.service.conversation_id)]
-    assert stored == [("user", "complete"), ("assistant", "error"), ("user", "complete"), ("assistant", "complete")]
+        assert [plain(w) for w in screen.query(UserMessage)] == ["please answer"]
+    # The prompt is stored once; the failed answer stays as an alternative off the chosen path.
+    path = store.path(app.service.conversation_id)
+    assert [(m.role, m.status) for m in path] == [("user", "complete"), ("assistant", "complete")]
+    assert [(m.id, m.status) for m in store.siblings(path[1].id)] == [(failed_id, "error"), (path[1].id, "complete")]
+    sent = json.loads(server.requests[-1].body)["messages"]
+    assert [m["content"] for m in sent] == ["please answer"]
 
 
-async def test_retry_after_cancelling_uses_slash_retry(store, openai_server):
+async def test_retry_after_cancelling_replaces_the_partial_answer(store, openai_server):
     server = openai_server
-    server.enqueue(Script(200, dict(SSE_HEADERS), [chunk(role=True), chunk(content="Half"), sleep(30), DONE]))
     app = app_for(store, server)
     async with app.run_test(size=(110, 36)) as pilot:
+        await send(pilot, "first")
+        await until(pilot, lambda: answers(app) and answers(app)[0].state == "complete")
+        server.enqueue(Script(200, dict(SSE_HEADERS), [chunk(role=True), chunk(content="Half"), sleep(30), DONE]))
         await send(pilot, "go on")
-        await until(pilot, lambda: answers(app) and answers(app)[0].text == "Half")
+        await until(pilot, lambda: len(answers(app)) == 2 and answers(app)[1].text == "Half")
         await pilot.press("escape")
-        await until(pilot, lambda: answers(app)[0].state == "interrupted")
+        await until(pilot, lambda: answers(app)[1].state == "interrupted")
         await send(pilot, "/retry")
-        await until(pilot, lambda: len(answers(app)) == 2 and answers(app)[1].state == "complete")
-        assert answers(app)[1].text == "You said: go on"
+        await until(pilot, lambda: answers(app)[-1].state == "complete" and len(answers(app)) == 2)
+        assert [a.text for a in answers(app)] == ["You said: first", "You said: go on"]
+        assert [plain(w) for w in app.screen.query(UserMessage)] == ["first", "go on"]
+        assert not app.screen.query(Marker)
+    path = store.path(app.service.conversation_id)
+    assert [m.content for m in path] == ["first", "You said: first", "go on", "You said: go on"]
+    assert [m.status for m in store.siblings(path[-1].id)] == ["interrupted", "complete"]
+
+
+async def test_retry_with_another_model_marks_the_switch_once(store, openai_server):
+    server = openai_server
+    server.reply_text("fine")
+    server.reply_error(500, "down")
+    provider = server.config("local", timeouts=QUICK, max_retries=0)
+    app = make_app(store, [provider], default_model="local/gpt-4o-mini")
+    async with app.run_test(size=(110, 36)) as pilot:
+        await send(pilot, "one")
+        await until(pilot, lambda: answers(app) and answers(app)[0].state == "complete")
+        await send(pilot, "/model local/o3-mini")
+        await send(pilot, "two")
+        await until(pilot, lambda: len(answers(app)) == 2 and answers(app)[1].state == "error")
+        await send(pilot, "/model local/gpt-4o")
+        await send(pilot, "/retry")
+        await until(pilot, lambda: answers(app)[-1].state == "complete" and answers(app)[-1].model == "local/gpt-4o")
+        assert [plain(m) for m in app.screen.query(Marker)] == ["── switched to local/gpt-4o ──"]
+        assert [a.model for a in answers(app)] == ["local/gpt-4o-mini", "local/gpt-4o"]
+
+
+async def test_retry_of_a_turn_that_never_started_sends_the_prompt_once_more(store, openai_server):
+    app = make_app(store, [openai_server.config("local", timeouts=QUICK)], default_model="nowhere/model")
+    async with app.run_test(size=(110, 36)) as pilot:
+        await send(pilot, "hello?")
+        await until(pilot, lambda: answers(app) and answers(app)[0].state == "error")
+        assert answers(app)[0].message_id is None and app.service.conversation_id is None  # nothing was stored
+        await send(pilot, "/model local/gpt-4o-mini")
+        await send(pilot, "/retry")
+        await until(pilot, lambda: answers(app) and answers(app)[-1].state == "complete")
+        assert [plain(w) for w in app.screen.query(UserMessage)] == ["hello?"]
+        assert [a.text for a in answers(app)] == ["You said: hello?"]
+    assert [m.content for m in store.path(app.service.conversation_id)] == ["hello?", "You said: hello?"]

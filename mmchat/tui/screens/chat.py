@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Footer, Header
 from textual.worker import Worker
 
@@ -19,18 +21,20 @@ from mmchat.events import Retrying, TurnFailed, TurnFinished, TurnStarted
 from mmchat.keys import redact
 from mmchat.metering import TurnMetrics
 from mmchat.providers.types import ReasoningDelta, TextDelta
+from mmchat.tui.budget import BudgetUse, over_question, warning
 from mmchat.tui.keymap import bindings
 from mmchat.tui.live import LiveTurn, finished_rows
 from mmchat.tui.service import ChatService
 from mmchat.tui.slash import COMMANDS, SlashCommand, parse_slash
 from mmchat.tui.widgets.conversation import FOCUS_REACH, ConversationView
-from mmchat.tui.widgets.messages import stored_metrics
+from mmchat.tui.widgets.messages import AssistantMessage, Marker, UserMessage, stored_metrics
 from mmchat.tui.widgets.prompt import PromptInput
 from mmchat.tui.widgets.sidebar import Sidebar
 from mmchat.tui.widgets.status import StatusLine
 
 if TYPE_CHECKING:
     from mmchat.tui.app import MmchatApp
+    from mmchat.tui.screens.model_picker import ModelPicker
 
 LIVE_REFRESH_S = 0.1  # the sidebar's figures tick at this pace while a turn runs
 
@@ -45,6 +49,7 @@ class ChatScreen(Screen[None]):
         self._live: LiveTurn | None = None
         self._live_timer: Timer | None = None
         self._health: dict[str, str] = {}  # provider → what its last turn showed
+        self._budget: list[BudgetUse] = []  # spent before the running turn, which the bars add live
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -61,6 +66,8 @@ class ChatScreen(Screen[None]):
         self.show_status()
         if self.service.conversation_id is not None:
             await self.show_conversation()
+        else:
+            self.query_one(Sidebar).show_budget(self.service.budget())
         prompt = self.query_one(PromptInput)
         prompt.recall.load = self.service.recent_prompts
         prompt.focus()
@@ -81,7 +88,11 @@ class ChatScreen(Screen[None]):
 
     def _tick_live(self) -> None:
         if self._live is not None:
-            self.query_one(Sidebar).show_live(self._live.lines())
+            sidebar = self.query_one(Sidebar)
+            sidebar.show_live(self._live.lines())
+            if self._budget:
+                running = self._live.cost()
+                sidebar.show_budget([use.plus(running) for use in self._budget])
 
     # -- sending -------------------------------------------------------------
 
@@ -106,12 +117,40 @@ class ChatScreen(Screen[None]):
             self.notify("choose a model first", severity="warning")
             self.action_pick_model()
             return
-        event.prompt.clear()
-        event.prompt.recall.add(event.value)
-        self.send(event.value)
+
+        def go() -> None:
+            event.prompt.clear()
+            event.prompt.recall.add(event.value)
+            self.send(event.value)
+
+        self.within_budget(go)
+
+    def within_budget(self, go: Callable[[], object]) -> None:
+        """Run `go` (it sends a turn): at once, with a warning for each limit nearly spent,
+        or, when a limit is spent, only once the user confirms (else the prompt stays)."""
+        uses = self.service.budget()
+        over = [use for use in uses if use.level == "over"]
+        if not over:
+            for use in uses:
+                if use.level == "warn":
+                    self.notify(warning(use), severity="warning", timeout=6)
+            go()
+            return
+        from mmchat.tui.screens.dialogs import Confirm
+
+        def answered(send: bool | None) -> None:
+            if send and not self.turn_running:
+                go()
+            else:
+                self.notify("not sent: the budget is spent", severity="warning")
+
+        self.app.push_screen(Confirm(over_question(over), confirm_label="Send", keep_label="Don't send"), answered)
 
     def send(self, prompt: str) -> Worker[None]:
-        self.turn_worker = self.run_worker(self._run_turn(prompt), group="turn", exclusive=True, exit_on_error=False)
+        return self._start(self._run_turn(prompt))
+
+    def _start(self, turn: Coroutine[Any, Any, None]) -> Worker[None]:
+        self.turn_worker = self.run_worker(turn, group="turn", exclusive=True, exit_on_error=False)
         self.refresh_bindings()
         return self.turn_worker
 
@@ -119,11 +158,19 @@ class ChatScreen(Screen[None]):
         if event.worker is self.turn_worker:
             self.refresh_bindings()
 
-    async def _run_turn(self, prompt: str) -> None:
+    async def _run_turn(self, prompt: str | None, retry_of: AssistantMessage | None = None) -> None:
+        """Send `prompt`, or answer `retry_of`'s prompt again in its place (a stored answer on screen)."""
         conversation = self.query_one(ConversationView)
         sidebar = self.query_one(Sidebar)
-        await conversation.add_user(prompt)
+        if retry_of is not None and retry_of.message_id is not None:
+            await self._drop_answer(retry_of)
+            events = self.service.retry(retry_of.message_id)
+        else:
+            assert prompt is not None
+            await conversation.add_user(prompt)
+            events = self.service.turn(prompt)
         info = self.service.model_info()
+        self._budget = self.service.budget()
         answer = await conversation.add_assistant(info.address if info else str(self.service.model))
         answer_id: int | None = None
         if info is not None:
@@ -131,7 +178,7 @@ class ChatScreen(Screen[None]):
             assert self._live_timer is not None
             self._live_timer.resume()
         try:
-            async for event in self.service.turn(prompt):
+            async for event in events:
                 kind = type(event)
                 if kind is TextDelta:
                     answer.feed(event.text)
@@ -141,7 +188,7 @@ class ChatScreen(Screen[None]):
                     if self._live is not None:
                         self._live.received(event.text)
                 elif kind is TurnStarted:
-                    answer_id = event.assistant_message_id
+                    answer_id = answer.message_id = event.assistant_message_id
                     if self._live is not None:
                         self._live.input_estimate = event.input_tokens_estimate
                     if event.history_dropped:
@@ -155,11 +202,11 @@ class ChatScreen(Screen[None]):
                 elif kind is TurnFinished:
                     await answer.complete(event.metrics)
                     self._end_live(answer.model, event.metrics)
-                    self._set_health(info, "ok")
+                    self._set_health(info, "ok", None)
                 elif kind is TurnFailed:
                     await answer.fail(event.reason, event.metrics, interrupted=event.partial)
                     self._end_live(answer.model, event.metrics)
-                    self._set_health(info, f"last turn failed ({event.kind})")
+                    self._set_health(info, f"last turn failed ({event.kind})", event.kind, event.reason)
         except asyncio.CancelledError:
             stored = self.service.message(answer_id) if answer_id is not None else None
             reason = (stored.error if stored else None) or "cancelled by the user"
@@ -172,6 +219,8 @@ class ChatScreen(Screen[None]):
         finally:
             self._end_live(answer.model, None)
             sidebar.show_totals(self.service.totals())
+            self._budget = self.service.budget()
+            sidebar.show_budget(self._budget)
 
     def _end_live(self, model: str, metrics: TurnMetrics | None) -> None:
         """Stop the ticking figures; show the engine's own once it has reported them."""
@@ -183,9 +232,10 @@ class ChatScreen(Screen[None]):
             self.query_one(Sidebar).show_live(self._live.lines())
         self._live = None
 
-    def _set_health(self, info: ModelInfo | None, health: str) -> None:
+    def _set_health(self, info: ModelInfo | None, health: str, failure_kind: str | None, reason: str = "") -> None:
         if info is not None:
             self._health[info.provider] = health
+            self.service.turn_outcome(info.provider, failure_kind, reason)
             self.show_status()
 
     # -- actions -------------------------------------------------------------
@@ -194,7 +244,7 @@ class ChatScreen(Screen[None]):
         if action == "cancel_turn":
             return self.turn_running  # Esc is left to other widgets while nothing streams
         if action == "retry":
-            return self.retry_prompt() is not None  # shown in the footer only when there is something to retry
+            return self.retry_target() is not None  # shown in the footer only when there is something to retry
         return True
 
     def action_cancel_turn(self) -> None:
@@ -208,7 +258,19 @@ class ChatScreen(Screen[None]):
             if address:
                 self.switch_model(address)
 
-        self.app.push_screen(ModelPicker(self.service.models(), self.service.model), chosen)
+        service = self.service
+        picker = ModelPicker(
+            service.models(), service.model, speeds=service.model_speeds(), problems=service.provider_problems
+        )
+        self.app.push_screen(picker, chosen)
+        if service.providers_due():
+            self.run_worker(self._check_providers(picker), group="providers", exclusive=True, exit_on_error=False)
+
+    async def _check_providers(self, picker: ModelPicker) -> None:
+        """Ask the providers for their models while the picker is open, then show what they said."""
+        problems = await self.service.check_providers()
+        if picker.is_attached:
+            picker.update_models(self.service.models(), problems)
 
     def switch_model(self, address: str) -> bool:
         try:
@@ -220,25 +282,95 @@ class ChatScreen(Screen[None]):
         self.notify(f"next answers: {info.address}")
         return True
 
-    def retry_prompt(self) -> str | None:
-        """The prompt of the latest answer when that answer failed or was interrupted."""
+    def retry_target(self) -> AssistantMessage | None:
+        """The latest answer when it failed or was interrupted (and nothing is streaming)."""
         views = self.query(ConversationView)
-        if not views:
+        if not views or self.turn_running:
             return None
-        view = views.first()
-        answer = view.last_answer
-        if self.turn_running or answer is None or answer.state not in ("interrupted", "error"):
+        answer = views.first().last_answer
+        if answer is None or answer.state not in ("interrupted", "error"):
             return None
-        return view.last_prompt
+        return answer
 
     def action_retry(self) -> None:
-        prompt = self.retry_prompt()
-        if prompt is None:
+        answer = self.retry_target()
+        if answer is None:
             reason = "an answer is still streaming" if self.turn_running else "the latest answer did not fail"
             self.notify(f"nothing to retry: {reason}", severity="warning")
             return
-        # The engine stores the prompt again as a new user message, followed by the new answer.
-        self.send(prompt)
+        if answer.message_id is not None:
+            self.within_budget(lambda: self._start(self._run_turn(None, retry_of=answer)))
+            return
+        # The turn failed before anything was stored (no model, unknown provider…): send its prompt again.
+        prompt = self.query_one(ConversationView).last_prompt
+        if prompt is not None:
+            self.within_budget(lambda: self._start(self._resend(answer, prompt)))
+
+    async def _resend(self, failed: AssistantMessage, prompt: str) -> None:
+        await self._drop_answer(failed, with_prompt=True)
+        await self._run_turn(prompt)
+
+    async def _drop_answer(self, failed: AssistantMessage, *, with_prompt: bool = False) -> None:
+        """Take a failed answer (and the model-switch marker above it, and with `with_prompt`
+        its prompt) off the screen; a stored one stays in the store, off the chosen path."""
+        view = self.query_one(ConversationView)
+        path = self.service.messages()
+        at = next((i for i, m in enumerate(path) if m.id == failed.message_id), len(path))
+        view.last_model = next((m.model or "unknown model" for m in reversed(path[:at]) if m.role == "assistant"), None)
+        shown = list(view.children)
+        at = shown.index(failed)
+        gone: list[Widget] = [failed]
+        if at > 0 and isinstance(shown[at - 1], Marker):
+            gone.append(shown[at - 1])
+        if with_prompt:
+            gone += [w for w in reversed(shown[:at]) if isinstance(w, UserMessage)][:1]
+        await view.remove_children(gone)
+
+    # -- copying -------------------------------------------------------------
+
+    def copy_source(self) -> UserMessage | AssistantMessage | None:
+        """The focused message, or else the latest answer."""
+        node = self.focused
+        while node is not None and node is not self:
+            if isinstance(node, (UserMessage, AssistantMessage)):
+                return node
+            node = node.parent
+        return self.query_one(ConversationView).last_answer
+
+    def action_copy_message(self) -> None:
+        message = self.copy_source()
+        if message is None or not message.copy_text:
+            self.notify("nothing to copy yet: no answer", severity="warning")
+            return
+        from mmchat.tui.clipboard import copied_text
+
+        self._app.copy(message.copy_text, copied_text(message.copy_text))
+
+    def action_copy_code(self, number: str = "") -> None:
+        from mmchat.tui.clipboard import block_row, choose_block, code_blocks, copied_block
+        from mmchat.tui.screens.dialogs import ChooseOne
+
+        message = self.copy_source()
+        blocks = code_blocks(message.copy_text) if message is not None else []
+        try:
+            block = choose_block(blocks, number)
+        except ValueError as exc:
+            self.notify(str(exc) if message is not None else "nothing to copy yet: no answer", severity="warning")
+            return
+        if block is not None:
+            self._app.copy(block.code, copied_block(block))
+            return
+
+        def chosen(index: int | None) -> None:
+            if index is not None:
+                self._app.copy(blocks[index].code, copied_block(blocks[index]))
+
+        rows = [block_row(n, b) for n, b in enumerate(blocks, 1)]
+        self.app.push_screen(ChooseOne("Copy which code block?  (Enter copies, Esc cancels)", rows), chosen)
+
+    @property
+    def _app(self) -> MmchatApp:
+        return cast("MmchatApp", self.app)
 
     async def show_conversation(self, focus: int | None = None) -> None:
         """Show the service's current conversation (lazily: its last messages first, or from message `focus`)."""
@@ -248,6 +380,7 @@ class ChatScreen(Screen[None]):
         sidebar = self.query_one(Sidebar)
         sidebar.show_totals(self.service.totals())
         sidebar.show_live(None)
+        sidebar.show_budget(self.service.budget())
         self.refresh_bindings()
 
     def action_conversations(self, query: str = "") -> None:
@@ -302,6 +435,7 @@ class ChatScreen(Screen[None]):
         sidebar = self.query_one(Sidebar)
         sidebar.show_totals([])
         sidebar.show_live(None)
+        sidebar.show_budget(self.service.budget())
         self.refresh_bindings()
 
     async def run_slash(self, command: SlashCommand) -> None:
@@ -320,6 +454,14 @@ class ChatScreen(Screen[None]):
             self.export(command.argument.lower() or "md")
         elif command.name == "retry":
             self.action_retry()
+        elif command.name == "copy":
+            what, _, number = command.argument.partition(" ")
+            if what == "":
+                self.action_copy_message()
+            elif what.lower() == "code":
+                self.action_copy_code(number.strip())
+            else:
+                self.notify(f"/copy {command.argument}: use /copy, /copy code or /copy code N", severity="error")
         elif command.name == "help":
             await self.app.run_action("help")
         elif command.name == "theme":

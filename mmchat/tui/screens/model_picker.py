@@ -1,4 +1,5 @@
-"""The model picker: fuzzy search over the catalog, grouped by provider."""
+"""The model picker: fuzzy search over the catalog, grouped by provider, with each model's
+measured speed and each provider's reachability."""
 
 from __future__ import annotations
 
@@ -14,7 +15,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from mmchat import format as fmt
 from mmchat.catalog import ModelInfo
+from mmchat.sanitize import printable
+from mmchat.store import ModelSpeed
 
 
 def price_text(model: ModelInfo) -> str:
@@ -34,10 +38,38 @@ def context_text(tokens: int | None) -> str:
     return f"{tokens // 1000}k ctx" if tokens >= 1000 else f"{tokens} ctx"
 
 
-def row_text(model: ModelInfo, current: str | None) -> Content:
+PROBLEM_WIDTH = 72  # a provider's problem is cut to one line of the picker
+
+
+def speed_text(speed: ModelSpeed | None) -> str:
+    """'TTFT 320 ms · 85 tok/s' once measured, '' before."""
+    if speed is None:
+        return ""
+    parts = []
+    if speed.median_ttft_ms is not None:
+        parts.append(f"TTFT {fmt.duration_ms(speed.median_ttft_ms)}")
+    if speed.median_tokens_per_s is not None:
+        parts.append(f"{speed.median_tokens_per_s:.0f} tok/s")
+    return " · ".join(parts)
+
+
+def row_text(model: ModelInfo, current: str | None, speed: str = "", speed_width: int = 0) -> Content:
+    """One model's row; `speed` (speed_text) is right-aligned in `speed_width` columns."""
     mark = "●" if model.address == current else " "
-    tags = ", ".join(model.tags)
-    return Content(f"{mark} {model.model_id:<34.34} {price_text(model):>18} {context_text(model.context):>9}  {tags}")
+    cells = [f"{mark} {model.model_id:<28.28}", f"{price_text(model):>13}", f"{context_text(model.context):>8}"]
+    if speed_width:
+        cells.append(f"{speed:>{speed_width}}")
+    return Content(" ".join(cells) + "  " + ", ".join(model.tags))
+
+
+def provider_text(provider: str, problem: str | None) -> Content:
+    """A group's header: the provider, and why it cannot be used now, if it cannot."""
+    if problem is None:
+        return Content(provider)
+    problem = printable(problem)
+    if len(problem) > PROBLEM_WIDTH:
+        problem = problem[: PROBLEM_WIDTH - 1] + "…"
+    return Content.assemble(provider, "  ", (problem, "$error"))
 
 
 def filter_models(models: list[ModelInfo], query: str) -> list[ModelInfo]:
@@ -66,14 +98,26 @@ class ModelPicker(ModalScreen[str | None]):
         Binding("up", "move(-1)", show=False, priority=True),
     ]
 
-    def __init__(self, models: list[ModelInfo], current: str | None) -> None:
+    def __init__(
+        self,
+        models: list[ModelInfo],
+        current: str | None,
+        *,
+        speeds: dict[str, ModelSpeed] | None = None,
+        problems: dict[str, str] | None = None,
+    ) -> None:
         super().__init__()
         self.models = models
         self.current = current
+        self.speeds = speeds or {}
+        self.problems = problems or {}
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
-            yield Static("Choose a model  (price in / out per million tokens)", id="picker-title")
+            yield Static(
+                "Choose a model  (price in / out per million tokens; median TTFT and speed once measured)",
+                id="picker-title",
+            )
             yield Input(placeholder="type to filter: name, provider, tag…", id="picker-filter")
             yield OptionList(id="picker-list")
 
@@ -85,19 +129,32 @@ class ModelPicker(ModalScreen[str | None]):
     def _filter(self, event: Input.Changed) -> None:
         self.show_models(event.value)
 
-    def show_models(self, query: str) -> None:
+    def update_models(self, models: list[ModelInfo], problems: dict[str, str]) -> None:
+        """Show a fresher catalog and reachability (the filter and the highlighted model stay)."""
+        self.models = models
+        self.problems = problems
+        self.show_models(self.query_one(Input).value, keep_highlight=True)
+
+    def show_models(self, query: str, *, keep_highlight: bool = False) -> None:
         options = self.query_one(OptionList)
+        highlighted = options.highlighted_option.id if keep_highlight and options.highlighted_option else None
         options.clear_options()
         found = filter_models(self.models, query)
+        speeds = {m.address: speed_text(self.speeds.get(m.address)) for m in found}
+        speed_width = max(map(len, speeds.values()), default=0)  # no column until some model is measured
         rows: list[Option] = []
         for provider, group in groupby(found, key=lambda m: m.provider):
-            rows.append(Option(Content(provider), disabled=True))
-            rows += [Option(row_text(m, self.current), id=m.address) for m in group]
+            rows.append(Option(provider_text(provider, self.problems.get(provider)), disabled=True))
+            rows += [
+                Option(row_text(m, self.current, speeds.get(m.address, ""), speed_width), id=m.address) for m in group
+            ]
         if not rows:
             rows.append(Option(Content("no model matches"), disabled=True))
         options.add_options(rows)
-        first = next((i for i, row in enumerate(rows) if not row.disabled), None)
-        options.highlighted = first
+        at = next((i for i, row in enumerate(rows) if highlighted is not None and row.id == highlighted), None)
+        if at is None:
+            at = next((i for i, row in enumerate(rows) if not row.disabled), None)
+        options.highlighted = at
 
     def action_move(self, step: int) -> None:
         options = self.query_one(OptionList)

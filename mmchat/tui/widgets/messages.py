@@ -19,10 +19,16 @@ def text(value: str) -> Content:
     return Content(printable(value))
 
 
-class UserMessage(Static):
+class UserMessage(Static, can_focus=True):
+    FOCUS_ON_CLICK = False  # focused from the keyboard (Shift+Tab from the prompt), so a click never leaves the prompt
+
     def __init__(self, prompt: str) -> None:
         super().__init__(text(prompt), classes="message user")
         self.prompt = prompt
+
+    @property
+    def copy_text(self) -> str:
+        return printable(self.prompt)
 
 
 class Marker(Static):
@@ -45,12 +51,15 @@ def stored_metrics(message: StoredMessage) -> TurnMetrics | None:
     return TurnMetrics(message.ttft_ms, message.latency_ms, message.tokens_per_s, message.usage, message.cost_usd)
 
 
-class AssistantMessage(Vertical):
+class AssistantMessage(Vertical, can_focus=True):
     """An answer: a header naming the model (and, once done, its figures), the text, any problem."""
+
+    FOCUS_ON_CLICK = False
 
     def __init__(self, model: str, *, stored: StoredMessage | None = None) -> None:
         super().__init__(classes="message assistant")
         self.model = model
+        self.message_id: int | None = stored.id if stored else None  # the stored answer, once the engine made it
         self._stored = stored  # shown finished on mount, for an answer read from the store
         self.header = Static(text(model), classes="message-header")
         self.body = StreamingMarkdown()
@@ -66,6 +75,10 @@ class AssistantMessage(Vertical):
     @property
     def text(self) -> str:
         return self.body.text
+
+    @property
+    def copy_text(self) -> str:
+        return printable(self.body.text)
 
     def feed(self, delta: str) -> None:
         self.body.feed(delta)

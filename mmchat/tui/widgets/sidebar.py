@@ -1,4 +1,4 @@
-"""The sidebar: the running turn's figures, then the conversation's totals per model."""
+"""The sidebar: the running turn's figures, the budget bars, then the conversation's totals per model."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ from textual.widgets import Static
 
 from mmchat import format as fmt
 from mmchat.store import ModelTotals
+from mmchat.tui.budget import BudgetUse, unpriced_note, use_lines
+
+BUDGET_NAMES = ("conversation", "day")
 
 
 def _rows(rows: list[tuple[str, str]]) -> Content:
@@ -37,6 +40,15 @@ class Sidebar(VerticalScroll, can_focus=False):
     def compose(self) -> ComposeResult:
         yield Static("This turn", classes="sidebar-title")
         yield Static(Content("Idle."), id="live")
+        # The budget shows only when the config sets a limit.
+        budget = [
+            Static("Budget", classes="sidebar-title", id="budget-title"),
+            *(Static(Content(""), id=f"budget-{name}", classes="budget") for name in BUDGET_NAMES),
+            Static(Content(""), id="budget-note"),
+        ]
+        for widget in budget:
+            widget.display = False
+            yield widget
         yield Static("Conversation", classes="sidebar-title")
         yield Static(Content("No answers yet."), id="totals")
 
@@ -45,3 +57,20 @@ class Sidebar(VerticalScroll, can_focus=False):
 
     def show_totals(self, totals: list[ModelTotals]) -> None:
         self.query_one("#totals", Static).update(totals_text(totals))
+
+    def show_budget(self, uses: list[BudgetUse]) -> None:
+        """A bar per configured limit, styled by its level (ok, warn, over)."""
+        by_name = {use.name: use for use in uses}
+        self.query_one("#budget-title").display = bool(uses)
+        for name in BUDGET_NAMES:
+            widget = self.query_one(f"#budget-{name}", Static)
+            use = by_name.get(name)
+            widget.display = use is not None
+            if use is not None:
+                widget.update(Content(use_lines(use)))
+                for level in ("warn", "over"):
+                    widget.set_class(use.level == level, level)
+        note = unpriced_note(uses)
+        widget = self.query_one("#budget-note", Static)
+        widget.display = note is not None
+        widget.update(Content(note or ""))
