@@ -113,15 +113,12 @@ class ChatService:
         info = self.model_info()
         if info is None:
             return
-        import importlib
-
         from mmchat.tokens import count_text
 
-        importlib.import_module("mmchat.engine")
-        provider = self.config.providers.get(info.provider)
-        if provider is not None:
-            importlib.import_module(f"mmchat.providers.{provider.type}")
         count_text("warm up", info.address)
+        # The provider, its TLS client and connection code: the first turn's TTFT then
+        # measures the model, not mmchat's set-up.
+        self.engine.prepare(info.address)
 
     def pin(self, address: str) -> ModelInfo:
         """Use `address` for the next turns; raises UnknownModel (one line) if no provider serves it."""
