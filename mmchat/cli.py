@@ -23,7 +23,10 @@ def _parser() -> argparse.ArgumentParser:
 
     ask = sub.add_parser("ask", help="send one prompt and stream the answer to stdout")
     ask.add_argument("prompt", nargs="*", help="the prompt (read from stdin when omitted or piped)")
-    ask.add_argument("-m", "--model", metavar="PROVIDER/MODEL", help="model address (default: default_model)")
+    ask.add_argument(
+        "-m", "--model", metavar="PROVIDER/MODEL",
+        help="model address (default: default_model), or 'auto' to let the routing rules pick it",
+    )
     where = ask.add_mutually_exclusive_group()
     where.add_argument("-c", "--continue", dest="continue_last", action="store_true", help="continue the latest conversation")
     where.add_argument("--conversation", type=int, metavar="ID", help="continue conversation ID")
@@ -58,6 +61,18 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("id", type=int)
     export.add_argument("-f", "--format", choices=["md", "json"], default="md")
     export.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE (mode 0600) instead of stdout")
+
+    route = sub.add_parser(
+        "route",
+        help="which model auto-route picks for a prompt, and why (sends nothing)",
+        description="Route a prompt, or: route test CASES.yaml | route replay CONVERSATION | route check.",
+    )
+    route.add_argument("words", nargs="*", metavar="PROMPT", help="the prompt, or test/replay/check and its argument")
+    route.add_argument("--prompt", metavar="TEXT", help="the prompt (when it starts with test, replay or check)")
+    route.add_argument("--json", action="store_true", help="print the decision as JSON")
+    route.add_argument("--conversation", type=int, metavar="ID", help="route as the next turn of conversation ID")
+    route.add_argument("--pin", metavar="PROVIDER/MODEL", help="as if pinned to this model")
+    route.add_argument("--tag", action="append", default=[], metavar="TAG", help="a routing tag (private, fast, …)")
 
     config = sub.add_parser("config", help="check the config file")
     config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)

@@ -11,6 +11,7 @@ _MODULES = {
     "keys": "mmchat.commands.keys",
     "history": "mmchat.commands.history",
     "config": "mmchat.commands.config",
+    "route": "mmchat.commands.route",
 }
 
 

@@ -10,9 +10,11 @@ from typing import Any
 from mmchat import format as fmt
 from mmchat.commands.setup import build_catalog, load, open_store
 from mmchat.engine import Engine
-from mmchat.events import Retrying, TurnFailed, TurnFinished, TurnStarted
+from mmchat.events import FallingBack, Retrying, TurnFailed, TurnFinished, TurnStarted
 from mmchat.providers.types import TextDelta
 from mmchat.sanitize import printable
+
+AUTO = "auto"  # `-m auto`: the router picks the model
 
 
 def _prompt(args: argparse.Namespace) -> str:
@@ -46,32 +48,64 @@ def run(args: argparse.Namespace) -> int:
         if conversation_id is not None:
             store.conversation(conversation_id)  # a clear error for an unknown id
         engine = Engine(config, store, build_catalog(config))
-        engine.model(args.model)  # an unknown model fails before anything is stored
-        return asyncio.run(_ask(engine, prompt, args.model, conversation_id, _params(args)))
+        route: dict[str, Any] = {}
+        if args.model == AUTO:
+            routed = _route(engine, store, prompt, conversation_id)
+            if routed is None:
+                return 1
+            prompt, route = routed
+        else:
+            engine.model(args.model)  # an unknown model fails before anything is stored
+            route = {"model": args.model}
+        return asyncio.run(_ask(engine, prompt, conversation_id, _params(args), route))
     finally:
         store.close()
 
 
+def _route(engine: Engine, store: Any, prompt: str, conversation_id: int | None) -> tuple[str, dict[str, Any]] | None:
+    """Auto-route the prompt: the text to send and the turn's routing arguments, or None when held."""
+    from mmchat.autoroute import AutoRoute
+
+    auto = AutoRoute(engine.config, engine.catalog, store)
+    engine.health = auto.breaker
+    decision = auto.decide(prompt, conversation_id)
+    print(f"mmchat: {printable(decision.line())}", file=sys.stderr)
+    if decision.model is None:
+        return None  # held: nothing was stored or sent
+    args = {"model": decision.model, "fallbacks": decision.fallbacks, "decision": decision.to_dict()}
+    if decision.private:
+        args["on_start"] = lambda started: auto.record_private(
+            decision, started.conversation_id, started.user_message_id
+        )
+    return decision.prompt, args
+
+
 async def _ask(
-    engine: Engine, prompt: str, model: str | None, conversation_id: int | None, params: dict[str, Any]
+    engine: Engine, prompt: str, conversation_id: int | None, params: dict[str, Any], route: dict[str, Any]
 ) -> int:
     out, err = sys.stdout, sys.stderr
     address = ""
     conversation = conversation_id
     status = 0
+    on_start = route.pop("on_start", None)
     try:
-        async for event in engine.turn(prompt, model=model, conversation_id=conversation_id, params=params):
+        async for event in engine.turn(prompt, conversation_id=conversation_id, params=params, **route):
             if type(event) is TextDelta:
                 out.write(printable(event.text))
                 out.flush()
             elif isinstance(event, TurnStarted):
                 address, conversation = event.model.address, event.conversation_id
+                if on_start is not None:
+                    on_start(event)
                 if event.history_dropped:
                     print(
                         f"mmchat: left out the {event.history_dropped} oldest messages to fit "
                         f"{address}'s context window",
                         file=err,
                     )
+            elif isinstance(event, FallingBack):
+                print(f"mmchat: {event.reason}; trying {event.model.address}", file=err)
+                address = event.model.address
             elif isinstance(event, Retrying):
                 print(f"mmchat: {event.reason}; retrying in {event.delay_s:.1f} s", file=err)
             elif isinstance(event, TurnFinished):

@@ -1,0 +1,121 @@
+"""Auto-route for the TUI and the CLI: the pure router fed with what the store knows.
+
+The router (mmchat.routing) does no I/O; this module gathers its inputs — the
+conversation so far, the privacy lock, what was spent today and in this
+conversation, the measured speed of each model, the providers whose circuit is
+open — decides, and records the privacy lock a private turn sets.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from mmchat.catalog import Catalog, ModelInfo
+from mmchat.config import Config
+from mmchat.routing import (
+    CircuitBreaker,
+    Conversation,
+    Decision,
+    ModelStats,
+    Router,
+    RouterState,
+    RuleSet,
+    Turn,
+    load_routing,
+)
+from mmchat.routing.inputs import HistoryMessage
+from mmchat.store import Store
+from mmchat.tokens import count_text
+
+STATS_TTL_S = 30.0  # measured speeds are read again at most this often
+
+
+class AutoRoute:
+    """Decides turns with the user's rules; owns the providers' circuit breaker."""
+
+    def __init__(
+        self, config: Config, catalog: Catalog, store: Store, breaker: CircuitBreaker | None = None
+    ) -> None:
+        self.config = config
+        self.catalog = catalog
+        self.store = store
+        self.rules: RuleSet = load_routing(config, catalog.models())  # raises ConfigError, with file and line
+        self.breaker = breaker or CircuitBreaker()
+        self._models: tuple[ModelInfo, ...] = ()
+        self._routing = Router((), self.rules)
+        self._stats: dict[str, ModelStats] = {}
+        self._stats_read = -STATS_TTL_S
+
+    def decide(
+        self,
+        prompt: str,
+        conversation_id: int | None,
+        *,
+        pin: str | None = None,
+        override: str | None = None,
+        escalate_from: str | None = None,
+        tags: Sequence[str] = (),
+        now: float | None = None,
+    ) -> Decision:
+        """The decision for `prompt` as the next turn of `conversation_id` (None: a new one)."""
+        history = self.store.path(conversation_id) if conversation_id is not None else []
+        state = RouterState(
+            locked=conversation_id is not None and self.store.privacy_lock(conversation_id) is not None,
+            pin=pin,
+            override=override,
+            escalate_from=escalate_from,
+            budget=self.config.budget,
+            spent_conversation=(
+                self.store.spending(conversation_id=conversation_id).cost_usd if conversation_id is not None else 0.0
+            ),
+            spent_day=self.store.spending(since=local_midnight(now)).cost_usd,
+        )
+        return self.route(Turn(prompt, tags=tuple(tags)), history, state)
+
+    def route(self, turn: Turn, history: Sequence[HistoryMessage], state: RouterState) -> Decision:
+        """The decision for `turn` after `history` (finished messages are used), in `state`."""
+        return self._router().decide(
+            turn,
+            Conversation([m for m in history if getattr(m, "status", "complete") != "pending"]),
+            self.stats(),
+            state,
+            count=_count_tokens,
+            health=self.breaker.open_providers(),
+        )
+
+    def _router(self) -> Router:
+        """The router over the catalog's models, built again when they change (a listing added some)."""
+        models = tuple(self.catalog.models())
+        if models != self._models:
+            self._models, self._routing = models, Router(models, self.rules)
+        return self._routing
+
+    def stats(self) -> dict[str, ModelStats]:
+        """Each model's measured medians (read from the store at most every STATS_TTL_S)."""
+        clock = time.monotonic()
+        if clock - self._stats_read >= STATS_TTL_S:
+            self._stats = {
+                model: ModelStats(ttft_ms=s.median_ttft_ms, tokens_per_s=s.median_tokens_per_s, samples=s.answers)
+                for model, s in self.store.model_speeds().items()
+            }
+            self._stats_read = clock
+        return self._stats
+
+    def record_private(self, decision: Decision, conversation_id: int, user_message_id: int) -> None:
+        """A private turn locks its conversation to local models from its user message on."""
+        if decision.private:
+            self.store.set_privacy_lock(conversation_id, user_message_id)
+
+    def unlock(self, conversation_id: int) -> None:
+        self.store.set_privacy_lock(conversation_id, None)
+
+
+def local_midnight(now: float | None = None) -> float:
+    """Unix time of the start of today, in local time (the day budget's window)."""
+    t = time.localtime(now if now is not None else time.time())
+    return time.mktime((t.tm_year, t.tm_mon, t.tm_mday, 0, 0, 0, 0, 0, -1))
+
+
+def _count_tokens(text: str) -> int:
+    return count_text(text).tokens

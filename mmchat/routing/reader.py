@@ -1,0 +1,110 @@
+"""Reads composed YAML nodes with their line numbers; every problem is one ConfigError line."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import yaml
+
+from mmchat.config import ConfigError
+
+
+class NodeReader:
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._constructor = yaml.constructor.SafeConstructor()
+
+    def fail(self, node: Any, key: str, message: str) -> NoReturn:
+        line = node.start_mark.line + 1 if node is not None and hasattr(node, "start_mark") else None
+        raise ConfigError(message, path=self.path, line=line, key=key)
+
+    def value(self, node: Any) -> Any:
+        """A scalar's Python value; other nodes are returned as they are."""
+        if not isinstance(node, yaml.ScalarNode):
+            return node
+        try:
+            return self._constructor.construct_object(node)
+        except yaml.YAMLError:
+            self.fail(node, "", "cannot read this value: quote it")
+
+    def kind(self, node: Any) -> str:
+        if isinstance(node, yaml.MappingNode):
+            return "a mapping"
+        if isinstance(node, yaml.SequenceNode):
+            return "a list"
+        value = self.value(node)
+        return "empty" if value is None else f"{type(value).__name__} {value!r}"
+
+    def mapping(self, node: Any, key: str, allowed: Sequence[str] | None) -> list[tuple[str, Any, Any]]:
+        """(name, key node, value node) of each entry; names outside `allowed` fail with a suggestion."""
+        if not isinstance(node, yaml.MappingNode):
+            self.fail(node, key, f"must be a mapping (key: value lines), not {self.kind(node)}")
+        seen: set[str] = set()
+        items = []
+        for knode, vnode in node.value:
+            name = self.value(knode)
+            dotted = f"{key}.{name}" if key else str(name)
+            if not isinstance(name, str) or not name:
+                self.fail(knode, key, f"keys must be non-empty text, not {name!r}")
+            if name in seen:
+                self.fail(knode, dotted, "duplicate key: keep only one")
+            seen.add(name)
+            if allowed is not None and name not in allowed:
+                self.fail(knode, dotted, f"unknown key; {suggest(name, allowed, 'valid keys are')}")
+            items.append((name, knode, vnode))
+        return items
+
+    def sequence(self, node: Any, key: str) -> list[Any]:
+        if not isinstance(node, yaml.SequenceNode):
+            self.fail(node, key, f"must be a list, not {self.kind(node)}")
+        return list(node.value)
+
+    def text(self, node: Any, key: str) -> str:
+        value = self.value(node)
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)) or not str(value).strip():
+            self.fail(node, key, f"must be non-empty text, not {self.kind(node)}")
+        return str(value).strip()
+
+    def texts(self, node: Any, key: str) -> tuple[str, ...]:
+        """One text or a list of texts."""
+        if isinstance(node, yaml.SequenceNode):
+            if not node.value:
+                self.fail(node, key, "must not be an empty list")
+            return tuple(self.text(item, f"{key}[{i}]") for i, item in enumerate(node.value))
+        return (self.text(node, key),)
+
+    def flag(self, node: Any, key: str) -> bool:
+        value = self.value(node)
+        if not isinstance(value, bool):
+            self.fail(node, key, f"must be true or false, not {self.kind(node)}")
+        return value
+
+    def count(self, node: Any, key: str, low: int = 0, high: int | None = None) -> int:
+        value = self.value(node)
+        ok = isinstance(value, int) and not isinstance(value, bool) and value >= low
+        if not ok or (high is not None and value > high):
+            span = f"from {low} to {high}" if high is not None else f"of at least {low}"
+            self.fail(node, key, f"must be a whole number {span}, not {self.kind(node)}")
+        return value
+
+
+def suggest(name: str, choices: Sequence[str], lead: str) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else f"{lead} {', '.join(choices)}"
+
+
+def compose(text: str, path: Path | None) -> Any:
+    """The YAML `text` as a node tree (raises ConfigError on a syntax error)."""
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise ConfigError(
+            f"YAML syntax error: {exc.problem or exc.context or 'invalid YAML'}",
+            path=path, line=mark.line + 1 if mark else None,
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"YAML syntax error: {exc}", path=path) from None

@@ -1,0 +1,127 @@
+"""The signals of one turn, computed once: what rules and policies look at."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from functools import cached_property
+from typing import Any
+
+from mmchat.routing.code import find_code
+from mmchat.routing.inputs import Conversation, RouterState, Turn
+from mmchat.routing.language import detect_language
+from mmchat.routing.markers import answer_length, complexity, has_math, reasoning_markers, Words
+from mmchat.routing.secrets import find_personal, find_secrets
+from mmchat.routing.usertags import BUILTIN_TAGS, extract_tags
+
+PER_MESSAGE_OVERHEAD = 4  # tokens of role and separators per message (as mmchat.context_window counts)
+
+Count = Callable[[str], int]
+
+
+def approx_tokens(text: str) -> int:
+    """A tokenizer-free estimate (about four characters a token)."""
+    return math.ceil(len(text) / 4)
+
+
+@dataclass(frozen=True)
+class Signals:
+    text: str  # the prompt to send: tags removed
+    tokens: int  # of the prompt and its attachments
+    history_tokens: int  # of the conversation before this turn
+    has_code: bool
+    code_languages: tuple[str, ...]
+    math: bool
+    reasoning: tuple[str, ...]  # the reasoning/multi-step markers found
+    complexity: str  # simple | moderate | complex
+    answer_length: str  # short | normal | long (what the prompt asks for)
+    language: str  # ISO 639-1, 'und' when unknown
+    attachments: tuple[str, ...]  # kinds
+    turns: int  # user turns before this one
+    secrets: tuple[str, ...]  # kinds of credentials found (never their values)
+    personal: tuple[str, ...]  # kinds of personal data found: card, email
+    tags: tuple[str, ...]  # routing tags typed (#private ...) or given with the turn
+    budget_left: float | None  # USD left of the tightest budget, None without limits
+    budget_low: bool  # a budget is past its warn_at share
+
+    @property
+    def total_tokens(self) -> int:
+        return self.tokens + self.history_tokens
+
+    @cached_property
+    def lower(self) -> str:
+        """The text in lower case (made once, for every `contains` condition)."""
+        return self.text.lower()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything but the text (which is stored as the message itself)."""
+        data = asdict(self)
+        del data["text"]
+        if self.budget_left is not None:
+            data["budget_left"] = round(self.budget_left, 6)
+        return data
+
+
+def compute_signals(
+    turn: Turn,
+    conversation: Conversation,
+    state: RouterState,
+    *,
+    count: Count = approx_tokens,
+    known_tags: frozenset[str] = BUILTIN_TAGS,
+) -> Signals:
+    code = find_code(turn.prompt)
+    typed, text = extract_tags(turn.prompt, code.prose, known_tags)
+    tags = tuple(sorted({*typed, *(t.lower().lstrip("#") for t in turn.tags)}))
+    tokens = count(text) + sum(a.tokens for a in turn.attachments)
+    if conversation.tokens is not None:
+        history = conversation.tokens
+    else:
+        history = sum(count(m.content) + PER_MESSAGE_OVERHEAD for m in conversation.messages)
+    prose = code.prose
+    words = Words.of(prose)
+    math_found = has_math(prose, words)
+    reasoning = reasoning_markers(words)
+    left, low = _budget(state)
+    return Signals(
+        text=text,
+        tokens=tokens,
+        history_tokens=history,
+        has_code=code.has_code,
+        code_languages=code.languages,
+        math=math_found,
+        reasoning=reasoning,
+        complexity=complexity(prose, words, tokens, code=code.has_code, math=math_found, reasoning=len(reasoning)),
+        answer_length=answer_length(words),
+        language=detect_language(prose, words.set),
+        attachments=tuple(sorted({a.kind for a in turn.attachments})),
+        turns=conversation.turns,
+        secrets=_union(find_secrets, turn),
+        personal=_union(find_personal, turn),
+        tags=tags,
+        budget_left=left,
+        budget_low=low,
+    )
+
+
+def _union(find: Callable[[str], tuple[str, ...]], turn: Turn) -> tuple[str, ...]:
+    """What `find` finds in the prompt and in the text of its attachments."""
+    found = set(find(turn.prompt))
+    for attachment in turn.attachments:
+        if attachment.text:
+            found.update(find(attachment.text))
+    return tuple(sorted(found))
+
+
+def _budget(state: RouterState) -> tuple[float | None, bool]:
+    budget = state.budget
+    left: float | None = None
+    low = False
+    for limit, spent in ((budget.conversation, state.spent_conversation), (budget.day, state.spent_day)):
+        if limit is None:
+            continue
+        remaining = max(0.0, limit - spent)
+        left = remaining if left is None else min(left, remaining)
+        low = low or spent >= budget.warn_at * limit
+    return left, low

@@ -1,0 +1,161 @@
+"""`mmchat route …` and `mmchat ask -m auto`: the real command over a real store and a local server."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from mmchat.store import Store
+from tests.test_cli import home, mmchat, write_config  # noqa: F401  (home is a fixture)
+
+SECRET = "sk-proj-" + "A1b2C3d4E5f6G7h8I9j0" * 2
+
+
+def routed_config(home: Path, server, rules: str | None = None) -> Path:  # noqa: F811
+    """`lab` is the local test server; `cloud` looks remote and is never contacted."""
+    rules = rules or """\
+routing:
+  rules:
+    - name: essays go to the big model
+      when: {contains: essay}
+      then: {use: cloud/big}
+"""
+    return write_config(
+        home,
+        f"""\
+providers:
+  lab:
+    type: openai
+    base_url: {server.base_url}
+    timeouts: {{connect: 2, first_token: 2, idle: 2}}
+    max_retries: 0
+  cloud:
+    type: openai
+    base_url: https://cloud.example.invalid/v1
+    api_key_env: LAB_KEY
+models:
+  lab/small:
+    context: 8192
+    tags: [fast]
+  cloud/big:
+    context: 200000
+    price: {{input: 3.0, output: 15.0}}
+    tags: [code, reasoning]
+default_model: lab/small
+{rules}""",
+    )
+
+
+def test_route_explains_a_decision_and_sends_nothing(home, openai_server):  # noqa: F811
+    config = routed_config(home, openai_server)
+    done = mmchat(home, "route", "write an essay about rivers", config=config)
+    assert done.returncode == 0, done.stderr
+    first = done.stdout.splitlines()[0]
+    assert first.startswith("→ cloud/big") and "essays go to the big model" in done.stdout
+    assert "candidates:" in done.stdout
+    assert openai_server.requests == []
+    assert mmchat(home, "history", "list", config=config).stdout.count("\n") <= 1  # nothing stored
+
+
+def test_a_secret_keeps_the_turn_local_whatever_the_rules_say(home, openai_server):  # noqa: F811
+    config = routed_config(home, openai_server)
+    done = mmchat(home, "route", "--json", f"write an essay; my key is {SECRET}", config=config)
+    decision = json.loads(done.stdout)
+    assert decision["model"] == "lab/small" and decision["private"]
+    assert any(r["model"] == "cloud/big" and r["filter"] == "privacy" for r in decision["rejected"])
+    assert SECRET not in done.stdout  # the decision names the kind of secret, never its value
+    assert "cloud/big" not in decision["fallbacks"]
+
+
+def test_route_check_names_the_file_line_and_rule_of_a_bad_rule(home, openai_server):  # noqa: F811
+    good = mmchat(home, "route", "check", config=routed_config(home, openai_server))
+    assert good.returncode == 0 and "routing rules OK" in good.stdout
+    bad = routed_config(
+        home,
+        openai_server,
+        "routing:\n  rules:\n    - name: broken\n      when: {regex: '(unclosed'}\n      then: {use: lab/small}\n",
+    )
+    done = mmchat(home, "route", "check", config=bad)
+    assert done.returncode == 2
+    line = done.stderr.strip()
+    assert "\n" not in line and f"{bad}:" in line and "broken" in line
+
+
+def test_route_test_passes_and_fails_cases_with_reasons(home, openai_server, tmp_path):  # noqa: F811
+    config = routed_config(home, openai_server)
+    cases = tmp_path / "cases.yaml"
+    cases.write_text(
+        "cases:\n"
+        "  - name: essays are big\n"
+        "    prompt: write an essay on tides\n"
+        "    expect: {model: cloud/big}\n"
+        "  - name: private stays local\n"
+        "    prompt: 'an essay, #private please'\n"
+        "    expect: {tag: local}\n"
+    )
+    done = mmchat(home, "route", "test", str(cases), config=config)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 passed, 0 failed" in done.stdout
+
+    cases.write_text("cases:\n  - name: wrong guess\n    prompt: hello there\n    expect: {model: cloud/big}\n")
+    done = mmchat(home, "route", "test", str(cases), config=config)
+    assert done.returncode == 1
+    assert "FAIL  wrong guess (line 2)\n        model: expected cloud/big, got lab/small\n" in done.stdout
+    assert "candidates:" in done.stdout  # the whole decision is printed for a miss
+
+    cases.write_text("cases:\n  - name: vague\n    prompt: no expectation\n")
+    done = mmchat(home, "route", "test", str(cases), config=config)
+    assert done.returncode == 2 and f"{cases}:2" in done.stderr and "expect" in done.stderr
+
+
+def test_ask_auto_routes_stores_the_decision_and_locks_a_private_conversation(home, openai_server):  # noqa: F811
+    config = routed_config(home, openai_server)
+    done = mmchat(home, "ask", "-m", "auto", f"keep this: {SECRET}", config=config)
+    assert done.returncode == 0, done.stderr
+    assert "→ lab/small" in done.stderr and "private" in done.stderr
+    with Store(home / "data" / "mmchat.db") as store:
+        conversation = store.latest_conversation_id()
+        user, answer = store.path(conversation)
+        assert answer.model == "lab/small" and answer.decision["private"] is True
+        assert store.privacy_lock(conversation) == user.id
+
+    # Locked: even an essay, which the rules send to the cloud, stays local.
+    done = mmchat(home, "ask", "-m", "auto", "-c", "now write an essay", config=config)
+    assert done.returncode == 0, done.stderr
+    assert "→ lab/small" in done.stderr
+    assert len(openai_server.requests) == 2
+
+
+def test_a_private_turn_with_no_local_model_is_held_and_not_stored(home, openai_server):  # noqa: F811
+    config = write_config(
+        home,
+        "providers:\n  cloud:\n    type: openai\n    base_url: https://cloud.example.invalid/v1\n"
+        "    api_key_env: LAB_KEY\nmodels:\n  cloud/big:\n    price: {input: 3.0, output: 15.0}\n"
+        "default_model: cloud/big\n",
+    )
+    done = mmchat(home, "ask", "-m", "auto", f"my key: {SECRET}", config=config)
+    assert done.returncode == 1
+    assert "held" in done.stderr and SECRET not in done.stderr
+    with Store(home / "data" / "mmchat.db") as store:
+        assert store.latest_conversation_id() is None
+
+
+def test_replay_shows_which_turns_would_change_model(home, openai_server):  # noqa: F811
+    config = routed_config(home, openai_server)
+    assert mmchat(home, "ask", "-m", "lab/small", "write an essay on salt", config=config).returncode == 0
+    assert mmchat(home, "ask", "-m", "lab/small", "-c", "thanks", config=config).returncode == 0
+    done = mmchat(home, "route", "replay", "1", config=config)
+    assert done.returncode == 0, done.stderr
+    rows = done.stdout.splitlines()
+    assert "cloud/big  *" in rows[1] and "lab/small" in rows[2] and "*" not in rows[2]
+    assert "1 of 2 turns would change model" in rows[-1]
+    missing = mmchat(home, "route", "replay", "99", config=config)
+    assert missing.returncode == 2 and "99" in missing.stderr
+
+
+def test_the_sample_cases_pass_with_the_example_config(home):  # noqa: F811
+    repo = Path(__file__).resolve().parent.parent
+    done = mmchat(home, "--config", str(repo / "config.example.yaml"), "route", "test",
+                  str(repo / "mmchat" / "data" / "route_cases.yaml"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert " 0 failed" in done.stdout
