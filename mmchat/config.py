@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any, Literal, NoReturn
 from urllib.parse import urlsplit
 
+from mmchat.yaml_nodes import ConfigError, NodeReader, compose
+
 ProviderType = Literal["openai", "anthropic", "gemini", "ollama"]
 
 # The root each protocol documents; protocol paths are appended to it.
@@ -130,20 +132,6 @@ _NO_KEYS_IN_FILES = (
 )
 
 
-class ConfigError(Exception):
-    """One line: '<file>:<line>: <dotted.key>: <what is wrong and how to fix it>'."""
-
-    def __init__(
-        self, message: str, *, path: Path | None = None, line: int | None = None, key: str | None = None
-    ) -> None:
-        self.message = message
-        self.path = path
-        self.line = line
-        self.key = key
-        where = None if path is None else (f"{path}:{line}" if line else str(path))
-        super().__init__(": ".join(part for part in (where, key, message) if part))
-
-
 def load_config(path: Path | None = None, env: Mapping[str, str] = os.environ) -> Config:
     """Read the config: `path` (from --config) > $MMCHAT_CONFIG > the default file.
 
@@ -175,19 +163,7 @@ def load_config(path: Path | None = None, env: Mapping[str, str] = os.environ) -
 
 def parse_config(text: str, path: Path, env: Mapping[str, str] = os.environ) -> Config:
     """Validate the YAML `text` read from `path` into a Config (raises ConfigError)."""
-    import yaml
-
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        what = exc.problem or exc.context or "invalid YAML"
-        raise ConfigError(
-            f"YAML syntax error: {what}", path=path, line=mark.line + 1 if mark else None
-        ) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"YAML syntax error: {exc}", path=path) from None
-    return _Reader(path, env).config(root)
+    return _Reader(path, env).config(compose(text, path))
 
 
 def config_from_env(env: Mapping[str, str] = os.environ, source: Path | None = None) -> Config:
@@ -275,79 +251,28 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _KEY_NAME = re.compile(r"(?:(?:ctrl|alt|shift|super|meta|hyper)\+)*(?:[a-z][a-z0-9_]*|[^\s,])")
 
 
-class _Reader:
-    """Walks the composed YAML nodes; `fail` raises at the node's line."""
+class _Reader(NodeReader):
+    """Walks the config's composed YAML nodes; `fail` raises at the node's line."""
 
     def __init__(self, path: Path, env: Mapping[str, str]) -> None:
-        import yaml
-
-        self._yaml = yaml
-        self._constructor = yaml.constructor.SafeConstructor()
-        self.path = path
+        super().__init__(path)
         self.env = env
-
-    # -- primitives ----------------------------------------------------------
-
-    def fail(self, node: Any, key: str | None, message: str) -> NoReturn:
-        line = node.start_mark.line + 1 if node is not None else None
-        raise ConfigError(message, path=self.path, line=line, key=key)
-
-    def mapping(self, node: Any, key: str | None, allowed: Sequence[str] | None) -> list[tuple[str, Any, Any]]:
-        """(key, key node, value node) of a mapping, checking keys against `allowed` (None: any)."""
-        if not isinstance(node, self._yaml.MappingNode):
-            self.fail(node, key, f"must be a mapping (key: value lines), not {self._kind(node)}")
-        seen: set[str] = set()
-        items = []
-        for knode, vnode in node.value:
-            name = self.value(knode)
-            dotted = f"{key}.{name}" if key else str(name)
-            if not isinstance(name, str) or not name:
-                self.fail(knode, key, f"keys must be non-empty text, not {name!r}")
-            if name in seen:
-                self.fail(knode, dotted, "duplicate key: keep only one")
-            seen.add(name)
-            if allowed is not None and name not in allowed:
-                self.unknown(knode, dotted, name, allowed)
-            items.append((name, knode, vnode))
-        return items
 
     def unknown(self, knode: Any, dotted: str, name: str, allowed: Sequence[str]) -> NoReturn:
         if name in ("api_key", "key", "apikey", "api-key", "token"):
             self.fail(knode, dotted, _NO_KEYS_IN_FILES)
-        close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
-        hint = f"did you mean '{close[0]}'?" if close else f"valid keys are {', '.join(allowed)}"
-        self.fail(knode, dotted, f"unknown key; {hint}")
-
-    def value(self, node: Any) -> Any:
-        """A scalar node's Python value (other nodes are returned as they are)."""
-        if not isinstance(node, self._yaml.ScalarNode):
-            return node
-        if node.tag == "tag:yaml.org,2002:merge":
-            self.fail(node, None, "YAML merge keys (<<) are not supported: write the keys out")
-        try:
-            return self._constructor.construct_object(node)
-        except self._yaml.YAMLError as exc:
-            problem = getattr(exc, "problem", None) or "unreadable value"
-            self.fail(node, None, f"cannot read this value ({problem}): remove the tag or quote the text")
-
-    def _kind(self, node: Any) -> str:
-        if isinstance(node, self._yaml.MappingNode):
-            return "a mapping"
-        if isinstance(node, self._yaml.SequenceNode):
-            return "a list"
-        value = self.value(node)
-        return "empty" if value is None else f"{type(value).__name__} {value!r}"
+        super().unknown(knode, dotted, name, allowed)
 
     def text(self, node: Any, key: str) -> str:
         value = self.value(node)
         if not isinstance(value, str) or not value.strip():
-            self.fail(node, key, f"must be non-empty text, not {self._kind(node)}")
+            self.fail(node, key, f"must be non-empty text, not {self.kind(node)}")
         return value.strip()
 
     def positive_int(self, node: Any, key: str) -> int:
         value = self.value(node)
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            self.fail(node, key, f"must be a positive whole number, not {self._kind(node)}")
+            self.fail(node, key, f"must be a positive whole number, not {self.kind(node)}")
         return value
 
     def number(self, node: Any, key: str, *, low: float = 0.0, high: float = math.inf, low_open: bool = False) -> float:
@@ -358,12 +283,12 @@ class _Reader:
         if not ok:
             bound = "above" if low_open else "at least"
             limit = "" if high == math.inf else f" and at most {high:g}"
-            self.fail(node, key, f"must be a number {bound} {low:g}{limit}, not {self._kind(node)}")
+            self.fail(node, key, f"must be a number {bound} {low:g}{limit}, not {self.kind(node)}")
         return float(value)
 
     def text_list(self, node: Any, key: str) -> tuple[str, ...]:
         if not isinstance(node, self._yaml.SequenceNode):
-            self.fail(node, key, f"must be a list of text, e.g. [fast, code], not {self._kind(node)}")
+            self.fail(node, key, f"must be a list of text, e.g. [fast, code], not {self.kind(node)}")
         return tuple(self.text(item, f"{key}[{i}]") for i, item in enumerate(node.value))
 
     # -- sections ------------------------------------------------------------
@@ -372,7 +297,7 @@ class _Reader:
         if root is None:  # an empty file
             return config_from_env(self.env, source=self.path)
         if not isinstance(root, self._yaml.MappingNode):
-            self.fail(root, None, f"the top level must be a mapping (providers:, models:, ...), not {self._kind(root)}")
+            self.fail(root, None, f"the top level must be a mapping (providers:, models:, ...), not {self.kind(root)}")
         sections = {name: (knode, vnode) for name, knode, vnode in self.mapping(root, None, TOP_LEVEL_KEYS)}
         if "providers" in sections:
             providers = self.providers(sections["providers"][1])
@@ -424,7 +349,7 @@ class _Reader:
             if not isinstance(value, str) or not all(_KEY_NAME.fullmatch(k.strip()) for k in value.split(",")):
                 self.fail(
                     vnode, key,
-                    f"{self._kind(vnode) if not isinstance(value, str) else repr(value)} is not a key: "
+                    f"{self.kind(vnode) if not isinstance(value, str) else repr(value)} is not a key: "
                     "write key names like ctrl+o, f2, escape or ?, several separated by commas",
                 )
             result[binding_id] = ",".join(k.strip() for k in value.split(","))
@@ -464,7 +389,7 @@ class _Reader:
             vnode = fields["max_retries"]
             max_retries = self.value(vnode)
             if isinstance(max_retries, bool) or not isinstance(max_retries, int) or not 0 <= max_retries <= 10:
-                self.fail(vnode, f"{key}.max_retries", f"must be a whole number from 0 to 10, not {self._kind(vnode)}")
+                self.fail(vnode, f"{key}.max_retries", f"must be a whole number from 0 to 10, not {self.kind(vnode)}")
         return ProviderConfig(
             name=name,
             type=ptype,  # type: ignore[arg-type]  # checked against PROVIDER_TYPES
@@ -503,7 +428,7 @@ class _Reader:
                 self.fail(knode, f"{key}.{name}", _NO_KEYS_IN_FILES)
             value = self.value(vnode)
             if not isinstance(value, str):
-                self.fail(vnode, f"{key}.{name}", f"header values must be text (quote it), not {self._kind(vnode)}")
+                self.fail(vnode, f"{key}.{name}", f"header values must be text (quote it), not {self.kind(vnode)}")
             result[name] = value
         return result
 
@@ -565,7 +490,7 @@ class _Reader:
             elif name == "seed":
                 seed = self.value(vnode)
                 if isinstance(seed, bool) or not isinstance(seed, int):
-                    self.fail(vnode, dotted, f"must be a whole number, not {self._kind(vnode)}")
+                    self.fail(vnode, dotted, f"must be a whole number, not {self.kind(vnode)}")
                 result[name] = seed
             else:  # stop
                 is_list = isinstance(vnode, self._yaml.SequenceNode)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -31,3 +32,10 @@ def gemini_server() -> Iterator[GeminiServer]:
 def ollama_server() -> Iterator[OllamaServer]:
     with OllamaServer() as server:
         yield server
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    """A private home for the `mmchat` command: its data, cache and config dirs live here."""
+    (tmp_path / "data").mkdir()
+    return tmp_path

@@ -3,30 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
-
+from tests.cli_helpers import KEY, mmchat, write_config
 from tests.servers.core import Script
-
-KEY = "sk-cli-secret-abcdef0123456789"
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    (tmp_path / "data").mkdir()
-    return tmp_path
-
-
-def write_config(home: Path, text: str) -> Path:
-    path = home / "config.yaml"
-    path.write_text(text)
-    return path
-
 
 def lab_config(home: Path, server) -> Path:
     return write_config(
@@ -46,28 +27,6 @@ models:
     tags: [fast]
 default_model: lab/small
 """,
-    )
-
-
-def mmchat(home: Path, *args: str, stdin: str | None = None, config: Path | None = None) -> subprocess.CompletedProcess:
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(home),
-        "MMCHAT_DATA_DIR": str(home / "data"),
-        "MMCHAT_CACHE_DIR": str(home / "cache"),
-        "XDG_CONFIG_HOME": str(home / "xdg"),
-        "LAB_KEY": KEY,
-        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-    }
-    if config is not None:
-        env["MMCHAT_CONFIG"] = str(config)
-    return subprocess.run(
-        [sys.executable, "-m", "mmchat", *args],
-        input=stdin if stdin is not None else "",
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
     )
 
 

@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 
 from mmchat.store import Store
-from tests.test_cli import home, mmchat, write_config  # noqa: F401  (home is a fixture)
+from tests.cli_helpers import mmchat, write_config
 
 SECRET = "sk-proj-" + "A1b2C3d4E5f6G7h8I9j0" * 2
 
 
-def routed_config(home: Path, server, rules: str | None = None) -> Path:  # noqa: F811
+def routed_config(home: Path, server, rules: str | None = None) -> Path:
     """`lab` is the local test server; `cloud` looks remote and is never contacted."""
     rules = rules or """\
 routing:
@@ -46,7 +46,7 @@ default_model: lab/small
     )
 
 
-def test_route_explains_a_decision_and_sends_nothing(home, openai_server):  # noqa: F811
+def test_route_explains_a_decision_and_sends_nothing(home, openai_server):
     config = routed_config(home, openai_server)
     done = mmchat(home, "route", "write an essay about rivers", config=config)
     assert done.returncode == 0, done.stderr
@@ -57,7 +57,7 @@ def test_route_explains_a_decision_and_sends_nothing(home, openai_server):  # no
     assert mmchat(home, "history", "list", config=config).stdout.count("\n") <= 1  # nothing stored
 
 
-def test_a_secret_keeps_the_turn_local_whatever_the_rules_say(home, openai_server):  # noqa: F811
+def test_a_secret_keeps_the_turn_local_whatever_the_rules_say(home, openai_server):
     config = routed_config(home, openai_server)
     done = mmchat(home, "route", "--json", f"write an essay; my key is {SECRET}", config=config)
     decision = json.loads(done.stdout)
@@ -67,7 +67,7 @@ def test_a_secret_keeps_the_turn_local_whatever_the_rules_say(home, openai_serve
     assert "cloud/big" not in decision["fallbacks"]
 
 
-def test_route_check_names_the_file_line_and_rule_of_a_bad_rule(home, openai_server):  # noqa: F811
+def test_route_check_names_the_file_line_and_rule_of_a_bad_rule(home, openai_server):
     good = mmchat(home, "route", "check", config=routed_config(home, openai_server))
     assert good.returncode == 0 and "routing rules OK" in good.stdout
     bad = routed_config(
@@ -81,7 +81,7 @@ def test_route_check_names_the_file_line_and_rule_of_a_bad_rule(home, openai_ser
     assert "\n" not in line and f"{bad}:" in line and "broken" in line
 
 
-def test_route_test_passes_and_fails_cases_with_reasons(home, openai_server, tmp_path):  # noqa: F811
+def test_route_test_passes_and_fails_cases_with_reasons(home, openai_server, tmp_path):
     config = routed_config(home, openai_server)
     cases = tmp_path / "cases.yaml"
     cases.write_text(
@@ -108,7 +108,7 @@ def test_route_test_passes_and_fails_cases_with_reasons(home, openai_server, tmp
     assert done.returncode == 2 and f"{cases}:2" in done.stderr and "expect" in done.stderr
 
 
-def test_ask_auto_routes_stores_the_decision_and_locks_a_private_conversation(home, openai_server):  # noqa: F811
+def test_ask_auto_routes_stores_the_decision_and_locks_a_private_conversation(home, openai_server):
     config = routed_config(home, openai_server)
     done = mmchat(home, "ask", "-m", "auto", f"keep this: {SECRET}", config=config)
     assert done.returncode == 0, done.stderr
@@ -126,7 +126,7 @@ def test_ask_auto_routes_stores_the_decision_and_locks_a_private_conversation(ho
     assert len(openai_server.requests) == 2
 
 
-def test_a_private_turn_with_no_local_model_is_held_and_not_stored(home, openai_server):  # noqa: F811
+def test_a_private_turn_with_no_local_model_is_held_and_not_stored(home, openai_server):
     config = write_config(
         home,
         "providers:\n  cloud:\n    type: openai\n    base_url: https://cloud.example.invalid/v1\n"
@@ -140,7 +140,7 @@ def test_a_private_turn_with_no_local_model_is_held_and_not_stored(home, openai_
         assert store.latest_conversation_id() is None
 
 
-def test_replay_shows_which_turns_would_change_model(home, openai_server):  # noqa: F811
+def test_replay_shows_which_turns_would_change_model(home, openai_server):
     config = routed_config(home, openai_server)
     assert mmchat(home, "ask", "-m", "lab/small", "write an essay on salt", config=config).returncode == 0
     assert mmchat(home, "ask", "-m", "lab/small", "-c", "thanks", config=config).returncode == 0
@@ -153,7 +153,7 @@ def test_replay_shows_which_turns_would_change_model(home, openai_server):  # no
     assert missing.returncode == 2 and "99" in missing.stderr
 
 
-def test_the_sample_cases_pass_with_the_example_config(home):  # noqa: F811
+def test_the_sample_cases_pass_with_the_example_config(home):
     repo = Path(__file__).resolve().parent.parent
     done = mmchat(home, "--config", str(repo / "config.example.yaml"), "route", "test",
                   str(repo / "mmchat" / "data" / "route_cases.yaml"))

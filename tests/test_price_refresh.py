@@ -6,7 +6,6 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
@@ -14,7 +13,7 @@ from mmchat import price_refresh
 from mmchat.catalog import Catalog
 from mmchat.config import Config, ModelConfig, Price, ProviderConfig
 from tests.servers.sockets import closed_port
-from tests.test_cli import home, mmchat, write_config  # noqa: F401  (home is a fixture)
+from tests.cli_helpers import mmchat, write_config
 
 LIST = {
     "data": [
@@ -93,7 +92,7 @@ def test_the_cache_file_round_trips_and_a_corrupt_one_counts_as_none(tmp_path):
     assert price_refresh.load(tmp_path / "missing.json") is None
 
 
-def test_the_cli_refreshes_caches_and_lists_the_new_prices(home, price_list):  # noqa: F811
+def test_the_cli_refreshes_caches_and_lists_the_new_prices(home, price_list):
     config = write_config(home, "providers:\n  anthropic:\n    api_key_env: LAB_KEY\n")
     done = mmchat(home, "models", "--refresh-prices", "--prices-from", price_list, config=config)
     assert done.returncode == 0, done.stderr
@@ -104,7 +103,7 @@ def test_the_cli_refreshes_caches_and_lists_the_new_prices(home, price_list):  #
     assert "(refreshed)" in mmchat(home, "models", config=config).stdout
 
 
-def test_an_unreachable_list_keeps_the_bundled_prices_and_says_so(home):  # noqa: F811
+def test_an_unreachable_list_keeps_the_bundled_prices_and_says_so(home):
     config = write_config(home, "providers:\n  anthropic:\n    api_key_env: LAB_KEY\n")
     done = mmchat(home, "models", "--refresh-prices", "--prices-from", f"http://127.0.0.1:{closed_port()}/x", config=config)
     assert done.returncode == 1

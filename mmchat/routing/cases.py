@@ -29,7 +29,7 @@ from mmchat.routing.estimate import TIER_NAMES
 from mmchat.routing.filters import glob
 from mmchat.routing.inputs import Attachment, Conversation, RouterState, Turn
 from mmchat.routing.policies import POLICIES
-from mmchat.routing.reader import NodeReader, compose
+from mmchat.yaml_nodes import NodeReader, compose
 
 CASE_KEYS = ("name", "prompt", "tags", "attachments", "conversation", "state", "expect")
 EXPECT_KEYS = ("model", "not_model", "tag", "tags", "tier", "policy", "mode", "private", "held", "rules")

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any, NoReturn, Protocol
 
 from mmchat.routing.code import normalise_language
-from mmchat.routing.reader import NodeReader, suggest
+from mmchat.yaml_nodes import NodeReader, suggest
 from mmchat.routing.secrets import PERSONAL_KINDS, SECRET_KINDS
 from mmchat.routing.signals import Signals
 

@@ -19,7 +19,7 @@ from mmchat.config import Config
 from mmchat.routing.conditions import compile_when
 from mmchat.routing.estimate import TIER_NAMES, TIERS
 from mmchat.routing.policies import POLICIES
-from mmchat.routing.reader import NodeReader, compose, suggest
+from mmchat.yaml_nodes import NodeReader, compose, suggest
 from mmchat.routing.rules import Action, Rule, RuleSet
 from mmchat.routing.usertags import BUILTIN_TAGS
 

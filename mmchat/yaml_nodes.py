@@ -1,4 +1,9 @@
-"""Reads composed YAML nodes with their line numbers; every problem is one ConfigError line."""
+"""Reading composed YAML nodes with their line numbers; every problem is one ConfigError line.
+
+The config and the routing rules are composed (not loaded) so each key keeps
+its line. PyYAML is imported when a reader is made, not with this module, so
+commands that read no YAML do not pay for it.
+"""
 
 from __future__ import annotations
 
@@ -7,40 +12,57 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-import yaml
 
-from mmchat.config import ConfigError
+
+class ConfigError(Exception):
+    """One line: '<file>:<line>: <dotted.key>: <what is wrong and how to fix it>'."""
+
+    def __init__(
+        self, message: str, *, path: Path | None = None, line: int | None = None, key: str | None = None
+    ) -> None:
+        self.message = message
+        self.path = path
+        self.line = line
+        self.key = key
+        where = None if path is None else (f"{path}:{line}" if line else str(path))
+        super().__init__(": ".join(part for part in (where, key, message) if part))
 
 
 class NodeReader:
     def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self._constructor = yaml.constructor.SafeConstructor()
+        import yaml
 
-    def fail(self, node: Any, key: str, message: str) -> NoReturn:
+        self._yaml = yaml
+        self._constructor = yaml.constructor.SafeConstructor()
+        self.path = path
+
+    def fail(self, node: Any, key: str | None, message: str) -> NoReturn:
         line = node.start_mark.line + 1 if node is not None and hasattr(node, "start_mark") else None
         raise ConfigError(message, path=self.path, line=line, key=key)
 
     def value(self, node: Any) -> Any:
         """A scalar's Python value; other nodes are returned as they are."""
-        if not isinstance(node, yaml.ScalarNode):
+        if not isinstance(node, self._yaml.ScalarNode):
             return node
+        if node.tag == "tag:yaml.org,2002:merge":
+            self.fail(node, None, "YAML merge keys (<<) are not supported: write the keys out")
         try:
             return self._constructor.construct_object(node)
-        except yaml.YAMLError:
-            self.fail(node, "", "cannot read this value: quote it")
+        except self._yaml.YAMLError as exc:
+            problem = getattr(exc, "problem", None) or "unreadable value"
+            self.fail(node, None, f"cannot read this value ({problem}): remove the tag or quote the text")
 
     def kind(self, node: Any) -> str:
-        if isinstance(node, yaml.MappingNode):
+        if isinstance(node, self._yaml.MappingNode):
             return "a mapping"
-        if isinstance(node, yaml.SequenceNode):
+        if isinstance(node, self._yaml.SequenceNode):
             return "a list"
         value = self.value(node)
         return "empty" if value is None else f"{type(value).__name__} {value!r}"
 
-    def mapping(self, node: Any, key: str, allowed: Sequence[str] | None) -> list[tuple[str, Any, Any]]:
-        """(name, key node, value node) of each entry; names outside `allowed` fail with a suggestion."""
-        if not isinstance(node, yaml.MappingNode):
+    def mapping(self, node: Any, key: str | None, allowed: Sequence[str] | None) -> list[tuple[str, Any, Any]]:
+        """(name, key node, value node) of each entry; names outside `allowed` go to `unknown`."""
+        if not isinstance(node, self._yaml.MappingNode):
             self.fail(node, key, f"must be a mapping (key: value lines), not {self.kind(node)}")
         seen: set[str] = set()
         items = []
@@ -53,16 +75,20 @@ class NodeReader:
                 self.fail(knode, dotted, "duplicate key: keep only one")
             seen.add(name)
             if allowed is not None and name not in allowed:
-                self.fail(knode, dotted, f"unknown key; {suggest(name, allowed, 'valid keys are')}")
+                self.unknown(knode, dotted, name, allowed)
             items.append((name, knode, vnode))
         return items
 
+    def unknown(self, knode: Any, dotted: str, name: str, allowed: Sequence[str]) -> NoReturn:
+        self.fail(knode, dotted, f"unknown key; {suggest(name, allowed, 'valid keys are')}")
+
     def sequence(self, node: Any, key: str) -> list[Any]:
-        if not isinstance(node, yaml.SequenceNode):
+        if not isinstance(node, self._yaml.SequenceNode):
             self.fail(node, key, f"must be a list, not {self.kind(node)}")
         return list(node.value)
 
     def text(self, node: Any, key: str) -> str:
+        """Non-empty text (a number counts as its text)."""
         value = self.value(node)
         if isinstance(value, bool) or not isinstance(value, (str, int, float)) or not str(value).strip():
             self.fail(node, key, f"must be non-empty text, not {self.kind(node)}")
@@ -70,7 +96,7 @@ class NodeReader:
 
     def texts(self, node: Any, key: str) -> tuple[str, ...]:
         """One text or a list of texts."""
-        if isinstance(node, yaml.SequenceNode):
+        if isinstance(node, self._yaml.SequenceNode):
             if not node.value:
                 self.fail(node, key, "must not be an empty list")
             return tuple(self.text(item, f"{key}[{i}]") for i, item in enumerate(node.value))
@@ -98,6 +124,8 @@ def suggest(name: str, choices: Sequence[str], lead: str) -> str:
 
 def compose(text: str, path: Path | None) -> Any:
     """The YAML `text` as a node tree (raises ConfigError on a syntax error)."""
+    import yaml
+
     try:
         return yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:

@@ -1,0 +1,38 @@
+"""Running the real `mmchat` command in a subprocess with a private home (shared by the CLI tests)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+KEY = "sk-cli-secret-abcdef0123456789"
+
+
+def write_config(home: Path, text: str) -> Path:
+    path = home / "config.yaml"
+    path.write_text(text)
+    return path
+
+
+def mmchat(home: Path, *args: str, stdin: str | None = None, config: Path | None = None) -> subprocess.CompletedProcess:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(home),
+        "MMCHAT_DATA_DIR": str(home / "data"),
+        "MMCHAT_CACHE_DIR": str(home / "cache"),
+        "XDG_CONFIG_HOME": str(home / "xdg"),
+        "LAB_KEY": KEY,
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
+    if config is not None:
+        env["MMCHAT_CONFIG"] = str(config)
+    return subprocess.run(
+        [sys.executable, "-m", "mmchat", *args],
+        input=stdin if stdin is not None else "",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
