@@ -31,7 +31,11 @@ def start_tui(args: argparse.Namespace) -> int:
     add_cached_lists(catalog, config, default_cache())  # models providers listed before
     store = open_store()
     try:
-        MmchatApp(ChatService(config, store, catalog)).run()
+        from mmchat.autoroute import AutoRoute
+
+        # A bad routing rule is one ConfigError line (file, line, rule) before the screen takes over.
+        auto = AutoRoute(config, catalog, store)
+        MmchatApp(ChatService(config, store, catalog, auto=auto)).run()
     finally:
         store.close()
     return 0

@@ -1,4 +1,4 @@
-"""The Textual application: themes (the choice remembered), keymap, help, and closing the engine on exit."""
+"""The Textual application: themes and the routing mode (both remembered), keymap, help, and closing the engine on exit."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from mmchat.tui.themes import DEFAULT_THEME, load_themes
 
 
 QUIT_WINDOW_S = 2.0  # a second Ctrl+C within this quits
+ROUTE_MODES = ("auto", "pinned")  # remembered as the state's "route"
 
 
 class MmchatApp(App[None]):
@@ -47,6 +48,8 @@ class MmchatApp(App[None]):
             self.theme = remembered
         else:
             self.theme = DEFAULT_THEME if DEFAULT_THEME in self._own_themes else "textual-dark"
+        route = self.state.get("route")
+        service.auto_route = route == "auto" if route in ROUTE_MODES else service.auto_by_default()
 
     def get_default_screen(self) -> Screen:
         if not self.service.has_providers:
@@ -72,6 +75,10 @@ class MmchatApp(App[None]):
             save_state(self.state_path, self.state)
         except OSError as exc:
             self.notify(f"cannot remember the {name} in {self.state_path}: {exc.strerror}", severity="warning")
+
+    def remember_route(self) -> None:
+        """Keep the routing mode (auto-route or pinned) for the next start."""
+        self._remember("route", "auto" if self.service.auto_route else "pinned")
 
     def theme_names(self) -> list[str]:
         """mmchat's themes (bundled and the user's); Textual's own stay reachable from its palette command."""

@@ -18,7 +18,12 @@ class MmchatCommands(Provider):
         screen = self.screen
         commands: list[tuple[str, str, Callable[[], object]]] = []
         for action, title, help_text in (
-            ("pick_model", "Choose model…", "Pick the model for the next answers (/model)"),
+            ("pick_model", "Choose model…", "Pin the model of the next answers: auto-route off (/model)"),
+            ("toggle_auto", "Toggle auto-route", "The router picks each turn's model, or the pin stays (/auto)"),
+            ("override_model", "Model for the next message…", "Choose the model of the next message only (/next)"),
+            ("stronger", "Retry with a stronger model", "Answer the latest prompt again with a stronger model (/stronger)"),
+            ("route_details", "Show the routing decision", "Every candidate, score, cost, filter and rule of an answer's route"),
+            ("unlock", "Unlock privacy", "Let this conversation use cloud models again (/unlock)"),
             ("conversations", "Conversations…", "Browse, open, rename, delete, search (/history)"),
             ("retry", "Retry answer", "Answer the failed or interrupted prompt again, in its place (/retry)"),
             ("copy_message", "Copy message", "Copy the focused message, else the latest answer (/copy)"),

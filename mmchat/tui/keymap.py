@@ -38,7 +38,11 @@ KEYS: tuple[KeySpec, ...] = (
     KeySpec("help", "f1", "help", "Help", "Help: keys and slash commands", "app"),
     KeySpec("quit_twice", "ctrl+c", "quit_twice", "Quit", "Quit when pressed twice within 2 s (nothing selected to copy)", "app", show=False),
     KeySpec("cancel", "escape", "cancel_turn", "Cancel answer", "Cancel the answer that is streaming", "chat", priority=True),
-    KeySpec("model_picker", "ctrl+o", "pick_model", "Model", "Choose the model (/model)", "chat"),
+    KeySpec("model_picker", "ctrl+o", "pick_model", "Model", "Choose the model and pin it, auto-route off (/model)", "chat"),
+    KeySpec("auto_route", "ctrl+g", "toggle_auto", "Auto", "Auto-route on/off: the router picks the model (/auto)", "chat"),
+    KeySpec("override_model", "f4", "override_model", "Next model", "Choose the model of the next message only (/next)", "chat", show=False),
+    KeySpec("stronger", "f5", "stronger", "Stronger", "Answer the latest prompt again, stronger model (/stronger)", "chat", show=False),
+    KeySpec("route_details", "f3", "route_details", "Why", "Show the routing decision of the focused/latest answer", "chat", show=False),
     KeySpec("conversations", "ctrl+l", "conversations", "History", "Browse conversations (/history)", "chat"),
     KeySpec("search", "ctrl+f", "search", "Search", "Search all messages (/search)", "chat", show=False),
     KeySpec("retry", "ctrl+r", "retry", "Retry", "Retry the failed or interrupted answer (/retry)", "chat"),
@@ -64,6 +68,7 @@ FIXED_KEYS: tuple[tuple[str, str], ...] = (
     ("Ctrl+P", "Command palette: every action, themes"),
     ("Ctrl+C", "Copy the selected text (with nothing selected: twice quits)"),
     ("Enter (in a list)", "Open the chosen conversation or model"),
+    ("Enter / click on →", "Show or fold the whole routing decision of an answer"),
 )
 
 

@@ -2,7 +2,8 @@
 
 Widgets never touch the network or SQLite; they call this object, which
 owns the engine (built on the first turn, so start-up imports no provider
-code) and reads the store.
+code) and the router (auto-route or a pin, the privacy lock, the circuit
+breaker they share), and reads the store.
 """
 
 from __future__ import annotations
@@ -10,36 +11,58 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mmchat.autoroute import AutoRoute, local_midnight
 from mmchat.catalog import Catalog, ModelInfo, UnknownModel
 from mmchat.config import Config
+from mmchat.routing import Decision, Router, RouterState, Turn
 from mmchat.store import ConversationSummary, ModelSpeed, ModelTotals, Spending, Store, StoredMessage
 from mmchat.tui.budget import BudgetUse
 from mmchat.tui.history import MAX_ENTRIES
 
 if TYPE_CHECKING:
     from mmchat.engine import Engine
-    from mmchat.events import EngineEvent
+    from mmchat.events import EngineEvent, TurnStarted
 
 
 LISTING_EVERY_S = 300.0  # the model picker asks the providers again after this long
 UNREACHABLE_KINDS = ("unreachable", "timeout")
 
 
+# Modes a turn leaves the pin or the auto choice for: the model the user chose, and only it.
+CHOSEN_MODES = ("pin", "override")
+
+
 class ChatService:
+    """`auto` (the router, with the providers' circuit breaker) is built here unless given;
+    building it loads the routing rules and raises ConfigError (one line) on a bad rule."""
+
     def __init__(
-        self, config: Config, store: Store, catalog: Catalog | None = None, *, engine: Engine | None = None
+        self,
+        config: Config,
+        store: Store,
+        catalog: Catalog | None = None,
+        *,
+        engine: Engine | None = None,
+        auto: AutoRoute | None = None,
     ) -> None:
         self.config = config
         self.store = store
         self.catalog = catalog or (engine.catalog if engine else Catalog.build(config))
         self.conversation_id: int | None = None
-        self.model: str | None = config.default_model
+        self.model: str | None = config.default_model  # the pinned model
+        self.auto = auto or AutoRoute(config, self.catalog, store)
+        self.auto_route = False  # True: the router picks each turn's model; False: `model` is pinned
+        self.override: str | None = None  # the model of the next turn only
+        if engine is not None and engine.health is None:
+            engine.health = self.auto.breaker
         self._engine = engine
+        self._route_inputs: tuple[tuple[object, ...], list[StoredMessage], RouterState] | None = None
         # provider → why it cannot be used now (its model listing or a turn failed to reach it)
         self.provider_problems: dict[str, str] = {}
         self._listed_at: float | None = None  # when check_providers last ran (monotonic seconds)
@@ -53,7 +76,7 @@ class ChatService:
         if self._engine is None:
             from mmchat.engine import Engine
 
-            self._engine = Engine(self.config, self.store, self.catalog)
+            self._engine = Engine(self.config, self.store, self.catalog, health=self.auto.breaker)
         return self._engine
 
     def models(self) -> list[ModelInfo]:
@@ -121,27 +144,127 @@ class ChatService:
         self.engine.prepare(info.address)
 
     def pin(self, address: str) -> ModelInfo:
-        """Use `address` for the next turns; raises UnknownModel (one line) if no provider serves it."""
+        """Use `address` for the next turns (auto-route off); raises UnknownModel (one line)
+        if no provider serves it."""
         info = self.catalog.resolve(address)
         self.model = info.address
+        self.auto_route = False
         return info
 
-    async def turn(self, prompt: str) -> AsyncIterator[EngineEvent]:
-        async for event in self.engine.turn(prompt, model=self.model, conversation_id=self.conversation_id):
-            if self.conversation_id is None and hasattr(event, "conversation_id"):
-                self.conversation_id = event.conversation_id
-            yield event
+    def choose_next(self, address: str | None) -> ModelInfo | None:
+        """Send the next message only to `address` (None: no longer); raises UnknownModel."""
+        info = self.catalog.resolve(address) if address else None
+        self.override = info.address if info else None
+        return info
 
-    def retry(self, answer_id: int) -> AsyncIterator[EngineEvent]:
-        """Answer the user message of `answer_id` (a stored answer) again with the current model.
+    def auto_by_default(self) -> bool:
+        """Auto-route on a first run: when the router has at least two models to choose from."""
+        return len(Router(self.catalog.models(), self.auto.rules).pool) >= 2
+
+    # -- routing -------------------------------------------------------------
+
+    def decide(self, prompt: str) -> Decision:
+        """Where `prompt` goes as the next turn: the router's choice (auto-route) or the pin, within
+        the privacy lock either way. Nothing is sent: see `decision.model` (None: held)."""
+        decision = self.auto.decide(prompt, self.conversation_id, **self._choices())
+        return _chosen_only(decision)
+
+    def decide_again(self, answer_id: int, *, stronger: bool = False) -> Decision:
+        """Where the prompt of `answer_id` (a stored answer) goes when it is answered again:
+        with `stronger`, to a model of a stronger tier than the one that wrote it."""
+        answer = self.store.message(answer_id)
+        path = self.store.path(answer.conversation_id)
+        at = next((i for i, m in enumerate(path) if m.id == answer.parent_id), None)
+        if at is None:
+            raise LookupError(f"message {answer_id} is not on the conversation's path")
+        # An answer again is not the next message: a one-turn override is kept for that.
+        choices = {"escalate_from": answer.model or ""} if stronger else {"pin": self._pin()}
+        state = self._router_state(answer.conversation_id, **choices)
+        return _chosen_only(self.auto.route(Turn(path[at].content), path[:at], state))
+
+    def previewer(self) -> Callable[[str], Decision]:
+        """The typing preview's router: reads what it needs from the store now (call it on the
+        UI thread; cached until the conversation changes) and returns a function that decides
+        a prompt without any I/O, safe to run in a worker thread."""
+        key = (self.conversation_id, self.override)
+        if self._route_inputs is None or self._route_inputs[0] != key:
+            history = self.store.path(self.conversation_id) if self.conversation_id is not None else []
+            self._route_inputs = (key, history, self._router_state(self.conversation_id, override=self.override))
+        _, history, state = self._route_inputs
+        self.auto.stats()  # refreshed here if stale, so the worker reads the cached figures
+        return lambda prompt: self.auto.route(Turn(prompt), history, state)
+
+    def _choices(self) -> dict[str, str | None]:
+        return {"override": self.override, "pin": self._pin()}
+
+    def _pin(self) -> str | None:
+        return None if self.auto_route else self.model
+
+    def _router_state(self, conversation_id: int | None, **choices: str | None) -> RouterState:
+        # What AutoRoute.decide gathers, for a history that is not the whole path (a retry) or
+        # read once for many decisions (the preview).
+        store = self.store
+        return RouterState(
+            locked=conversation_id is not None and store.privacy_lock(conversation_id) is not None,
+            budget=self.config.budget,
+            spent_conversation=(
+                store.spending(conversation_id=conversation_id).cost_usd if conversation_id is not None else 0.0
+            ),
+            spent_day=store.spending(since=local_midnight()).cost_usd,
+            **choices,
+        )
+
+    def privacy_locked(self) -> bool:
+        return self.conversation_id is not None and self.store.privacy_lock(self.conversation_id) is not None
+
+    def unlock(self) -> None:
+        """Lift the current conversation's privacy lock (the user asked, and confirmed)."""
+        if self.conversation_id is not None:
+            self.auto.unlock(self.conversation_id)
+        self.routing_changed()
+
+    def open_circuits(self) -> dict[str, str]:
+        """Providers skipped now after repeated failures → why."""
+        return self.auto.breaker.open_providers()
+
+    def routing_changed(self) -> None:
+        """The conversation changed (a turn, a lock): the preview reads the store again."""
+        self._route_inputs = None
+
+    # -- turns ---------------------------------------------------------------
+
+    def turn(self, decision: Decision) -> AsyncIterator[EngineEvent]:
+        """Send `decision.prompt` to `decision.model` (a decision of `decide` with a model);
+        call `started` with its TurnStarted. A one-turn override is used up."""
+        assert decision.model is not None
+        self.override = None
+        return self.engine.turn(
+            decision.prompt, model=decision.model, conversation_id=self.conversation_id,
+            fallbacks=decision.fallbacks, decision=decision.to_dict(),
+        )
+
+    def started(self, event: TurnStarted, decision: Decision) -> None:
+        """A turn began: it may have created the conversation, and a private turn locks it."""
+        self.conversation_id = event.conversation_id
+        self.auto.record_private(decision, event.conversation_id, event.user_message_id)
+        self.routing_changed()
+
+    def retry(self, answer_id: int, decision: Decision) -> AsyncIterator[EngineEvent]:
+        """Answer the user message of `answer_id` (a stored answer) again, as `decision`
+        (of `decide_again`) says.
 
         The prompt is not stored twice: the new answer is an alternative beside the
         old one and becomes the conversation's head, so the old one leaves the path.
         """
-        return self.engine.turn(None, model=self.model, retry_of=answer_id)
+        assert decision.model is not None
+        return self.engine.turn(
+            None, model=decision.model, retry_of=answer_id, fallbacks=decision.fallbacks,
+            decision=decision.to_dict(),
+        )
 
     def new_conversation(self) -> None:
         self.conversation_id = None
+        self.routing_changed()
 
     def messages(self) -> list[StoredMessage]:
         if self.conversation_id is None:
@@ -191,6 +314,7 @@ class ChatService:
         """Continue `conversation_id` (raises LookupError when it does not exist)."""
         self.store.conversation(conversation_id)
         self.conversation_id = conversation_id
+        self.routing_changed()
 
     def rename_conversation(self, conversation_id: int, title: str) -> None:
         self.store.rename_conversation(conversation_id, title)
@@ -199,6 +323,7 @@ class ChatService:
         self.store.delete_conversation(conversation_id)
         if self.conversation_id == conversation_id:
             self.conversation_id = None
+            self.routing_changed()
 
     def export(self, fmt: str, directory: Path) -> Path:
         """Write the current conversation as Markdown ('md') or JSON ('json') into
@@ -221,6 +346,13 @@ class ChatService:
     async def aclose(self) -> None:
         if self._engine is not None:
             await self._engine.aclose()
+
+
+def _chosen_only(decision: Decision) -> Decision:
+    """A pinned or overridden turn goes to the chosen model only: no fallbacks to others."""
+    if decision.mode in CHOSEN_MODES and decision.fallbacks:
+        return replace(decision, fallbacks=())
+    return decision
 
 
 def _problem(kind: str, reason: str) -> str:

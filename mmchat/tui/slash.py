@@ -1,4 +1,4 @@
-"""Slash commands typed in the prompt: /model [ADDRESS], /clear, /theme [NAME], /history, /search, /export, /retry, /copy, /help."""
+"""Slash commands typed in the prompt: /model, /auto, /next, /stronger, /unlock, /clear, /theme, /history, /search, /export, /retry, /copy, /help."""
 
 from __future__ import annotations
 
@@ -6,7 +6,11 @@ from dataclasses import dataclass
 
 # name → (usage, what it does); the help screen lists them in this order.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "model": ("/model [provider/model]", "Switch the model, or open the model picker"),
+    "model": ("/model [provider/model]", "Pin a model (auto-route off), or open the model picker"),
+    "auto": ("/auto [on|off]", "Auto-route: the router picks each turn's model (toggles without a word)"),
+    "next": ("/next [provider/model|off]", "The model of the next message only, then auto-route or the pin again"),
+    "stronger": ("/stronger", "Answer the latest prompt again, in its place, with a stronger model"),
+    "unlock": ("/unlock", "Lift this conversation's privacy lock (after a confirmation)"),
     "clear": ("/clear", "Start a new conversation"),
     "history": ("/history", "Browse, open, rename and delete conversations"),
     "search": ("/search WORDS", "Search every stored message"),

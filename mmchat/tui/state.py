@@ -1,4 +1,4 @@
-"""What the interface remembers between runs (the theme), in a small JSON file of the data dir.
+"""What the interface remembers between runs (the theme, auto-route or pinned), in a small JSON file of the data dir.
 
 This is not the config file the user writes by hand: mmchat rewrites it freely.
 """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -32,20 +33,38 @@ def make_app(
     models: dict[str, ModelConfig] | None = None,
     keys: dict[str, str] | None = None,
     budget: Budget | None = None,
+    routing: str | None = None,
+    route: str | None = None,
 ) -> MmchatApp:
     """The app over a real engine and store; keys never come from the keyring or the environment.
 
-    The remembered state (the theme) lives next to the test's database, never in the user's data dir.
+    `routing` is the config's `routing:` section as YAML (its key included). The remembered
+    state (theme, `route`: 'auto' or 'pinned') lives next to the test's database, never in
+    the user's data dir; without `route` the app starts as on a first run.
     """
     from mmchat.engine import Engine
 
     config = Config(
         providers={p.name: p for p in providers}, models=models or {}, default_model=default_model, keys=keys or {},
-        budget=budget or Budget(),
+        budget=budget or Budget(), routing=routing_node(routing),
+        source=store.db_path.parent / "config.yaml" if routing else None,
     )
     engine = Engine(config, store, key_lookup=lambda provider: None)
     service = ChatService(config, store, engine=engine)
-    return MmchatApp(service, theme_dirs=[BUNDLED_DIR], state_path=store.db_path.parent / "tui-state.json")
+    state_path = store.db_path.parent / "tui-state.json"
+    if route is not None:
+        state_path.write_text(json.dumps({"route": route}))
+    return MmchatApp(service, theme_dirs=[BUNDLED_DIR], state_path=state_path)
+
+
+def routing_node(text: str | None):
+    """The composed node of a `routing:` section, as mmchat.config keeps it (None: no section)."""
+    if text is None:
+        return None
+    import yaml
+
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    return next(value for key, value in root.value if key.value == "routing")
 
 
 def closed_port() -> int:

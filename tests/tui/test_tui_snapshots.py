@@ -6,7 +6,10 @@ import pytest
 
 from mmchat.providers.types import Usage
 from mmchat.store import Store
-from tests.tui.conftest import make_app
+from mmchat.tui.widgets.messages import AssistantMessage
+from mmchat.tui.widgets.prompt import PromptInput
+from tests.tui.conftest import make_app, until
+from tests.tui.test_tui_autoroute import CLOUD, CLOUD_MODELS, HELLO_TO_CLOUD, LAB
 
 ANSWER = (
     "Use a **context manager**:\n\n"
@@ -51,3 +54,35 @@ def test_main_screen(snap_compare, store, openai_server, theme):
 
 def test_first_run_screen(snap_compare, store):
     assert snap_compare(make_app(store, []), terminal_size=(100, 30))
+
+
+def test_auto_route_screen(snap_compare, store, openai_server):
+    """Auto-route: a routed answer whose decision is expanded, a fallback line, the typing preview."""
+    app = make_app(
+        store, [openai_server.config("lab"), CLOUD], models={**LAB, **CLOUD_MODELS}, routing=HELLO_TO_CLOUD,
+        route="auto",
+    )
+    conversation = store.create_conversation()
+    store.add_message(conversation, "user", "hello, what is a monad?")
+    decision = app.service.decide("hello, what is a monad?").to_dict()
+    answer = store.add_message(
+        conversation, "assistant", "A monad wraps a value with a way to **chain** steps.", provider="lab",
+        model="lab/big", decision=decision,
+    )
+    store.update_message(
+        answer, usage=Usage(input_tokens=12, output_tokens=14), ttft_ms=90.0, latency_ms=400.0, tokens_per_s=35.0,
+        cost_usd=0.0, attempts=[{"model": "cloud/mini", "attempt": 1, "kind": "server", "error": "cloud: server error 503: overloaded"}],
+    )
+    app.service.conversation_id = conversation
+
+    async def settle(pilot) -> None:
+        screen = pilot.app.screen
+        await until(pilot, lambda: bool(screen.query(AssistantMessage)))
+        route = screen.query_one(AssistantMessage).route
+        assert route is not None
+        route.action_toggle()
+        screen.query_one(PromptInput).insert("hello again")
+        await until(pilot, lambda: str(screen.query_one("#route-preview").render()).startswith("→"))
+        await pilot.pause(0.2)
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=settle)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -13,14 +14,15 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer, Header
-from textual.worker import Worker
+from textual.widgets import Footer, Header, TextArea
+from textual.worker import Worker, WorkerState
 
 from mmchat.catalog import ModelInfo, UnknownModel
-from mmchat.events import Retrying, TurnFailed, TurnFinished, TurnStarted
+from mmchat.events import FallingBack, Retrying, TurnFailed, TurnFinished, TurnStarted
 from mmchat.keys import redact
 from mmchat.metering import TurnMetrics
 from mmchat.providers.types import ReasoningDelta, TextDelta
+from mmchat.routing import Decision
 from mmchat.tui.budget import BudgetUse, over_question, warning
 from mmchat.tui.keymap import bindings
 from mmchat.tui.live import LiveTurn, finished_rows
@@ -29,14 +31,17 @@ from mmchat.tui.slash import COMMANDS, SlashCommand, parse_slash
 from mmchat.tui.widgets.conversation import FOCUS_REACH, ConversationView
 from mmchat.tui.widgets.messages import AssistantMessage, Marker, UserMessage, stored_metrics
 from mmchat.tui.widgets.prompt import PromptInput
+from mmchat.tui.widgets.route import RoutePreview, fallback_note, preview_text, stored_fallback_notes
 from mmchat.tui.widgets.sidebar import Sidebar
-from mmchat.tui.widgets.status import StatusLine
+from mmchat.tui.widgets.status import Status, StatusLine
 
 if TYPE_CHECKING:
     from mmchat.tui.app import MmchatApp
     from mmchat.tui.screens.model_picker import ModelPicker
 
 LIVE_REFRESH_S = 0.1  # the sidebar's figures tick at this pace while a turn runs
+PREVIEW_DELAY_S = 0.25  # the typing preview is routed this long after the last keystroke
+CIRCUITS_EVERY_S = 1.0  # how often the status line looks for providers skipped or back
 
 
 class ChatScreen(Screen[None]):
@@ -49,7 +54,10 @@ class ChatScreen(Screen[None]):
         self._live: LiveTurn | None = None
         self._live_timer: Timer | None = None
         self._health: dict[str, str] = {}  # provider → what its last turn showed
+        self._last_provider: str | None = None  # the provider of the latest turn (auto-route's health)
+        self._circuits: dict[str, str] = {}  # open circuits the status line shows
         self._budget: list[BudgetUse] = []  # spent before the running turn, which the bars add live
+        self._preview_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -57,12 +65,14 @@ class ChatScreen(Screen[None]):
             with Vertical(id="main"):
                 yield ConversationView(id="conversation")
                 yield PromptInput(id="prompt")
+                yield RoutePreview(id="route-preview")
             yield Sidebar(id="sidebar")
         yield StatusLine(id="status")
         yield Footer()
 
     async def on_mount(self) -> None:
         self._live_timer = self.set_interval(LIVE_REFRESH_S, self._tick_live, pause=True)
+        self.set_interval(CIRCUITS_EVERY_S, self._watch_circuits)
         self.show_status()
         if self.service.conversation_id is not None:
             await self.show_conversation()
@@ -82,9 +92,26 @@ class ChatScreen(Screen[None]):
         return self.turn_worker is not None and self.turn_worker.is_running
 
     def show_status(self) -> None:
-        info = self.service.model_info()
-        provider = info.provider if info else None
-        self.query_one(StatusLine).show(info.address if info else None, provider, self._health.get(provider or ""))
+        service = self.service
+        if service.auto_route:
+            provider = self._last_provider
+        else:
+            info = service.model_info()
+            provider = info.provider if info else None
+        self._circuits = service.open_circuits()
+        self.query_one(StatusLine).show(
+            Status(
+                auto=service.auto_route, model=service.model, provider=provider,
+                health=self._health.get(provider or ""), override=service.override,
+                locked=service.privacy_locked(), open_circuits=self._circuits,
+            )
+        )
+        self.query_one(RoutePreview).display = service.auto_route
+
+    def _watch_circuits(self) -> None:
+        """A provider's circuit opens during a turn and closes after its cooldown: show both."""
+        if self.service.open_circuits() != self._circuits:
+            self.show_status()
 
     def _tick_live(self) -> None:
         if self._live is not None:
@@ -93,6 +120,45 @@ class ChatScreen(Screen[None]):
             if self._budget:
                 running = self._live.cost()
                 sidebar.show_budget([use.plus(running) for use in self._budget])
+
+    # -- the typing preview --------------------------------------------------
+
+    @on(TextArea.Changed, "#prompt")
+    def _typed(self) -> None:
+        self._schedule_preview()
+
+    def _schedule_preview(self) -> None:
+        """Route the prompt PREVIEW_DELAY_S after the last keystroke (auto-route only).
+        A keystroke costs only restarting the timer: the routing runs in a worker thread."""
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
+            self._preview_timer = None
+        if self._previewable(self.query_one(PromptInput).text):
+            self._preview_timer = self.set_timer(PREVIEW_DELAY_S, self._start_preview)
+        else:
+            self.query_one(RoutePreview).show(None)
+
+    def _previewable(self, text: str) -> bool:
+        return self.service.auto_route and bool(text.strip()) and not text.lstrip().startswith("/")
+
+    def _start_preview(self) -> None:
+        self._preview_timer = None
+        text = self.query_one(PromptInput).text
+        if self._previewable(text):
+            route = self.service.previewer()  # reads the store here, on the UI thread
+            self.run_worker(
+                partial(_route_preview, route, text), thread=True, exclusive=True, group="preview",
+                exit_on_error=False,
+            )
+
+    def _show_preview(self, result: tuple[str, Decision] | None) -> None:
+        """Show a finished preview if the prompt still holds the text it routed."""
+        preview = self.query_one(RoutePreview)
+        text = self.query_one(PromptInput).text
+        if result is None or not self._previewable(text):
+            preview.show(None)
+        elif result[0] == text:
+            preview.show(preview_text(result[1]))
 
     # -- sending -------------------------------------------------------------
 
@@ -113,15 +179,21 @@ class ChatScreen(Screen[None]):
             # The text stays in the prompt: nothing typed is lost.
             self.notify("an answer is still streaming: press Esc to stop it first", severity="warning")
             return
-        if self.service.model is None:
-            self.notify("choose a model first", severity="warning")
+        if not self.service.auto_route and self.service.model is None:
+            self.notify("choose a model first (or turn auto-route on with /auto)", severity="warning")
             self.action_pick_model()
+            return
+        decision = self.service.decide(event.value)
+        if decision.model is None:
+            # Held (private, and no local model) or no model fits: nothing is sent or stored,
+            # and the text stays in the prompt.
+            self.notify(decision.line(), severity="warning", timeout=10)
             return
 
         def go() -> None:
             event.prompt.clear()
             event.prompt.recall.add(event.value)
-            self.send(event.value)
+            self.send(decision)
 
         self.within_budget(go)
 
@@ -146,8 +218,9 @@ class ChatScreen(Screen[None]):
 
         self.app.push_screen(Confirm(over_question(over), confirm_label="Send", keep_label="Don't send"), answered)
 
-    def send(self, prompt: str) -> Worker[None]:
-        return self._start(self._run_turn(prompt))
+    def send(self, decision: Decision) -> Worker[None]:
+        """Run a turn as `decision` (of ChatService.decide, with a model) says."""
+        return self._start(self._run_turn(decision))
 
     def _start(self, turn: Coroutine[Any, Any, None]) -> Worker[None]:
         self.turn_worker = self.run_worker(turn, group="turn", exclusive=True, exit_on_error=False)
@@ -157,21 +230,26 @@ class ChatScreen(Screen[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is self.turn_worker:
             self.refresh_bindings()
+        elif event.worker.group == "preview" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
+            self._show_preview(event.worker.result if event.state == WorkerState.SUCCESS else None)
 
-    async def _run_turn(self, prompt: str | None, retry_of: AssistantMessage | None = None) -> None:
-        """Send `prompt`, or answer `retry_of`'s prompt again in its place (a stored answer on screen)."""
+    async def _run_turn(self, decision: Decision, retry_of: AssistantMessage | None = None) -> None:
+        """Send the decision's prompt to its model, or answer `retry_of`'s prompt again in its
+        place (a stored answer on screen), falling back as the decision allows."""
+        assert decision.model is not None
         conversation = self.query_one(ConversationView)
         sidebar = self.query_one(Sidebar)
         if retry_of is not None and retry_of.message_id is not None:
             await self._drop_answer(retry_of)
-            events = self.service.retry(retry_of.message_id)
+            events = self.service.retry(retry_of.message_id, decision)
         else:
-            assert prompt is not None
-            await conversation.add_user(prompt)
-            events = self.service.turn(prompt)
-        info = self.service.model_info()
+            await conversation.add_user(decision.prompt)
+            events = self.service.turn(decision)
+        info = self.service.model_info(decision.model)
         self._budget = self.service.budget()
-        answer = await conversation.add_assistant(info.address if info else str(self.service.model))
+        before = conversation.last_model  # the model of the answer above, for the switch marker
+        answer = await conversation.add_assistant(decision.model)
+        await answer.show_route(decision.to_dict())
         answer_id: int | None = None
         if info is not None:
             self._live = LiveTurn(info)
@@ -188,15 +266,25 @@ class ChatScreen(Screen[None]):
                     if self._live is not None:
                         self._live.received(event.text)
                 elif kind is TurnStarted:
+                    self.service.started(event, decision)
                     answer_id = answer.message_id = event.assistant_message_id
+                    if event.model.address != answer.model:  # the chosen model was skipped before any request
+                        info = event.model
+                        attempts = self.service.message(answer_id).attempts
+                        await self._moved_on(answer, before, info, stored_fallback_notes(attempts, info.address))
                     if self._live is not None:
                         self._live.input_estimate = event.input_tokens_estimate
                     if event.history_dropped:
-                        await conversation.add_notice(
-                            f"{event.history_dropped} older message(s) left out to fit "
-                            f"{event.model.address}'s context window",
-                            kind="warning",
-                        )
+                        await self._history_dropped(event.history_dropped, event.model)
+                    self.show_status()
+                elif kind is FallingBack:
+                    info = event.model
+                    note = fallback_note(event.previous, event.reason, info.address)
+                    await self._moved_on(answer, before, info, [note])
+                    if self._live is not None:
+                        self._live.input_estimate = event.input_tokens_estimate
+                    if event.history_dropped:
+                        await self._history_dropped(event.history_dropped, event.model)
                 elif kind is Retrying:
                     self.notify(f"retrying (try {event.attempt}) in {event.delay_s:.1f} s: {event.reason}", severity="warning")
                 elif kind is TurnFinished:
@@ -218,9 +306,37 @@ class ChatScreen(Screen[None]):
             await answer.fail(redact(str(exc)), None, interrupted=False)
         finally:
             self._end_live(answer.model, None)
+            self.service.routing_changed()
+            self.show_status()
+            self._schedule_preview()  # a prompt typed meanwhile now follows this turn
             sidebar.show_totals(self.service.totals())
             self._budget = self.service.budget()
             sidebar.show_budget(self._budget)
+
+    async def _moved_on(self, answer: AssistantMessage, before: str | None, model: ModelInfo, notes: list[str]) -> None:
+        """The turn left its model for `model` before any text: the answer says why and who
+        answers, and the switch marker above it follows."""
+        for note in notes:
+            await answer.fell_back(note, model.address)
+        view = self.query_one(ConversationView)
+        view.last_model = model.address
+        shown = list(view.children)
+        at = shown.index(answer)
+        marker = shown[at - 1] if at > 0 and isinstance(shown[at - 1], Marker) else None
+        if before is None or before == model.address:
+            if marker is not None:
+                await marker.remove()
+        elif marker is not None:
+            marker.show_model(model.address)
+        else:
+            await view.mount(Marker(model.address), before=answer)
+        if self._live is not None:
+            self._live.model = model
+
+    async def _history_dropped(self, dropped: int, model: ModelInfo) -> None:
+        await self.query_one(ConversationView).add_notice(
+            f"{dropped} older message(s) left out to fit {model.address}'s context window", kind="warning"
+        )
 
     def _end_live(self, model: str, metrics: TurnMetrics | None) -> None:
         """Stop the ticking figures; show the engine's own once it has reported them."""
@@ -235,6 +351,7 @@ class ChatScreen(Screen[None]):
     def _set_health(self, info: ModelInfo | None, health: str, failure_kind: str | None, reason: str = "") -> None:
         if info is not None:
             self._health[info.provider] = health
+            self._last_provider = info.provider
             self.service.turn_outcome(info.provider, failure_kind, reason)
             self.show_status()
 
@@ -252,15 +369,27 @@ class ChatScreen(Screen[None]):
             self.turn_worker.cancel()
 
     def action_pick_model(self) -> None:
-        from mmchat.tui.screens.model_picker import ModelPicker
-
         def chosen(address: str | None) -> None:
             if address:
                 self.switch_model(address)
 
+        self._open_picker(None if self.service.auto_route else self.service.model, chosen)
+
+    def action_override_model(self) -> None:
+        from mmchat.tui.screens.model_picker import NEXT_TITLE
+
+        def chosen(address: str | None) -> None:
+            if address:
+                self.choose_next(address)
+
+        self._open_picker(self.service.override, chosen, title=NEXT_TITLE)
+
+    def _open_picker(self, current: str | None, chosen: Callable[[str | None], None], **kw: str) -> None:
+        from mmchat.tui.screens.model_picker import ModelPicker
+
         service = self.service
         picker = ModelPicker(
-            service.models(), service.model, speeds=service.model_speeds(), problems=service.provider_problems
+            service.models(), current, speeds=service.model_speeds(), problems=service.provider_problems, **kw
         )
         self.app.push_screen(picker, chosen)
         if service.providers_due():
@@ -273,14 +402,102 @@ class ChatScreen(Screen[None]):
             picker.update_models(self.service.models(), problems)
 
     def switch_model(self, address: str) -> bool:
+        """Pin `address` (auto-route off)."""
+        was_auto = self.service.auto_route
         try:
             info = self.service.pin(address)
         except UnknownModel as exc:
             self.notify(str(exc), severity="error")
             return False
-        self.show_status()
-        self.notify(f"next answers: {info.address}")
+        self._mode_changed()
+        self.notify(f"pinned: {info.address}" + (" (auto-route off)" if was_auto else ""))
         return True
+
+    def choose_next(self, address: str | None) -> bool:
+        """Send the next message only to `address` (None: forget that choice)."""
+        try:
+            info = self.service.choose_next(address)
+        except UnknownModel as exc:
+            self.notify(str(exc), severity="error")
+            return False
+        then = "auto-route" if self.service.auto_route else f"{self.service.model}"
+        if info is None:
+            self.notify(f"the next message goes where {then} says")
+        else:
+            self.notify(f"the next message goes to {info.address}, then back to {then}")
+        self.show_status()
+        self._schedule_preview()
+        return True
+
+    def action_toggle_auto(self, on: bool | None = None) -> None:
+        """Auto-route on or off; off pins the model of the latest answer (else the pinned one)."""
+        service = self.service
+        on = not service.auto_route if on is None else on
+        if on == service.auto_route:
+            self.notify("auto-route is already on" if on else f"already pinned: {service.model or 'no model'}")
+            return
+        if on:
+            service.auto_route = True
+            self.notify("auto-route on: the router picks each turn's model")
+        else:
+            last = self.query_one(ConversationView).last_model
+            try:
+                service.pin(last or service.model or "")
+            except UnknownModel:
+                service.auto_route = False
+            self.notify(f"pinned: {service.model}" if service.model else "auto-route off: choose a model (Ctrl+O)")
+        self._mode_changed()
+
+    def _mode_changed(self) -> None:
+        self._app.remember_route()
+        self.show_status()
+        self._schedule_preview()
+
+    def action_stronger(self) -> None:
+        """Answer the latest prompt again, in place, with a model of a stronger tier than its answer's."""
+        answer = None if self.turn_running else self.query_one(ConversationView).last_answer
+        if answer is None or answer.message_id is None:
+            reason = "an answer is still streaming" if self.turn_running else "no stored answer yet"
+            self.notify(f"nothing to answer again: {reason}", severity="warning")
+            return
+        decision = self.service.decide_again(answer.message_id, stronger=True)
+        if decision.model is None:
+            self.notify(decision.line(), severity="warning", timeout=10)
+            return
+        self.within_budget(lambda: self._start(self._run_turn(decision, retry_of=answer)))
+
+    def action_route_details(self) -> None:
+        """Expand (or fold) the routing line of the focused answer, else of the latest routed one."""
+        source = self.copy_source()
+        answer = source if isinstance(source, AssistantMessage) and source.route is not None else None
+        if answer is None:
+            routed = [a for a in self.query_one(ConversationView).query(AssistantMessage) if a.route is not None]
+            answer = routed[-1] if routed else None
+        if answer is None or answer.route is None:
+            self.notify("no routing decision shown: pinned answers go where the pin says", severity="warning")
+            return
+        answer.route.action_toggle()
+        self.query_one(ConversationView).scroll_to_widget(answer.route, animate=False)
+
+    def action_unlock(self) -> None:
+        from mmchat.tui.screens.dialogs import Confirm
+
+        if not self.service.privacy_locked():
+            self.notify("this conversation is not locked: nothing to unlock")
+            return
+
+        def answered(unlock: bool | None) -> None:
+            if unlock:
+                self.service.unlock()
+                self.show_status()
+                self._schedule_preview()
+                self.notify("unlocked: the next turns may go to cloud models")
+
+        question = (
+            "Unlock this conversation? Its next turns may go to cloud models again, "
+            "and they carry the conversation so far, private messages included."
+        )
+        self.app.push_screen(Confirm(question, confirm_label="Unlock", keep_label="Keep locked"), answered)
 
     def retry_target(self) -> AssistantMessage | None:
         """The latest answer when it failed or was interrupted (and nothing is streaming)."""
@@ -298,17 +515,26 @@ class ChatScreen(Screen[None]):
             reason = "an answer is still streaming" if self.turn_running else "the latest answer did not fail"
             self.notify(f"nothing to retry: {reason}", severity="warning")
             return
-        if answer.message_id is not None:
-            self.within_budget(lambda: self._start(self._run_turn(None, retry_of=answer)))
-            return
-        # The turn failed before anything was stored (no model, unknown provider…): send its prompt again.
+        # Routed again (the pin, or auto-route with what it knows now); a turn that failed before
+        # anything was stored (no model, unknown provider…) sends its prompt once more.
         prompt = self.query_one(ConversationView).last_prompt
-        if prompt is not None:
-            self.within_budget(lambda: self._start(self._resend(answer, prompt)))
+        if answer.message_id is not None:
+            decision = self.service.decide_again(answer.message_id)
+        elif prompt is not None:
+            decision = self.service.decide(prompt)
+        else:
+            return
+        if decision.model is None:
+            self.notify(decision.line(), severity="warning", timeout=10)
+            return
+        if answer.message_id is not None:
+            self.within_budget(lambda: self._start(self._run_turn(decision, retry_of=answer)))
+        else:
+            self.within_budget(lambda: self._start(self._resend(answer, decision)))
 
-    async def _resend(self, failed: AssistantMessage, prompt: str) -> None:
+    async def _resend(self, failed: AssistantMessage, decision: Decision) -> None:
         await self._drop_answer(failed, with_prompt=True)
-        await self._run_turn(prompt)
+        await self._run_turn(decision)
 
     async def _drop_answer(self, failed: AssistantMessage, *, with_prompt: bool = False) -> None:
         """Take a failed answer (and the model-switch marker above it, and with `with_prompt`
@@ -381,6 +607,7 @@ class ChatScreen(Screen[None]):
         sidebar.show_totals(self.service.totals())
         sidebar.show_live(None)
         sidebar.show_budget(self.service.budget())
+        self.show_status()
         self.refresh_bindings()
 
     def action_conversations(self, query: str = "") -> None:
@@ -436,6 +663,7 @@ class ChatScreen(Screen[None]):
         sidebar.show_totals([])
         sidebar.show_live(None)
         sidebar.show_budget(self.service.budget())
+        self.show_status()
         self.refresh_bindings()
 
     async def run_slash(self, command: SlashCommand) -> None:
@@ -444,6 +672,21 @@ class ChatScreen(Screen[None]):
                 self.switch_model(command.argument)
             else:
                 self.action_pick_model()
+        elif command.name == "auto":
+            word = command.argument.lower()
+            if word not in ("", "on", "off"):
+                self.notify(f"/auto {command.argument}: use /auto, /auto on or /auto off", severity="error")
+            else:
+                self.action_toggle_auto(None if not word else word == "on")
+        elif command.name == "next":
+            if not command.argument:
+                self.action_override_model()
+            else:
+                self.choose_next(None if command.argument.lower() == "off" else command.argument)
+        elif command.name == "stronger":
+            self.action_stronger()
+        elif command.name == "unlock":
+            self.action_unlock()
         elif command.name == "clear":
             await self.action_new_conversation()
         elif command.name == "history":
@@ -470,3 +713,8 @@ class ChatScreen(Screen[None]):
                 app.use_theme(command.argument)
             else:
                 self.notify("themes: " + ", ".join(app.theme_names()))
+
+
+def _route_preview(route: Callable[[str], Decision], text: str) -> tuple[str, Decision]:
+    """The preview's routing, in a worker thread: (the text routed, its decision)."""
+    return text, route(text)

@@ -38,6 +38,8 @@ def context_text(tokens: int | None) -> str:
     return f"{tokens // 1000}k ctx" if tokens >= 1000 else f"{tokens} ctx"
 
 
+PIN_TITLE = "Choose a model to pin  (price in / out per million tokens; median TTFT and speed once measured)"
+NEXT_TITLE = "The next message only goes to…  (then auto-route or the pin again)"
 PROBLEM_WIDTH = 72  # a provider's problem is cut to one line of the picker
 
 
@@ -105,8 +107,10 @@ class ModelPicker(ModalScreen[str | None]):
         *,
         speeds: dict[str, ModelSpeed] | None = None,
         problems: dict[str, str] | None = None,
+        title: str = PIN_TITLE,
     ) -> None:
         super().__init__()
+        self.title_text = title
         self.models = models
         self.current = current
         self.speeds = speeds or {}
@@ -114,10 +118,7 @@ class ModelPicker(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
-            yield Static(
-                "Choose a model  (price in / out per million tokens; median TTFT and speed once measured)",
-                id="picker-title",
-            )
+            yield Static(Content(self.title_text), id="picker-title")
             yield Input(placeholder="type to filter: name, provider, tag…", id="picker-filter")
             yield OptionList(id="picker-list")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
@@ -11,6 +13,7 @@ from mmchat import format as fmt
 from mmchat.metering import TurnMetrics
 from mmchat.sanitize import printable
 from mmchat.store import StoredMessage
+from mmchat.tui.widgets.route import RouteLine, shows_route, stored_fallback_notes
 from mmchat.tui.widgets.streaming_markdown import StreamingMarkdown
 
 
@@ -35,7 +38,14 @@ class Marker(Static):
     """A line where the conversation moved to another model."""
 
     def __init__(self, model: str) -> None:
-        super().__init__(text(f"── switched to {model} ──"), classes="marker")
+        super().__init__(_switched(model), classes="marker")
+
+    def show_model(self, model: str) -> None:
+        self.update(_switched(model))
+
+
+def _switched(model: str) -> Content:
+    return text(f"── switched to {model} ──")
 
 
 class Notice(Static):
@@ -52,7 +62,8 @@ def stored_metrics(message: StoredMessage) -> TurnMetrics | None:
 
 
 class AssistantMessage(Vertical, can_focus=True):
-    """An answer: a header naming the model (and, once done, its figures), the text, any problem."""
+    """An answer: the routing decision's line (when the router chose), a line per fallback,
+    a header naming the model (and, once done, its figures), the text, any problem."""
 
     FOCUS_ON_CLICK = False
 
@@ -66,8 +77,16 @@ class AssistantMessage(Vertical, can_focus=True):
         self.problem = Static("", classes="message-problem")
         self.problem.display = False
         self.state = "streaming"  # complete | interrupted | error
+        self.route: RouteLine | None = None
+        if stored is not None and shows_route(stored.decision):
+            self.route = RouteLine(stored.decision or {})
 
     def compose(self) -> ComposeResult:
+        if self.route is not None:
+            yield self.route
+        if self._stored is not None:
+            for note in stored_fallback_notes(self._stored.attempts, self._stored.model):
+                yield Notice(note, kind="warning")
         yield self.header
         yield self.body
         yield self.problem
@@ -82,6 +101,18 @@ class AssistantMessage(Vertical, can_focus=True):
 
     def feed(self, delta: str) -> None:
         self.body.feed(delta)
+
+    async def show_route(self, decision: dict[str, Any]) -> None:
+        """Put the router's '→ model · why' line above the answer (not for a pinned turn)."""
+        if shows_route(decision) and self.route is None:
+            self.route = RouteLine(decision)
+            await self.mount(self.route, before=self.header)
+
+    async def fell_back(self, note: str, model: str) -> None:
+        """The turn moved on to `model` (no text had come yet): say why, and name it in the header."""
+        await self.mount(Notice(note, kind="warning"), before=self.header)
+        self.model = model
+        self.header.update(text(model))
 
     async def complete(self, metrics: TurnMetrics | None) -> None:
         await self.body.finish()

@@ -1,17 +1,42 @@
-"""The status line: the mode (pinned model), its provider, and that provider's last known health."""
+"""The status line: the mode (auto-route, or the pinned model), a one-turn override, the
+privacy lock, the last turn's provider health and the providers being skipped."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 from textual.content import Content
 from textual.widgets import Static
 
+from mmchat.sanitize import printable
+
+
+@dataclass(frozen=True)
+class Status:
+    auto: bool  # auto-route on
+    model: str | None  # the pinned model
+    provider: str | None  # whose health follows
+    health: str | None  # what that provider's last turn showed
+    override: str | None = None  # the next message's model
+    locked: bool = False  # the conversation is private: local models only
+    open_circuits: dict[str, str] = field(default_factory=dict)  # provider → why it is skipped
+
+
+def status_content(status: Status) -> Content:
+    if not status.auto and status.model is None:
+        return Content("no model chosen: press Ctrl+O or type /model (or /auto)")
+    parts: list[Content | str] = ["auto" if status.auto else f"pinned: {status.model}"]
+    if status.override:
+        parts.append(Content.styled(f"next message: {status.override}", "$accent"))
+    if status.locked:
+        parts.append(Content.styled("locked: local only (/unlock)", "$warning"))
+    if status.provider:
+        parts.append(f"{status.provider}: {status.health}" if status.health else f"provider: {status.provider}")
+    for provider, why in status.open_circuits.items():
+        parts.append(Content.styled(f"{provider} skipped ({why})", "$error"))
+    return Content(" · ").join(Content(printable(p)) if isinstance(p, str) else p for p in parts)
+
 
 class StatusLine(Static):
-    def show(self, model: str | None, provider: str | None, health: str | None) -> None:
-        if model is None:
-            self.update(Content("no model chosen: press Ctrl+O or type /model"))
-            return
-        parts = [f"pinned: {model}", f"provider: {provider}"]
-        if health:
-            parts.append(health)
-        self.update(Content(" · ".join(parts)))
+    def show(self, status: Status) -> None:
+        self.update(status_content(status))
