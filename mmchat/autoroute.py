@@ -42,8 +42,7 @@ class AutoRoute:
         self.store = store
         self.rules: RuleSet = load_routing(config, catalog.models())  # raises ConfigError, with file and line
         self.breaker = breaker or CircuitBreaker()
-        self._models: tuple[ModelInfo, ...] = ()
-        self._routing = Router((), self.rules)
+        self._built: tuple[tuple[ModelInfo, ...], Router] = ((), Router((), self.rules))
         self._stats: dict[str, ModelStats] = {}
         self._stats_read = -STATS_TTL_S
 
@@ -60,18 +59,32 @@ class AutoRoute:
     ) -> Decision:
         """The decision for `prompt` as the next turn of `conversation_id` (None: a new one)."""
         history = self.store.path(conversation_id) if conversation_id is not None else []
-        state = RouterState(
-            locked=conversation_id is not None and self.store.privacy_lock(conversation_id) is not None,
+        state = self.state(conversation_id, pin=pin, override=override, escalate_from=escalate_from, now=now)
+        return self.route(Turn(prompt, tags=tuple(tags)), history, state)
+
+    def state(
+        self,
+        conversation_id: int | None,
+        *,
+        pin: str | None = None,
+        override: str | None = None,
+        escalate_from: str | None = None,
+        now: float | None = None,
+    ) -> RouterState:
+        """What the router must respect for the conversation: its privacy lock, the budget and
+        what is spent of it, and the user's pin, one-turn override or escalation."""
+        store = self.store
+        return RouterState(
+            locked=conversation_id is not None and store.privacy_lock(conversation_id) is not None,
             pin=pin,
             override=override,
             escalate_from=escalate_from,
             budget=self.config.budget,
             spent_conversation=(
-                self.store.spending(conversation_id=conversation_id).cost_usd if conversation_id is not None else 0.0
+                store.spending(conversation_id=conversation_id).cost_usd if conversation_id is not None else 0.0
             ),
-            spent_day=self.store.spending(since=local_midnight(now)).cost_usd,
+            spent_day=store.spending(since=local_midnight(now)).cost_usd,
         )
-        return self.route(Turn(prompt, tags=tuple(tags)), history, state)
 
     def route(self, turn: Turn, history: Sequence[HistoryMessage], state: RouterState) -> Decision:
         """The decision for `turn` after `history` (finished messages are used), in `state`."""
@@ -87,9 +100,11 @@ class AutoRoute:
     def _router(self) -> Router:
         """The router over the catalog's models, built again when they change (a listing added some)."""
         models = tuple(self.catalog.models())
-        if models != self._models:
-            self._models, self._routing = models, Router(models, self.rules)
-        return self._routing
+        built_for, router = self._built  # one attribute, swapped whole: the preview thread reads it too
+        if models != built_for:
+            router = Router(models, self.rules)
+            self._built = (models, router)
+        return router
 
     def stats(self) -> dict[str, ModelStats]:
         """Each model's measured medians (read from the store at most every STATS_TTL_S)."""

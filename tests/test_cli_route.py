@@ -159,3 +159,17 @@ def test_the_sample_cases_pass_with_the_example_config(home):
                   str(repo / "mmchat" / "data" / "route_cases.yaml"))
     assert done.returncode == 0, done.stdout + done.stderr
     assert " 0 failed" in done.stdout
+
+
+def test_a_chosen_cloud_model_is_refused_for_a_locked_conversation(home, openai_server):
+    config = routed_config(home, openai_server)
+    assert mmchat(home, "ask", "-m", "auto", f"keep this: {SECRET}", config=config).returncode == 0
+    done = mmchat(home, "ask", "-m", "cloud/big", "-c", "a harmless follow-up", config=config)
+    assert done.returncode == 0, done.stderr
+    assert "→ lab/small" in done.stderr  # said on stderr, because it is not the model asked for
+    with Store(home / "data" / "mmchat.db") as store:
+        answer = store.path(store.latest_conversation_id())[-1]
+        assert answer.model == "lab/small"
+    # An unlocked conversation gets the model asked for, without a routing line.
+    done = mmchat(home, "ask", "-m", "lab/small", "hello", config=config)
+    assert done.returncode == 0 and "→" not in done.stderr

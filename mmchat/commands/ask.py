@@ -48,31 +48,40 @@ def run(args: argparse.Namespace) -> int:
         if conversation_id is not None:
             store.conversation(conversation_id)  # a clear error for an unknown id
         engine = Engine(config, store, build_catalog(config))
-        route: dict[str, Any] = {}
-        if args.model == AUTO:
-            routed = _route(engine, store, prompt, conversation_id)
-            if routed is None:
-                return 1
-            prompt, route = routed
-        else:
+        auto = args.model == AUTO
+        if not auto:
             engine.model(args.model)  # an unknown model fails before anything is stored
-            route = {"model": args.model}
+        routed = _route(engine, store, prompt, conversation_id, None if auto else engine.model(args.model).address)
+        if routed is None:
+            return 1
+        prompt, route = routed
         return asyncio.run(_ask(engine, prompt, conversation_id, _params(args), route))
     finally:
         store.close()
 
 
-def _route(engine: Engine, store: Any, prompt: str, conversation_id: int | None) -> tuple[str, dict[str, Any]] | None:
-    """Auto-route the prompt: the text to send and the turn's routing arguments, or None when held."""
+def _route(
+    engine: Engine, store: Any, prompt: str, conversation_id: int | None, pin: str | None
+) -> tuple[str, dict[str, Any]] | None:
+    """The text to send and the turn's routing arguments, or None when the turn is held.
+
+    A chosen model (`pin`) goes through the router too: a private turn, or a
+    conversation locked to local models, never goes to a cloud model.
+    """
     from mmchat.autoroute import AutoRoute
 
     auto = AutoRoute(engine.config, engine.catalog, store)
     engine.health = auto.breaker
-    decision = auto.decide(prompt, conversation_id)
-    print(f"mmchat: {printable(decision.line())}", file=sys.stderr)
+    decision = auto.decide(prompt, conversation_id, pin=pin)
+    if pin is None or decision.model != pin:
+        print(f"mmchat: {printable(decision.line())}", file=sys.stderr)
+        for note in decision.notes:
+            print(f"mmchat: {printable(note)}", file=sys.stderr)
     if decision.model is None:
         return None  # held: nothing was stored or sent
-    args = {"model": decision.model, "fallbacks": decision.fallbacks, "decision": decision.to_dict()}
+    args: dict[str, Any] = {"model": decision.model, "decision": decision.to_dict()}
+    if pin is None:
+        args["fallbacks"] = decision.fallbacks  # a chosen model is not swapped for another
     if decision.private:
         args["on_start"] = lambda started: auto.record_private(
             decision, started.conversation_id, started.user_message_id

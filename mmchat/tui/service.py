@@ -13,7 +13,6 @@ import re
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -179,7 +178,7 @@ class ChatService:
             raise LookupError(f"message {answer_id} is not on the conversation's path")
         # An answer again is not the next message: a one-turn override is kept for that.
         choices = {"escalate_from": answer.model or ""} if stronger else {"pin": self._pin()}
-        state = self._router_state(answer.conversation_id, **choices)
+        state = self.auto.state(answer.conversation_id, **choices)
         return _chosen_only(self.auto.route(Turn(path[at].content), path[:at], state))
 
     def previewer(self) -> Callable[[str], Decision]:
@@ -189,7 +188,7 @@ class ChatService:
         key = (self.conversation_id, self.override)
         if self._route_inputs is None or self._route_inputs[0] != key:
             history = self.store.path(self.conversation_id) if self.conversation_id is not None else []
-            self._route_inputs = (key, history, self._router_state(self.conversation_id, override=self.override))
+            self._route_inputs = (key, history, self.auto.state(self.conversation_id, override=self.override))
         _, history, state = self._route_inputs
         self.auto.stats()  # refreshed here if stale, so the worker reads the cached figures
         return lambda prompt: self.auto.route(Turn(prompt), history, state)
@@ -199,20 +198,6 @@ class ChatService:
 
     def _pin(self) -> str | None:
         return None if self.auto_route else self.model
-
-    def _router_state(self, conversation_id: int | None, **choices: str | None) -> RouterState:
-        # What AutoRoute.decide gathers, for a history that is not the whole path (a retry) or
-        # read once for many decisions (the preview).
-        store = self.store
-        return RouterState(
-            locked=conversation_id is not None and store.privacy_lock(conversation_id) is not None,
-            budget=self.config.budget,
-            spent_conversation=(
-                store.spending(conversation_id=conversation_id).cost_usd if conversation_id is not None else 0.0
-            ),
-            spent_day=store.spending(since=local_midnight()).cost_usd,
-            **choices,
-        )
 
     def privacy_locked(self) -> bool:
         return self.conversation_id is not None and self.store.privacy_lock(self.conversation_id) is not None
@@ -291,7 +276,7 @@ class ChatService:
             )
             uses.append(BudgetUse("conversation", limits.conversation, spent.cost_usd, spent.unpriced, limits.warn_at))
         if limits.day is not None:
-            midnight = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+            midnight = local_midnight()
             spent = self.store.spending(since=midnight)
             uses.append(BudgetUse("day", limits.day, spent.cost_usd, spent.unpriced, limits.warn_at))
         return uses
