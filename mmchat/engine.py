@@ -208,6 +208,7 @@ class _TurnRun:
         self.attempts: list[dict[str, Any]] = []
         self.input_estimate = 0
         self.meter = Meter()
+        self.saved = False  # the answer's final state is stored
 
     def _count(self, text: str) -> int:
         return count_text(text, self.info.address).tokens
@@ -297,7 +298,8 @@ class _TurnRun:
                 failure = ("setup", f"{info.address}: no model to try")
             yield self._fail(*failure)
         except (asyncio.CancelledError, GeneratorExit, KeyboardInterrupt):
-            self._save_end("interrupted", None, "cancelled by the user")
+            if not self.saved:  # a caller may stop reading right after TurnFinished
+                self._save_end("interrupted", None, "cancelled by the user")
             raise
 
     def _chain(self, first: ModelInfo) -> Iterator[ModelInfo]:
@@ -375,6 +377,7 @@ class _TurnRun:
             attempts=self.attempts,
             finished=True,
         )
+        self.saved = True
         return metrics
 
     def _fail(self, kind: str, reason: str) -> TurnFailed:

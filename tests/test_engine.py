@@ -261,3 +261,16 @@ def test_prepare_builds_the_provider_and_client_before_the_first_turn(openai_ser
     set_provider(engine, base_url="https://api.example.invalid/v1")
     engine.prepare()
     assert engine._providers == {}
+
+
+async def test_stopping_after_the_finish_keeps_the_answer_complete(openai_server, tmp_path):
+    engine, store, _ = make_engine(openai_server, tmp_path)
+    events = engine.turn("hi")
+    async for event in events:
+        if isinstance(event, TurnStarted):
+            conversation = event.conversation_id
+        if isinstance(event, TurnFinished):
+            break  # the caller stops reading: the generator is closed here
+    await events.aclose()
+    await engine.aclose()
+    assert store.path(conversation)[-1].status == "complete"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
@@ -37,6 +38,8 @@ UNREACHABLE_KINDS = ("unreachable", "timeout")
 CHOSEN_MODES = ("pin", "override")
 
 
+WARM_UP_WAIT_S = 10.0  # the longest a first turn waits for the warm-up
+
 class ChatService:
     """`auto` (the router, with the providers' circuit breaker) is built here unless given;
     building it loads the routing rules and raises ConfigError (one line) on a bad rule."""
@@ -61,6 +64,7 @@ class ChatService:
         if engine is not None and engine.health is None:
             engine.health = self.auto.breaker
         self._engine = engine
+        self._warming: threading.Event | None = None  # set once a started warm-up has ended
         self._route_inputs: tuple[tuple[object, ...], list[StoredMessage], RouterState] | None = None
         # provider → why it cannot be used now (its model listing or a turn failed to reach it)
         self.provider_problems: dict[str, str] = {}
@@ -130,17 +134,32 @@ class ChatService:
         elif failure_kind == "unreachable":  # a slow answer says nothing about reaching it
             self.provider_problems[provider] = _problem(failure_kind, reason.removeprefix(f"{provider}: "))
 
+    def start_warm_up(self) -> Callable[[], None]:
+        """Marks a warm-up as begun and returns it, to run in a worker thread."""
+        self._warming = threading.Event()
+        return self.warm_up
+
     def warm_up(self) -> None:
         """Import and load what the first turn needs (run it off the UI thread)."""
-        info = self.model_info()
-        if info is None:
-            return
-        from mmchat.tokens import count_text
+        try:
+            info = self.model_info()
+            if info is None:
+                return
+            from mmchat.tokens import count_text
 
-        count_text("warm up", info.address)
-        # The provider, its TLS client and connection code: the first turn's TTFT then
-        # measures the model, not mmchat's set-up.
-        self.engine.prepare(info.address)
+            count_text("warm up", info.address)
+            # The provider, its TLS client and connection code: the first turn's TTFT then
+            # measures the model, not mmchat's set-up.
+            self.engine.prepare(info.address)
+        finally:
+            if self._warming is not None:
+                self._warming.set()
+
+    async def warmed(self) -> None:
+        """Waits for a warm-up still running: two threads importing one package at once can
+        fail in Python 3.11 (KeyError on the half-imported module)."""
+        if self._warming is not None and not self._warming.is_set():
+            await asyncio.to_thread(self._warming.wait, WARM_UP_WAIT_S)
 
     def pin(self, address: str) -> ModelInfo:
         """Use `address` for the next turns (auto-route off); raises UnknownModel (one line)

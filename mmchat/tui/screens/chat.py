@@ -83,7 +83,7 @@ class ChatScreen(Screen[None]):
         prompt.focus()
         # Load the engine, the provider's module and the tokenizer once the screen is up,
         # so that the first turn's time to first token does not include them.
-        self.call_after_refresh(self.run_worker, self.service.warm_up, thread=True, group="warm-up")
+        self.call_after_refresh(self.run_worker, self.service.start_warm_up(), thread=True, group="warm-up")
 
     # -- state shown ---------------------------------------------------------
 
@@ -237,6 +237,7 @@ class ChatScreen(Screen[None]):
         """Send the decision's prompt to its model, or answer `retry_of`'s prompt again in its
         place (a stored answer on screen), falling back as the decision allows."""
         assert decision.model is not None
+        await self.service.warmed()
         conversation = self.query_one(ConversationView)
         sidebar = self.query_one(Sidebar)
         if retry_of is not None and retry_of.message_id is not None:

@@ -14,6 +14,7 @@ from textual.widgets import Static
 
 from mmchat.store import StoredMessage
 from mmchat.tui.widgets.messages import AssistantMessage, Marker, Notice, UserMessage
+from mmchat.tui.widgets.streaming_markdown import warm_up
 
 HISTORY_WINDOW = 20  # messages mounted when a conversation opens, and per batch after
 FOCUS_REACH = 60  # how far back a search hit may be and still be mounted when the conversation opens
@@ -24,6 +25,12 @@ class EarlierLine(Static):
 
 
 class ConversationView(VerticalScroll):
+    # The scrollbar's column is kept even before there is anything to scroll, so the
+    # text's width does not change (and every message is not rendered again) when it appears.
+    DEFAULT_CSS = """
+    ConversationView { scrollbar-gutter: stable; }
+    """
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.last_model: str | None = None  # the model of the latest answer
@@ -35,6 +42,8 @@ class ConversationView(VerticalScroll):
 
     def on_mount(self) -> None:
         self.anchor()
+        # Off the UI thread, so the first code block of an answer does not wait for its highlighter.
+        self.call_after_refresh(self.run_worker, warm_up, thread=True, group="warm-up-markdown")
 
     @property
     def earlier_count(self) -> int:
@@ -68,6 +77,8 @@ class ConversationView(VerticalScroll):
         message, at most FOCUS_REACH messages, and the view scrolls to it. Returns
         whether the focused message is shown.
         """
+        self.workers.cancel_group(self, "earlier")  # a batch still loading belongs to what was shown
+        self._loading = False
         await self.remove_children()
         self._earlier_line = None
         at = next((i for i, m in enumerate(messages) if m.id == focus), None)
@@ -101,17 +112,18 @@ class ConversationView(VerticalScroll):
     async def show_earlier(self, window: int = HISTORY_WINDOW) -> int:
         """Mount the previous batch of stored messages above the shown ones; returns how many."""
         try:
-            if not self._earlier or self._earlier_line is None:
+            line = self._earlier_line
+            if not self._earlier or line is None or line.parent is not self:
                 return 0
             split = max(0, len(self._earlier) - window)
             batch, self._earlier = self._earlier[split:], self._earlier[:split]
             widgets, _ = _widgets(batch, _last_model(self._earlier))
             from_bottom = self.max_scroll_y - self.scroll_y
-            await self.mount_all(widgets, after=self._earlier_line)
+            await self.mount_all(widgets, after=line)
             if self._earlier:
                 self._label_earlier()
             else:
-                await self._earlier_line.remove()
+                await line.remove()
                 self._earlier_line = None
             # Keep the messages that were on screen where they were.
             self.call_after_refresh(lambda: self.scroll_to(y=self.max_scroll_y - from_bottom, animate=False))
