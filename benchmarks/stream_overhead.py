@@ -35,7 +35,6 @@ import asyncio
 import gc
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,6 +42,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+from benchmarks.server_process import ServerProcess
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = (400, 20_000)
@@ -53,7 +54,6 @@ PROMPT = "Stream me some tokens."
 EXTRA_EVENTS = 3  # the role chunk, the finish chunk and the usage chunk around the tokens
 TARGET_TOTAL_PCT = 5.0
 TARGET_TTFT_MS = 2.0
-SERVER_START_S = 15.0  # at most, for the child to report its address
 
 
 @dataclass(frozen=True)
@@ -78,41 +78,6 @@ def serve(plan: list[int], batch: int) -> None:
         print(server.base_url, flush=True)
         sys.stdin.read()
 
-
-class ServerProcess:
-    """The child process running `serve`; its answers come in the order of `plan`."""
-
-    def __init__(self, plan: list[int], batch: int) -> None:
-        command = [sys.executable, "-m", "benchmarks.stream_overhead", "--serve", "--batch", str(batch)]
-        command += ["--plan", ",".join(map(str, plan))]
-        self._proc = subprocess.Popen(
-            command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-        )
-        self.base_url = self._read_address()
-
-    def _read_address(self) -> str:
-        import selectors
-
-        assert self._proc.stdout is not None
-        with selectors.DefaultSelector() as selector:
-            selector.register(self._proc.stdout, selectors.EVENT_READ)
-            if not selector.select(SERVER_START_S):
-                self.close()
-                raise RuntimeError(f"the benchmark server did not start within {SERVER_START_S:g}s")
-        line = self._proc.stdout.readline().strip()
-        if not line.startswith("http://127.0.0.1:"):
-            self.close()
-            raise RuntimeError(f"the benchmark server failed to start (it said {line!r})")
-        return line
-
-    def close(self) -> None:
-        if self._proc.stdin is not None:
-            self._proc.stdin.close()
-        try:
-            self._proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait()
 
 
 # ---- the three clients ----------------------------------------------------------------
@@ -320,6 +285,12 @@ def report(samples: dict[tuple[int, str], list[Sample]], batch: int) -> bool:
     return ok
 
 
+
+def server_for(plan: list[int], batch: int) -> ServerProcess:
+    """The child process running `serve`; its answers come in the order of `plan`."""
+    return ServerProcess("benchmarks.stream_overhead", "--batch", str(batch), "--plan", ",".join(map(str, plan)))
+
+
 # ---- profiling ------------------------------------------------------------------------------
 
 
@@ -361,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     if args.profile:
-        server = ServerProcess([SIZES[-1]] * 2, args.batch)
+        server = server_for([SIZES[-1]] * 2, args.batch)
         try:
             asyncio.run(profile(server.base_url, args.profile, SIZES[-1]))
         finally:
@@ -371,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
     scale = 3 if args.quick else 1
     reps = {SIZES[0]: max(3, args.reps_small // scale), SIZES[-1]: max(3, args.reps_large // scale)}
     runs = schedule(reps, warmup=2)
-    server = ServerProcess([n for n, _, _ in runs], args.batch)
+    server = server_for([n for n, _, _ in runs], args.batch)
     started = time.perf_counter()
     try:
         samples = asyncio.run(measure(server.base_url, runs))

@@ -55,6 +55,8 @@ from pathlib import Path
 
 import httpx
 
+from benchmarks.server_process import ServerProcess
+
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = (4_000, 20_000)
 TARGET_TOTAL_S = {4_000: 2.0, 20_000: 10.0}
@@ -66,7 +68,6 @@ KEY = "sk-bench-0123456789abcdef"
 TYPED = "z"  # the key typed during a stream (no 'z' in the benchmark's prompts)
 TYPE_EVERY_S = 0.1
 HEARTBEAT_S = 0.005
-SERVER_START_S = 15.0
 TIMEOUT_S = 120.0
 
 
@@ -155,36 +156,6 @@ def serve() -> None:
         print(server.base_url, flush=True)
         sys.stdin.read()
 
-
-class ServerProcess:
-    def __init__(self) -> None:
-        command = [sys.executable, "-m", "benchmarks.tui_stream", "--serve"]
-        self._proc = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        self.base_url = self._read_address()
-
-    def _read_address(self) -> str:
-        import selectors
-
-        assert self._proc.stdout is not None
-        with selectors.DefaultSelector() as selector:
-            selector.register(self._proc.stdout, selectors.EVENT_READ)
-            if not selector.select(SERVER_START_S):
-                self.close()
-                raise RuntimeError(f"the benchmark server did not start within {SERVER_START_S:g}s")
-        line = self._proc.stdout.readline().strip()
-        if not line.startswith("http://127.0.0.1:"):
-            self.close()
-            raise RuntimeError(f"the benchmark server failed to start (it said {line!r})")
-        return line
-
-    def close(self) -> None:
-        if self._proc.stdin is not None:
-            self._proc.stdin.close()
-        try:
-            self._proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait()
 
 
 # ---- the measurements -----------------------------------------------------------------------
@@ -555,7 +526,7 @@ def main(argv: list[str] | None = None) -> int:
         url, n, shape, seed = args.tui_run
         tui_run(url, int(n), shape, int(seed))
         return 0
-    server = ServerProcess()
+    server = ServerProcess("benchmarks.tui_stream")
     try:
         if args.profile:
             asyncio.run(profile(server.base_url, args.profile))

@@ -16,7 +16,8 @@ def write_config(home: Path, text: str) -> Path:
     return path
 
 
-def mmchat(home: Path, *args: str, stdin: str | None = None, config: Path | None = None) -> subprocess.CompletedProcess:
+def private_env(home: Path, config: Path | None = None) -> dict[str, str]:
+    """An environment where mmchat's config, data, cache and keyring are the test's own."""
     env = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": str(home),
@@ -28,6 +29,11 @@ def mmchat(home: Path, *args: str, stdin: str | None = None, config: Path | None
     }
     if config is not None:
         env["MMCHAT_CONFIG"] = str(config)
+    return env
+
+
+def mmchat(home: Path, *args: str, stdin: str | None = None, config: Path | None = None) -> subprocess.CompletedProcess:
+    env = private_env(home, config)
     return subprocess.run(
         [sys.executable, "-m", "mmchat", *args],
         input=stdin if stdin is not None else "",

@@ -24,6 +24,7 @@ import httpx
 import pytest
 
 from mmchat.sanitize import printable
+from tests.cli_helpers import private_env
 
 pytestmark = pytest.mark.llama
 
@@ -122,15 +123,7 @@ default_model: llama/{MODEL}
 
 
 def mmchat(home: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(home),
-        "MMCHAT_CONFIG": str(home / "config.yaml"),
-        "MMCHAT_DATA_DIR": str(home / "data"),
-        "MMCHAT_CACHE_DIR": str(home / "cache"),
-        "XDG_CONFIG_HOME": str(home / "xdg"),
-        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-    }
+    env = private_env(home, home / "config.yaml")
     return subprocess.run(
         [sys.executable, "-m", "mmchat", *args], capture_output=True, text=True, env=env, timeout=300, stdin=subprocess.DEVNULL
     )

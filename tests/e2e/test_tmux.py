@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from mmchat.store import Store
-from tests.cli_helpers import KEY, write_config
+from tests.cli_helpers import private_env, write_config
 
 SIZE = (140, 45)
 MODEL = "lab/gpt-4o-mini"
@@ -113,18 +113,7 @@ models:
 default_model: {MODEL}
 """,
     )
-    return {
-        "PATH": "/usr/local/bin:/usr/bin:/bin",
-        "HOME": str(home),
-        "TERM": "xterm-256color",
-        "LANG": "C.UTF-8",
-        "MMCHAT_CONFIG": str(config),
-        "MMCHAT_DATA_DIR": str(home / "data"),
-        "MMCHAT_CACHE_DIR": str(home / "cache"),
-        "XDG_CONFIG_HOME": str(home / "xdg"),
-        "LAB_KEY": KEY,
-        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
-    }
+    return {**private_env(home, config), "PATH": "/usr/local/bin:/usr/bin:/bin", "TERM": "xterm-256color", "LANG": "C.UTF-8"}
 
 
 @pytest.fixture
