@@ -12,7 +12,7 @@
         expect: {model: openai/gpt-4.1, mode: stay}
 
 A case may give `tags`, `attachments` ([{name, kind, tokens}]), `conversation`
-and `state` ({locked, pin, override, escalate_from}). `expect` checks any of:
+and `state` ({locked, pin, override, escalate_from, next_after, chain}). `expect` checks any of:
 model (an address or pattern), not_model, tag or tags (the chosen model has
 them), tier, policy, mode, private, held, rules (names that must have matched). Parsing
 raises ConfigError at the case's line; `misses` says what differs and why.
@@ -33,7 +33,7 @@ from mmchat.yaml_nodes import NodeReader, compose
 
 CASE_KEYS = ("name", "prompt", "tags", "attachments", "conversation", "state", "expect")
 EXPECT_KEYS = ("model", "not_model", "tag", "tags", "tier", "policy", "mode", "private", "held", "rules")
-STATE_KEYS = ("locked", "pin", "override", "escalate_from")
+STATE_KEYS = ("locked", "pin", "override", "escalate_from", "next_after", "chain")
 MESSAGE_KEYS = ("role", "content", "model")
 
 
@@ -116,7 +116,13 @@ def _message(reader: NodeReader, node: Any, key: str) -> Message:
 def _state(reader: NodeReader, node: Any, key: str) -> RouterState:
     values: dict[str, Any] = {}
     for name, _, vnode in reader.mapping(node, key, STATE_KEYS):
-        values[name] = reader.flag(vnode, f"{key}.{name}") if name == "locked" else reader.text(vnode, f"{key}.{name}")
+        dotted = f"{key}.{name}"
+        if name == "locked":
+            values[name] = reader.flag(vnode, dotted)
+        elif name == "chain":
+            values[name] = tuple(reader.texts(vnode, dotted))
+        else:
+            values[name] = reader.text(vnode, dotted)
     return RouterState(**values)
 
 

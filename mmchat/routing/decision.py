@@ -7,7 +7,7 @@ from typing import Any
 
 from mmchat.routing.signals import Signals
 
-MODES = ("auto", "stay", "rule", "pin", "override", "escalate")
+MODES = ("auto", "stay", "rule", "pin", "override", "escalate", "next")
 
 
 # Candidates and rejections are plain slotted dataclasses: one is made per model per turn, and a
@@ -41,7 +41,7 @@ class Candidate:
 @dataclass(slots=True)
 class Rejected:
     model: str
-    filter: str  # privacy | health | excluded | capability | context | escalation | budget
+    filter: str  # privacy | health | next | excluded | capability | context | escalation | budget
     reason: str
 
     def to_dict(self) -> dict[str, Any]:

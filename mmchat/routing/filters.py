@@ -1,6 +1,7 @@
 """Hard filters: a model that fails one is not a candidate for this turn, and the reason is kept.
 
-Order: privacy, provider health, exclusions, required tags, escalation, context window (budget
+Order: privacy, provider health, the model being moved on from, exclusions, required tags,
+escalation, context window (budget
 is checked by the router once the turn's cost is estimated).
 """
 
@@ -25,6 +26,7 @@ class Gate:
     health: Mapping[str, str]  # provider -> why it is skipped now (an open circuit)
     plan: Plan
     escalate_tier: int | None  # candidates must be stronger than this
+    skip: str | None = None  # "retry on the next model": the model that wrote the answer
 
 
 @lru_cache(maxsize=512)
@@ -41,6 +43,8 @@ def rejection(p: Profile, gate: Gate) -> tuple[str, str] | None:
     why = gate.health.get(model.provider)
     if why is not None:
         return "health", f"{model.provider} skipped: {why}"
+    if model.address == gate.skip:
+        return "next", "wrote the answer being retried"
     for pattern, rule in gate.plan.exclude:
         if glob(pattern).match(model.address):
             return "excluded", f"excluded by rule '{rule}'"

@@ -62,6 +62,8 @@ class RouterState:
     pin: str | None = None  # auto-route off: stay on this model
     override: str | None = None  # this turn only
     escalate_from: str | None = None  # "retry with a stronger model" of an answer by this model
+    next_after: str | None = None  # "retry on the next model" of an answer by this model
+    chain: tuple[str, ...] = ()  # that answer's routing order (its model, then its fallbacks)
     budget: Budget = field(default_factory=Budget)
     spent_conversation: float = 0.0  # USD
     spent_day: float = 0.0  # USD

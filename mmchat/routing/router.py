@@ -7,9 +7,10 @@ The order of work:
      escalation, context window, budget;
   3. scores under the policy, then tie-breaks (the conversation's model,
      cheaper, faster, address);
-  4. the choice: override > escalation > pin > a rule's `use` > staying on the
-     conversation's model > the best score. An override or pin that breaks the
-     privacy lock is refused with a reason.
+  4. the choice: override > escalation > the next model after an answer's >
+     pin > a rule's `use` > staying on the conversation's model > the best
+     score. An override or pin that breaks the privacy lock is refused with a
+     reason.
 """
 
 from __future__ import annotations
@@ -110,6 +111,8 @@ class _Turn:
                 self.notes.append(f"cannot escalate from {state.escalate_from}: not in the catalog")
             else:
                 self.escalate_tier = origin.tier
+        # "Retry on the next model": every model but the one that wrote the answer (an override wins).
+        self.skip = state.next_after if state.override is None and self.escalate_tier is None else None
         needed = self.plan.tier[0] if self.plan.tier else 1
         if self.escalate_tier is not None:
             needed = max(needed, min(3, self.escalate_tier + 1))
@@ -145,7 +148,7 @@ class _Turn:
     # -- steps ---------------------------------------------------------------
 
     def _filter(self) -> list[Profile]:
-        gate = Gate(self.private, self.health, self.plan, self.escalate_tier)
+        gate = Gate(self.private, self.health, self.plan, self.escalate_tier, self.skip)
         profiles = self.router.profiles
         pool = self.router.pool
         if self.current in profiles and self.current not in pool:
@@ -202,6 +205,8 @@ class _Turn:
                 return "escalate", None, ""
             top = self.router.profiles[ranked[0].model]
             return "escalate", top, self._why(f"stronger than {state.escalate_from} ({TIER_NAMES[self.escalate_tier]})", top)
+        if self.skip is not None:
+            return self._next(ranked)
         for mode, address in (("override", state.override), ("pin", state.pin)):
             if address is None:
                 continue
@@ -228,6 +233,18 @@ class _Turn:
             return "auto", None, ""
         top = profiles[ranked[0].model]
         return "auto", top, self._why(self._auto_reason(), top)
+
+    def _next(self, ranked: list[Candidate]) -> tuple[str, Profile | None, str]:
+        """The model after the skipped one in the answer's own routing order that is still a
+        candidate now (privacy, open circuits, budget), else the best other candidate."""
+        if not ranked:
+            return "next", None, ""
+        skip, chain = self.skip, self.state.chain
+        after = chain[chain.index(skip) + 1:] if skip in chain else chain
+        ranked_addresses = {c.model for c in ranked}
+        address = next((a for a in after if a in ranked_addresses), ranked[0].model)
+        p = self.router.profiles[address]
+        return "next", p, self._why(f"next after {skip}", p)
 
     def _stays(self, current: Profile) -> bool:
         """Stay unless a rule named a model or a policy, or asks for a stronger tier than the current one's."""
@@ -307,6 +324,8 @@ class _Turn:
                 return (f"the turn is private ({why}) and no local model is configured — add a local "
                         "provider (e.g. Ollama), or remove the private data and unlock the conversation")
             return f"the turn is private ({why}) and no local model can take it — see the filtered models"
+        if self.skip is not None:
+            return f"no model other than {self.skip} can take this turn — see the filtered models"
         return "no model can take this turn — see the filtered models"
 
 

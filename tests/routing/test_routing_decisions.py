@@ -245,6 +245,53 @@ def test_escalation_stays_within_the_privacy_lock(models) -> None:
     assert d.model is None and d.held  # no local model is stronger than a light one
 
 
+# --- retry on the next model ------------------------------------------------------------------
+
+
+def test_the_next_model_is_the_one_after_the_answers_model_in_its_routing_order(models) -> None:
+    first = route("hello", models)
+    chain = (first.model, *first.fallbacks)
+    d = route("hello", models, conversation=on(chain[0]), state=RouterState(next_after=chain[0], chain=chain))
+    assert d.mode == "next" and d.model == chain[1]
+    assert d.why.startswith(f"next after {chain[0]}")
+    assert chain[0] not in d.fallbacks and chain[0] not in {c.model for c in d.candidates}
+    assert any(r.model == chain[0] and r.filter == "next" for r in d.rejected)
+    # From the second model (the chosen one failed before its first token), the third is next.
+    d = route("hello", models, state=RouterState(next_after=chain[1], chain=chain))
+    assert d.model == chain[2]
+
+
+def test_the_next_model_skips_what_is_no_longer_allowed(models) -> None:
+    chain = ("cloud/nano", "other/haiku", "cloud/mini")
+    d = route("hello", models, state=RouterState(next_after="cloud/nano", chain=chain), health={"other": "circuit open"})
+    assert d.model == "cloud/mini"  # haiku's provider is skipped now
+    d = route("hello", models, state=RouterState(next_after="lab/llama", chain=("lab/llama", "cloud/nano"), locked=True))
+    assert d.model == "lab/coder"  # the lock holds: the cloud model of the old chain is not next
+
+
+def test_without_a_stored_order_the_next_model_is_the_best_other_one(models) -> None:
+    best = route("hello", models).model
+    d = route("hello", models, state=RouterState(next_after=best))
+    assert d.mode == "next" and d.model is not None and d.model != best
+    assert d.model == route("hello", models, state=RouterState(next_after=best, chain=(best,))).model
+
+
+def test_a_pin_gives_way_to_the_next_model_and_an_override_wins_over_it(models) -> None:
+    d = route("hello", models, state=RouterState(pin="cloud/nano", next_after="cloud/nano"))
+    assert d.mode == "next" and d.model != "cloud/nano"
+    d = route("hello", models, state=RouterState(override="other/haiku", next_after="other/haiku"))
+    assert d.mode == "override" and d.model == "other/haiku"
+
+
+def test_no_next_model_says_so(models) -> None:
+    d = route("hello", models, state=RouterState(locked=True, next_after="lab/llama"), health={"lab": "circuit open"})
+    assert d.model is None and d.held  # the lock leaves only local models, and their provider is down
+    only = [m for m in models if m.address == "cloud/nano"]
+    d = route("hello", only, state=RouterState(next_after="cloud/nano"))
+    assert d.model is None and not d.held
+    assert d.message == "no model other than cloud/nano can take this turn — see the filtered models"
+
+
 # --- the decision as a value -----------------------------------------------------------------
 
 
