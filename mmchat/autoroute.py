@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from mmchat.catalog import Catalog, ModelInfo
 from mmchat.config import Config
@@ -69,16 +70,21 @@ class AutoRoute:
         pin: str | None = None,
         override: str | None = None,
         escalate_from: str | None = None,
+        next_after: str | None = None,
+        chain: tuple[str, ...] = (),
         now: float | None = None,
     ) -> RouterState:
         """What the router must respect for the conversation: its privacy lock, the budget and
-        what is spent of it, and the user's pin, one-turn override or escalation."""
+        what is spent of it, and the user's pin, one-turn override, escalation or move to the
+        next model."""
         store = self.store
         return RouterState(
             locked=conversation_id is not None and store.privacy_lock(conversation_id) is not None,
             pin=pin,
             override=override,
             escalate_from=escalate_from,
+            next_after=next_after,
+            chain=chain,
             budget=self.config.budget,
             spent_conversation=(
                 store.spending(conversation_id=conversation_id).cost_usd if conversation_id is not None else 0.0
@@ -124,6 +130,13 @@ class AutoRoute:
 
     def unlock(self, conversation_id: int) -> None:
         self.store.set_privacy_lock(conversation_id, None)
+
+
+def routing_order(decision: dict[str, Any] | None) -> tuple[str, ...]:
+    """A stored decision's order of models: the chosen one, then its fallbacks."""
+    if not decision or not decision.get("model"):
+        return ()
+    return (decision["model"], *decision.get("fallbacks", ()))
 
 
 def local_midnight(now: float | None = None) -> float:

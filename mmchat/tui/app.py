@@ -12,7 +12,7 @@ from textual.app import App
 from textual.screen import Screen
 
 from mmchat.tui.commands import MmchatCommands
-from mmchat.tui.keymap import bindings, key_label
+from mmchat.tui.keymap import bindings, key_of
 from mmchat.tui.service import ChatService
 from mmchat.tui.themes import DEFAULT_THEME, load_themes
 
@@ -127,7 +127,7 @@ class MmchatApp(App[None]):
             await self.action_quit()
             return
         self._quit_asked_at = now
-        key = key_label(self.keymap.get("quit_twice", "ctrl+c").split(",")[0])
+        key = key_of(self.keymap, "quit_twice")
         self.notify(f"press {key} again to quit", timeout=self.quit_window_s)
 
     async def action_quit(self) -> None:

@@ -42,6 +42,7 @@ KEYS: tuple[KeySpec, ...] = (
     KeySpec("auto_route", "ctrl+g", "toggle_auto", "Auto", "Auto-route on/off: the router picks the model (/auto)", "chat"),
     KeySpec("override_model", "f4", "override_model", "Next model", "Choose the model of the next message only (/next)", "chat", show=False),
     KeySpec("stronger", "f5", "stronger", "Stronger", "Answer the latest prompt again, stronger model (/stronger)", "chat", show=False),
+    KeySpec("retry_next", "f8", "retry_next", "Next model", "Answer the latest prompt again on the next model of its routing (/retry next)", "chat", show=False),
     KeySpec("route_details", "f3", "route_details", "Why", "Show the routing decision of the focused/latest answer", "chat", show=False),
     KeySpec("conversations", "ctrl+l", "conversations", "History", "Browse conversations (/history)", "chat"),
     KeySpec("search", "ctrl+f", "search", "Search", "Search all messages (/search)", "chat", show=False),
@@ -94,6 +95,12 @@ def key_label(keys: str) -> str:
         parts = key.strip().split("+")
         labels.append("+".join(_NAMES.get(p, p.upper() if len(p) == 1 or _FKEY.fullmatch(p) else p.capitalize()) for p in parts))
     return " / ".join(labels)
+
+
+def key_of(keymap: dict[str, str], binding_id: str) -> str:
+    """The label of the first key `binding_id` answers to once `keymap` is applied ('F8')."""
+    spec = next(s for s in KEYS if s.id == binding_id)
+    return key_label(keymap.get(binding_id, spec.keys).split(",")[0])
 
 
 def effective_keys(keymap: dict[str, str]) -> list[tuple[KeySpec, str]]:

@@ -15,7 +15,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "history": ("/history", "Browse, open, rename and delete conversations"),
     "search": ("/search WORDS", "Search every stored message"),
     "export": ("/export [md|json]", "Write this conversation to a file in the current directory"),
-    "retry": ("/retry", "Answer the failed or interrupted prompt again, in its place"),
+    "retry": ("/retry [next]", "Answer the failed or interrupted prompt again, in its place (next: on the next model)"),
     "copy": ("/copy [code [N]]", "Copy the latest answer, or a code block of it (N counts from 1)"),
     "theme": ("/theme [name]", "Switch the colour theme, or list the themes"),
     "help": ("/help", "Keys and commands"),

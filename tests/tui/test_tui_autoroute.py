@@ -22,6 +22,7 @@ from mmchat.tui.screens.model_picker import ModelPicker
 from mmchat.tui.widgets.messages import AssistantMessage, Marker, Notice, UserMessage
 from mmchat.tui.widgets.prompt import PromptInput
 from mmchat.tui.widgets.status import StatusLine
+from tests.servers.core import DROP
 from tests.tui.conftest import QUICK, make_app, until
 from tests.tui.test_tui_chat import answers, plain, send
 
@@ -335,6 +336,53 @@ routing:
     assert sent_models(openai_server) == ["small", "big"]
     sent = json.loads(openai_server.requests[-1].body)["messages"]
     assert [m["content"] for m in sent] == ["a poem please"]
+
+
+async def test_an_answer_cut_off_partway_is_kept_and_offers_the_next_model(store, openai_server):
+    server = openai_server
+    models = {
+        "one/big": ModelConfig("one/big", context=32_000, tags=("strong",)),
+        "two/small": ModelConfig("two/small", context=32_000, tags=("small",)),
+    }
+    routing = """\
+routing:
+  rules:
+    - name: big first
+      when: {contains: question}
+      then: {use: one/big}
+"""
+    providers = [server.config("one", timeouts=QUICK, max_retries=0), server.config("two", timeouts=QUICK, max_retries=0)]
+    app = make_app(store, providers, models=models, routing=routing, route="auto")
+    server.enqueue(server.stream_script([*server.opening("Half an ans"), DROP]))
+    async with app.run_test(size=(140, 36)) as pilot:
+        await send(pilot, "a question")
+        await until(pilot, lambda: answers(app) and answers(app)[0].state == "interrupted")
+        cut = answers(app)[0]
+        assert cut.model == "one/big" and cut.text == "Half an ans"  # one model's text only, kept
+        problem = plain(cut.problem)
+        assert problem.startswith("Interrupted: ")
+        assert problem.endswith("F8 or /retry next: answer again on two/small")
+        await send(pilot, "/retry sideways")
+        assert any("use /retry or /retry next" in n for n in notes(app))
+        await pilot.press("f8")
+        await until(pilot, lambda: answers(app) and answers(app)[-1].state == "complete")
+        assert len(answers(app)) == 1
+        again = answers(app)[0]
+        assert again.model == "two/small" and again.text == "You said: a question"
+        assert plain(again.route).startswith("▸ → two/small · next after one/big")
+        assert [plain(u) for u in app.screen.query(UserMessage)] == ["a question"]
+        # From the last model of the order, the next is the best other one: one/big again.
+        await send(pilot, "/retry next")
+        await until(pilot, lambda: answers(app) and answers(app)[-1].model == "one/big" and answers(app)[-1].state == "complete")
+        conversation_id = app.service.conversation_id
+    path = store.path(conversation_id)
+    assert [(m.role, m.model, m.status) for m in path] == [("user", None, "complete"), ("assistant", "one/big", "complete")]
+    kept = store.siblings(path[1].id)
+    assert [(m.model, m.status, m.content) for m in kept[:2]] == [
+        ("one/big", "interrupted", "Half an ans"), ("two/small", "complete", "You said: a question"),
+    ]
+    assert kept[1].decision["mode"] == "next" and kept[1].decision["model"] == "two/small"
+    assert sent_models(server) == ["big", "small", "big"]
 
 
 async def test_a_fallback_is_shown_and_the_answer_names_the_model_that_answered(store, openai_server):

@@ -24,7 +24,7 @@ from mmchat.metering import TurnMetrics
 from mmchat.providers.types import ReasoningDelta, TextDelta
 from mmchat.routing import Decision
 from mmchat.tui.budget import BudgetUse, over_question, warning
-from mmchat.tui.keymap import bindings
+from mmchat.tui.keymap import bindings, key_of
 from mmchat.tui.live import LiveTurn, finished_rows
 from mmchat.tui.service import ChatService
 from mmchat.tui.slash import COMMANDS, SlashCommand, parse_slash
@@ -240,6 +240,8 @@ class ChatScreen(Screen[None]):
         await self.service.warmed()
         conversation = self.query_one(ConversationView)
         sidebar = self.query_one(Sidebar)
+        if conversation.last_answer is not None:
+            conversation.last_answer.offer(None)  # its hint was about the latest answer
         if retry_of is not None and retry_of.message_id is not None:
             await self._drop_answer(retry_of)
             events = self.service.retry(retry_of.message_id, decision)
@@ -294,6 +296,8 @@ class ChatScreen(Screen[None]):
                     self._set_health(info, "ok", None)
                 elif kind is TurnFailed:
                     await answer.fail(event.reason, event.metrics, interrupted=event.partial)
+                    if event.partial:
+                        self._offer_next_model(answer)
                     self._end_live(answer.model, event.metrics)
                     self._set_health(info, f"last turn failed ({event.kind})", event.kind, event.reason)
         except asyncio.CancelledError:
@@ -466,6 +470,30 @@ class ChatScreen(Screen[None]):
             self.notify(decision.line(), severity="warning", timeout=10)
             return
         self.within_budget(lambda: self._start(self._run_turn(decision, retry_of=answer)))
+
+    def action_retry_next(self) -> None:
+        """Answer the latest prompt again, in place, on the model after its answer's in that
+        answer's routing order (within the privacy lock, open circuits and the budget)."""
+        answer = None if self.turn_running else self.query_one(ConversationView).last_answer
+        if answer is None or answer.message_id is None:
+            reason = "an answer is still streaming" if self.turn_running else "no stored answer yet"
+            self.notify(f"nothing to answer again: {reason}", severity="warning")
+            return
+        decision = self.service.decide_again(answer.message_id, next_model=True)
+        if decision.model is None:
+            self.notify(decision.line(), severity="warning", timeout=10)
+            return
+        self.within_budget(lambda: self._start(self._run_turn(decision, retry_of=answer)))
+
+    def _offer_next_model(self, answer: AssistantMessage) -> None:
+        """An answer cut off after some text: rather than mixing two models' text, offer to
+        answer again on the next model (the partial answer stays stored)."""
+        if answer.message_id is None:
+            return
+        decision = self.service.decide_again(answer.message_id, next_model=True)
+        if decision.model is not None:
+            key = key_of(cast("MmchatApp", self.app).keymap, "retry_next")
+            answer.offer(f"{key} or /retry next: answer again on {decision.model}")
 
     def action_route_details(self) -> None:
         """Expand (or fold) the routing line of the focused answer, else of the latest routed one."""
@@ -697,7 +725,13 @@ class ChatScreen(Screen[None]):
         elif command.name == "export":
             self.export(command.argument.lower() or "md")
         elif command.name == "retry":
-            self.action_retry()
+            word = command.argument.lower()
+            if word not in ("", "next"):
+                self.notify(f"/retry {command.argument}: use /retry or /retry next", severity="error")
+            elif word == "next":
+                self.action_retry_next()
+            else:
+                self.action_retry()
         elif command.name == "copy":
             what, _, number = command.argument.partition(" ")
             if what == "":

@@ -77,6 +77,7 @@ class AssistantMessage(Vertical, can_focus=True):
         self.problem = Static("", classes="message-problem")
         self.problem.display = False
         self.state = "streaming"  # complete | interrupted | error
+        self._problem_text = ""
         self.route: RouteLine | None = None
         if stored is not None and shows_route(stored.decision):
             self.route = RouteLine(stored.decision or {})
@@ -124,8 +125,15 @@ class AssistantMessage(Vertical, can_focus=True):
         state = "interrupted" if interrupted else "error"
         self._end(state, metrics)
         label = "Interrupted" if interrupted else "Failed"
-        self.problem.update(text(f"{label}: {reason}"))
+        self._problem_text = f"{label}: {reason}"
+        self.problem.update(text(self._problem_text))
         self.problem.display = True
+
+    def offer(self, hint: str | None) -> None:
+        """Say under the problem what the user can do about it (None: take the hint away,
+        once this is no longer the latest answer)."""
+        if self.problem.display:
+            self.problem.update(text(self._problem_text if hint is None else f"{self._problem_text}\n{hint}"))
 
     def _end(self, state: str, metrics: TurnMetrics | None) -> None:
         self.state = state
