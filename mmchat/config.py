@@ -334,7 +334,7 @@ class _Reader(NodeReader):
 
     def keys(self, node: Any) -> dict[str, str]:
         """`keys:` binding id → key names (Textual's: ctrl+o, f2, escape, ?), several separated by commas."""
-        from mmchat.tui.keymap import BINDING_IDS  # plain data: loads nothing of the interface
+        from mmchat.tui.keymap import BINDING_IDS, clash  # plain data: loads nothing of the interface
 
         if self.value(node) is None:
             return {}
@@ -353,6 +353,10 @@ class _Reader(NodeReader):
                     "write key names like ctrl+o, f2, escape or ?, several separated by commas",
                 )
             result[binding_id] = ",".join(k.strip() for k in value.split(","))
+        for binding_id, _, vnode in self.mapping(node, "keys", None):
+            problem = clash(result, binding_id)
+            if problem is not None:
+                self.fail(vnode, f"keys.{binding_id}", problem)
         return result
 
     def providers(self, node: Any) -> dict[str, ProviderConfig]:

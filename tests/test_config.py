@@ -87,7 +87,7 @@ def test_config_example_yaml_validates_cleanly():
     assert config.providers["ollama"].type == "ollama"
     assert config.default_model == "openai/gpt-4.1-mini"
     assert config.models["openai/gpt-4.1-mini"].price is not None
-    assert config.keys == {"conversations": "ctrl+l", "retry": "ctrl+r,f5"}
+    assert config.keys == {"conversations": "ctrl+l", "retry": "ctrl+r,f9"}
 
 
 def test_type_and_base_url_default_from_well_known_names(tmp_path):
@@ -355,8 +355,8 @@ def test_ensure_private_dir_creates_owner_only_dirs(tmp_path):
 
 
 def test_keys_map_binding_ids_to_key_names(tmp_path):
-    config = load_config(write(tmp_path, "keys:\n  conversations: ctrl+h\n  retry: 'ctrl+r, f5'\n  help: '?'\n"), env={})
-    assert config.keys == {"conversations": "ctrl+h", "retry": "ctrl+r,f5", "help": "?"}
+    config = load_config(write(tmp_path, "keys:\n  conversations: ctrl+h\n  retry: 'ctrl+r, f9'\n  help: '?'\n"), env={})
+    assert config.keys == {"conversations": "ctrl+h", "retry": "ctrl+r,f9", "help": "?"}
     assert load_config(write(tmp_path, "keys:\n"), env={}).keys == {}
     assert load_config(write(tmp_path, "models:\n", name="other.yaml"), env={}).keys == {}
 
@@ -367,6 +367,26 @@ def test_an_unknown_binding_id_names_its_line_and_the_closest_id(tmp_path):
     assert "unknown binding id; did you mean 'model_picker'?" in str(error)
     error = fails(tmp_path, "keys:\n  zzz: ctrl+m\n")
     assert "binding ids are quit, help," in str(error)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "key", "says"),
+    [
+        ("keys:\n  help: f12\n  retry: ctrl+r,f5\n", 3, "keys.retry", "f5 is also the key of 'stronger'"),
+        # An app-wide key clashes with a chat one; a key moved away frees it.
+        ("keys:\n  help: ctrl+n\n", 2, "keys.help", "ctrl+n is also the key of 'new_conversation'"),
+        ("keys:\n  conversations: ctrl+e\n", 2, "keys.conversations", "the prompt takes ctrl+e for itself (end of line)"),
+    ],
+)
+def test_a_key_two_bindings_share_or_the_prompt_takes_is_refused(tmp_path, text, line, key, says):
+    error = fails(tmp_path, text)
+    assert (error.line, error.key) == (line, key)
+    assert says in str(error)
+
+
+def test_keys_may_be_swapped_between_bindings(tmp_path):
+    text = "keys:\n  stronger: f8\n  retry_next: f5\n  conversations.delete: ctrl+l\n"
+    assert load_config(write(tmp_path, text), env={}).keys["retry_next"] == "f5"  # ctrl+l is free in the list
 
 
 @pytest.mark.parametrize("value", ["''", "[ctrl+a]", "ctrl+", "'ctrl+o,,f2'", "control o", "12"])

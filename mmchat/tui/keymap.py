@@ -59,6 +59,15 @@ KEYS: tuple[KeySpec, ...] = (
 
 BINDING_IDS: tuple[str, ...] = tuple(spec.id for spec in KEYS)
 
+# Keys the prompt (Textual's TextArea) takes for itself while it has focus: a chat binding
+# on one of them would never fire there.
+PROMPT_KEYS: dict[str, str] = {
+    "ctrl+a": "start of line", "ctrl+e": "end of line", "ctrl+k": "delete to end of line",
+    "ctrl+u": "delete to start of line", "ctrl+w": "delete word left", "ctrl+d": "delete right",
+    "ctrl+x": "cut", "ctrl+v": "paste", "ctrl+z": "undo", "ctrl+y": "redo",
+    "f6": "select line", "f7": "select all",
+}
+
 # Keys handled by widgets themselves (not rebindable), listed on the help screen.
 FIXED_KEYS: tuple[tuple[str, str], ...] = (
     ("Enter", "Send the prompt"),
@@ -101,6 +110,26 @@ def key_of(keymap: dict[str, str], binding_id: str) -> str:
     """The label of the first key `binding_id` answers to once `keymap` is applied ('F8')."""
     spec = next(s for s in KEYS if s.id == binding_id)
     return key_label(keymap.get(binding_id, spec.keys).split(",")[0])
+
+
+def clash(keymap: dict[str, str], binding_id: str) -> str | None:
+    """Why `binding_id`'s keys in `keymap` cannot work (a key another binding of the same
+    screen already has, or one the prompt takes), or None. Bindings of the app's scope are
+    live on every screen."""
+    spec = next(s for s in KEYS if s.id == binding_id)
+    mine = [k.strip() for k in keymap.get(binding_id, spec.keys).split(",")]
+    for other, keys in effective_keys(keymap):
+        if other.id == binding_id or not (other.scope == spec.scope or "app" in (other.scope, spec.scope)):
+            continue
+        taken = set(mine) & {k.strip() for k in keys.split(",")}
+        if taken:
+            key = sorted(taken)[0]
+            return f"{key} is also the key of '{other.id}' ({other.description}): choose another key, or rebind '{other.id}' too"
+    if spec.scope in ("chat", "app") and not spec.priority:
+        for key in mine:
+            if key in PROMPT_KEYS:
+                return f"the prompt takes {key} for itself ({PROMPT_KEYS[key]}): choose another key"
+    return None
 
 
 def effective_keys(keymap: dict[str, str]) -> list[tuple[KeySpec, str]]:
