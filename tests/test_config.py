@@ -375,7 +375,7 @@ def test_an_unknown_binding_id_names_its_line_and_the_closest_id(tmp_path):
         ("keys:\n  help: f12\n  retry: ctrl+r,f5\n", 3, "keys.retry", "f5 is also the key of 'stronger'"),
         # An app-wide key clashes with a chat one; a key moved away frees it.
         ("keys:\n  help: ctrl+n\n", 2, "keys.help", "ctrl+n is also the key of 'new_conversation'"),
-        ("keys:\n  conversations: ctrl+e\n", 2, "keys.conversations", "the prompt takes ctrl+e for itself (end of line)"),
+        ("keys:\n  conversations: ctrl+e\n", 2, "keys.conversations", "ctrl+e is taken by the prompt (end of line)"),
     ],
 )
 def test_a_key_two_bindings_share_or_the_prompt_takes_is_refused(tmp_path, text, line, key, says):

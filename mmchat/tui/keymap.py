@@ -59,13 +59,15 @@ KEYS: tuple[KeySpec, ...] = (
 
 BINDING_IDS: tuple[str, ...] = tuple(spec.id for spec in KEYS)
 
-# Keys the prompt (Textual's TextArea) takes for itself while it has focus: a chat binding
-# on one of them would never fire there.
-PROMPT_KEYS: dict[str, str] = {
-    "ctrl+a": "start of line", "ctrl+e": "end of line", "ctrl+k": "delete to end of line",
-    "ctrl+u": "delete to start of line", "ctrl+w": "delete word left", "ctrl+d": "delete right",
-    "ctrl+x": "cut", "ctrl+v": "paste", "ctrl+z": "undo", "ctrl+y": "redo",
-    "f6": "select line", "f7": "select all",
+# Keys taken before a chat binding sees them: the prompt's own (Textual's TextArea, while it
+# has focus) and the command palette's.
+TAKEN_KEYS: dict[str, str] = {
+    "ctrl+a": "the prompt (start of line)", "ctrl+e": "the prompt (end of line)",
+    "ctrl+k": "the prompt (delete to end of line)", "ctrl+u": "the prompt (delete to start of line)",
+    "ctrl+w": "the prompt (delete word left)", "ctrl+d": "the prompt (delete right)",
+    "ctrl+x": "the prompt (cut)", "ctrl+v": "the prompt (paste)", "ctrl+z": "the prompt (undo)",
+    "ctrl+y": "the prompt (redo)", "ctrl+j": "the prompt (new line)", "f6": "the prompt (select line)",
+    "f7": "the prompt (select all)", "ctrl+p": "the command palette",
 }
 
 # Keys handled by widgets themselves (not rebindable), listed on the help screen.
@@ -127,8 +129,8 @@ def clash(keymap: dict[str, str], binding_id: str) -> str | None:
             return f"{key} is also the key of '{other.id}' ({other.description}): choose another key, or rebind '{other.id}' too"
     if spec.scope in ("chat", "app") and not spec.priority:
         for key in mine:
-            if key in PROMPT_KEYS:
-                return f"the prompt takes {key} for itself ({PROMPT_KEYS[key]}): choose another key"
+            if key in TAKEN_KEYS:
+                return f"{key} is taken by {TAKEN_KEYS[key]}: choose another key"
     return None
 
 
