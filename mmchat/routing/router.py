@@ -26,6 +26,11 @@ from mmchat.routing.policies import score
 from mmchat.routing.rules import Plan, RuleSet, evaluate
 from mmchat.routing.signals import Count, Signals, approx_tokens, compute_signals
 
+_SHORT_FILTERS = {
+    "privacy": "not local", "health": "provider skipped", "next": "being retried", "excluded": "excluded",
+    "capability": "lacks a required tag", "escalation": "not stronger", "context": "context too small",
+    "budget": "over budget",
+}
 _POLICY_WORDS = {"balanced": "balanced", "cheapest": "cheapest capable", "fastest": "fastest", "best": "best quality"}
 
 
@@ -221,18 +226,20 @@ class _Turn:
             return mode, p, self._why("pinned" if mode == "pin" else "chosen for this turn", p)
         profiles = self.router.profiles
         ranked_addresses = {c.model for c in ranked}
+        instead = ""  # a rule's model that cannot take the turn is named in the short line too
         if self.plan.use is not None:
             address, rule = self.plan.use
             if address in ranked_addresses:
                 return "rule", profiles[address], self._why(f"rule '{rule}'", profiles[address])
             self.notes.append(f"rule '{rule}' asks for {address}: {self._unavailable(address)}")
+            instead = f"instead of {address} ({self._unavailable_short(address)}), "
         if self.current in ranked_addresses and self._stays(profiles[self.current]):
             current = profiles[self.current]
             return "stay", current, self._why("stays on the conversation's model", current)
         if not ranked:
             return "auto", None, ""
         top = profiles[ranked[0].model]
-        return "auto", top, self._why(self._auto_reason(), top)
+        return "auto", top, self._why(instead + self._auto_reason(), top)
 
     def _next(self, ranked: list[Candidate]) -> tuple[str, Profile | None, str]:
         """The model after the skipped one in the answer's own routing order that is still a
@@ -298,6 +305,13 @@ class _Turn:
             if r.model == address:
                 return f"filtered out ({r.reason})"
         return "not among the candidates"
+
+    def _unavailable_short(self, address: str) -> str:
+        """'provider skipped', 'not local', … for the one-line why."""
+        for r in self.rejected:
+            if r.model == address:
+                return _SHORT_FILTERS.get(r.filter, r.filter)
+        return "not a candidate"
 
     def _auto_reason(self) -> str:
         reason = _POLICY_WORDS[self.policy]

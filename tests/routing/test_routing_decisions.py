@@ -204,6 +204,7 @@ def test_a_rules_model_that_is_filtered_out_gives_way_with_a_note(models) -> Non
     d = route("select * from t", models, rules=rules, health={"cloud": "open"})
     assert not d.model.startswith("cloud/")
     assert d.notes == ("rule 'sql' asks for cloud/thinker: filtered out (cloud skipped: open)",)
+    assert d.mode == "auto" and d.why.startswith("instead of cloud/thinker (provider skipped), ")
 
 
 def test_a_pin_is_used_as_it_is_and_warned_about(models) -> None:

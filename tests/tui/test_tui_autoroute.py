@@ -14,7 +14,6 @@ import sys
 import threading
 from pathlib import Path
 
-from mmchat import format as fmt
 from mmchat.config import ModelConfig, Price, ProviderConfig
 from mmchat.tui.screens.chat import ChatScreen
 from mmchat.tui.screens.dialogs import Confirm
@@ -451,7 +450,8 @@ async def test_the_typing_preview_is_routed_off_the_ui_thread_after_typing_pause
         app.service.previewer = watched
         typed = "write a haiku about tea"
         decision = app.service.decide(typed)
-        expected = f"→ {decision.model} · est. {fmt.cost(decision.chosen.cost_usd)}"
+        expected = decision.line()
+        assert expected.startswith(f"→ {decision.model} · ") and "est. $" in expected
         await pilot.press(*typed)
         await until(pilot, lambda: plain(preview) == expected)
         assert routed[-1][1] == typed
@@ -462,7 +462,7 @@ async def test_the_typing_preview_is_routed_off_the_ui_thread_after_typing_pause
         prompt.clear()
         await send(pilot, "/next cloud/big")
         await pilot.press(*"hi")
-        await until(pilot, lambda: plain(preview).startswith("→ cloud/big · this message only · est. $"))
+        await until(pilot, lambda: plain(preview).startswith("→ cloud/big · chosen for this turn · est. $"))
         prompt.clear()
         await pilot.press(*"#private hi")
         await until(pilot, lambda: plain(preview).startswith("held · the turn is private"))

@@ -31,7 +31,7 @@ from mmchat.tui.slash import COMMANDS, SlashCommand, parse_slash
 from mmchat.tui.widgets.conversation import FOCUS_REACH, ConversationView
 from mmchat.tui.widgets.messages import AssistantMessage, Marker, UserMessage, stored_metrics
 from mmchat.tui.widgets.prompt import PromptInput
-from mmchat.tui.widgets.route import RoutePreview, fallback_note, preview_text, stored_fallback_notes
+from mmchat.tui.widgets.route import RoutePreview, fallback_note, stored_fallback_notes
 from mmchat.tui.widgets.sidebar import Sidebar
 from mmchat.tui.widgets.status import Status, StatusLine
 
@@ -158,7 +158,7 @@ class ChatScreen(Screen[None]):
         if result is None or not self._previewable(text):
             preview.show(None)
         elif result[0] == text:
-            preview.show(preview_text(result[1]))
+            preview.show(result[1].line())  # '→ model · why · cost', or why nothing would be sent
 
     # -- sending -------------------------------------------------------------
 

@@ -9,8 +9,6 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import Static
 
-from mmchat import format as fmt
-from mmchat.routing import Decision
 from mmchat.routing_report import decision_lines
 from mmchat.sanitize import printable
 
@@ -80,21 +78,6 @@ def stored_fallback_notes(attempts: list[dict[str, Any]], model: str | None) -> 
             left.append((address, reason))
     tried = [address for address, _ in left[1:]] + [model or "unknown model"]
     return [fallback_note(address, reason, after) for (address, reason), after in zip(left, tried)]
-
-
-def preview_text(decision: Decision) -> str:
-    """The typing preview: '→ lab/small · est. $0.0009', or why nothing would be sent."""
-    if decision.model is None:
-        return decision.line()
-    chosen = decision.chosen
-    cost = chosen.cost_usd if chosen is not None else None
-    parts = [f"→ {decision.model}"]
-    if decision.mode == "override":
-        parts.append("this message only")
-    parts.append("price unknown" if cost is None else "free" if cost == 0 else f"est. {fmt.cost(cost)}")
-    if decision.private:
-        parts.append("private: local only")
-    return " · ".join(parts)
 
 
 class RoutePreview(Static):
