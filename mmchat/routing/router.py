@@ -335,8 +335,12 @@ class _Turn:
         if self.private:
             why = "; ".join(self.private_reasons)
             if not self.router.has_local:
+                own = [r for r in self.private_reasons if r != "conversation locked"]
+                fix = " and ".join(
+                    (["remove the private data"] if own else []) + (["unlock the conversation"] if self.state.locked else [])
+                )
                 return (f"the turn is private ({why}) and no local model is configured — add a local "
-                        "provider (e.g. Ollama), or remove the private data and unlock the conversation")
+                        f"provider (e.g. Ollama), or {fix}")
             return f"the turn is private ({why}) and no local model can take it — see the filtered models"
         if self.skip is not None:
             return f"no model other than {self.skip} can take this turn — see the filtered models"

@@ -70,6 +70,11 @@ def test_private_and_no_local_model_is_held_never_sent(cloud_models) -> None:
     assert d.fallbacks == () and d.candidates == ()
     assert "no local model is configured" in d.message
     assert d.line().startswith("held · the turn is private (tag #private) and no local model is configured")
+    assert d.message.endswith("or remove the private data")  # nothing to unlock in a new conversation
+    locked = route("and what now?", cloud_models, state=RouterState(locked=True))
+    assert locked.held and locked.message.endswith("or unlock the conversation")
+    both = route("#private more", cloud_models, state=RouterState(locked=True))
+    assert both.message.endswith("or remove the private data and unlock the conversation")
 
 
 def test_a_pinned_cloud_model_is_refused_on_a_locked_conversation(models) -> None:
