@@ -431,6 +431,27 @@ routing:
         assert not again.screen.query(Marker)
 
 
+async def test_a_retry_is_shown_in_the_conversation_and_kept_on_the_answer(store, openai_server):
+    server = openai_server
+    app = make_app(store, [server.config("lab", timeouts=QUICK, max_retries=1)], models=LAB, route="pinned", default_model="lab/small")
+    server.reply_error(429, "slow down", headers={"Retry-After": "1"})
+    async with app.run_test(size=(140, 36)) as pilot:
+        await send(pilot, "hello")
+        await until(pilot, lambda: answers(app) and answers(app)[0].state == "complete")
+        shown = [plain(n) for n in answers(app)[0].query(Notice)]
+        assert len(shown) == 1
+        assert shown[0].startswith("↻ lab/small failed (") and "slow down" in shown[0]
+        assert shown[0].endswith("— try 2 in 1.0 s")  # Retry-After is the floor; the first jitter stays under it
+        conversation_id = app.service.conversation_id
+    stored = store.path(conversation_id)[1]
+    assert [(a["model"], a["retry_in_s"]) for a in stored.attempts] == [("lab/small", 1.0)]
+    again = make_app(store, [server.config("lab", timeouts=QUICK)], models=LAB, route="pinned", default_model="lab/small")
+    again.service.conversation_id = conversation_id
+    async with again.run_test(size=(140, 36)) as pilot:
+        await pilot.pause()
+        assert [plain(n) for n in answers(again)[0].query(Notice)] == shown
+
+
 async def test_the_typing_preview_is_routed_off_the_ui_thread_after_typing_pauses(store):
     app = make_app(store, [CLOUD], models=CLOUD_MODELS, route="auto")
     async with app.run_test(size=(130, 36)) as pilot:

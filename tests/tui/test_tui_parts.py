@@ -15,6 +15,7 @@ from mmchat.tui.screens.help import help_text
 from mmchat.tui.screens.model_picker import context_text, filter_models, price_text
 from mmchat.tui.slash import COMMANDS, SlashCommand, parse_slash
 from mmchat.tui.themes import BUNDLED_DIR, ThemeError, load_theme, load_themes
+from mmchat.tui.widgets.route import stored_attempt_notes
 
 
 def model(address: str, *, price: Price | None = None, tags: tuple[str, ...] = (), context: int | None = None) -> ModelInfo:
@@ -146,3 +147,20 @@ def test_new_slash_commands():
     assert parse_slash("/history") == SlashCommand("history", "")
     assert parse_slash("/retry") == SlashCommand("retry", "")
     assert parse_slash("/help") == SlashCommand("help", "")
+
+
+def test_stored_attempts_become_retry_and_fallback_lines_in_order() -> None:
+    attempts = [
+        {"model": "one/big", "attempt": 1, "kind": "rate_limited", "error": "one: slow down", "retry_in_s": 1.25},
+        {"model": "one/big", "attempt": 2, "kind": "server_error", "error": "one: fell over"},
+        {"model": "two/mid", "attempt": 0, "kind": "circuit_open", "error": "two: skipped after repeated failures"},
+        {"model": "three/small", "attempt": 1, "kind": "dropped", "error": "three: the connection dropped"},
+    ]
+    assert stored_attempt_notes(attempts, "three/small") == [
+        "↻ one/big failed (slow down) — try 2 in 1.2 s",
+        "↪ one/big failed (fell over) — trying two/mid",
+        "↪ two/mid failed (skipped after repeated failures) — trying three/small",
+        # three/small's own failure is the answer's problem line, not a note
+    ]
+    assert stored_attempt_notes([], "one/big") == []
+

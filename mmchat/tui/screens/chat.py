@@ -31,7 +31,7 @@ from mmchat.tui.slash import COMMANDS, SlashCommand, parse_slash
 from mmchat.tui.widgets.conversation import FOCUS_REACH, ConversationView
 from mmchat.tui.widgets.messages import AssistantMessage, Marker, UserMessage, stored_metrics
 from mmchat.tui.widgets.prompt import PromptInput
-from mmchat.tui.widgets.route import RoutePreview, fallback_note, stored_fallback_notes
+from mmchat.tui.widgets.route import RoutePreview, fallback_note, retry_note, stored_attempt_notes
 from mmchat.tui.widgets.sidebar import Sidebar
 from mmchat.tui.widgets.status import Status, StatusLine
 
@@ -274,7 +274,7 @@ class ChatScreen(Screen[None]):
                     if event.model.address != answer.model:  # the chosen model was skipped before any request
                         info = event.model
                         attempts = self.service.message(answer_id).attempts
-                        await self._moved_on(answer, before, info, stored_fallback_notes(attempts, info.address))
+                        await self._moved_on(answer, before, info, stored_attempt_notes(attempts, info.address))
                     if self._live is not None:
                         self._live.input_estimate = event.input_tokens_estimate
                     if event.history_dropped:
@@ -289,7 +289,7 @@ class ChatScreen(Screen[None]):
                     if event.history_dropped:
                         await self._history_dropped(event.history_dropped, event.model)
                 elif kind is Retrying:
-                    self.notify(f"retrying (try {event.attempt}) in {event.delay_s:.1f} s: {event.reason}", severity="warning")
+                    await answer.add_note(retry_note(answer.model, event.reason, event.attempt, event.delay_s))
                 elif kind is TurnFinished:
                     await answer.complete(event.metrics)
                     self._end_live(answer.model, event.metrics)

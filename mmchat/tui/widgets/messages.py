@@ -13,7 +13,7 @@ from mmchat import format as fmt
 from mmchat.metering import TurnMetrics
 from mmchat.sanitize import printable
 from mmchat.store import StoredMessage
-from mmchat.tui.widgets.route import RouteLine, shows_route, stored_fallback_notes
+from mmchat.tui.widgets.route import RouteLine, shows_route, stored_attempt_notes
 from mmchat.tui.widgets.streaming_markdown import StreamingMarkdown
 
 
@@ -86,7 +86,7 @@ class AssistantMessage(Vertical, can_focus=True):
         if self.route is not None:
             yield self.route
         if self._stored is not None:
-            for note in stored_fallback_notes(self._stored.attempts, self._stored.model):
+            for note in stored_attempt_notes(self._stored.attempts, self._stored.model):
                 yield Notice(note, kind="warning")
         yield self.header
         yield self.body
@@ -109,9 +109,13 @@ class AssistantMessage(Vertical, can_focus=True):
             self.route = RouteLine(decision)
             await self.mount(self.route, before=self.header)
 
+    async def add_note(self, note: str) -> None:
+        """A retry or fallback line, above the header."""
+        await self.mount(Notice(note, kind="warning"), before=self.header)
+
     async def fell_back(self, note: str, model: str) -> None:
         """The turn moved on to `model` (no text had come yet): say why, and name it in the header."""
-        await self.mount(Notice(note, kind="warning"), before=self.header)
+        await self.add_note(note)
         self.model = model
         self.header.update(text(model))
 

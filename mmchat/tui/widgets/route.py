@@ -59,25 +59,37 @@ class RouteLine(Static, can_focus=True):
 
 def fallback_note(previous: str, reason: str, model: str) -> str:
     """'↪ one/big failed (server error …) — trying two/small'."""
-    provider = previous.partition("/")[0]
-    detail = reason.removeprefix(f"{previous}: ").removeprefix(f"{provider}: ")
-    return f"↪ {previous} failed ({' '.join(detail.split())}) — trying {model}"
+    return f"↪ {previous} failed ({_detail(previous, reason)}) — trying {model}"
 
 
-def stored_fallback_notes(attempts: list[dict[str, Any]], model: str | None) -> list[str]:
-    """The fallback lines of a stored answer: each model left (its last error), then the next one tried."""
-    left: list[tuple[str, str]] = []  # (model, why it was left), in order
-    for attempt in attempts:
+def retry_note(model: str, reason: str, attempt: int, delay_s: float) -> str:
+    """'↻ one/big failed (rate limited …) — try 2 in 1.3 s'."""
+    return f"↻ {model} failed ({_detail(model, reason)}) — try {attempt} in {delay_s:.1f} s"
+
+
+def _detail(model: str, reason: str) -> str:
+    """The error on one line, without the model's or provider's name in front."""
+    provider = model.partition("/")[0]
+    return " ".join(reason.removeprefix(f"{model}: ").removeprefix(f"{provider}: ").split())
+
+
+def stored_attempt_notes(attempts: list[dict[str, Any]], model: str | None) -> list[str]:
+    """The retry and fallback lines of a stored answer, in order: each retry, and each model
+    left (with its last error) for the next one tried. The answer's own final failure is left
+    out: its problem line says it."""
+    notes = []
+    for i, attempt in enumerate(attempts):
         address = attempt.get("model")
-        if not address or address == model:
+        if not address:
             continue
         reason = str(attempt.get("error") or attempt.get("kind") or "failed")
-        if left and left[-1][0] == address:
-            left[-1] = (address, reason)
-        else:
-            left.append((address, reason))
-    tried = [address for address, _ in left[1:]] + [model or "unknown model"]
-    return [fallback_note(address, reason, after) for (address, reason), after in zip(left, tried)]
+        delay = attempt.get("retry_in_s")
+        if delay is not None:
+            notes.append(retry_note(address, reason, int(attempt.get("attempt") or 0) + 1, float(delay)))
+        elif address != model:
+            after = next((a.get("model") for a in attempts[i + 1:] if a.get("model") not in (None, address)), None)
+            notes.append(fallback_note(address, reason, after or model or "unknown model"))
+    return notes
 
 
 class RoutePreview(Static):
