@@ -9,7 +9,7 @@
 
 from mmchat.routing.breaker import CircuitBreaker
 from mmchat.routing.decision import Candidate, Decision, Rejected
-from mmchat.routing.inputs import Attachment, Conversation, ModelStats, RouterState, Turn, stats_from_messages
+from mmchat.routing.inputs import Attachment, Conversation, ModelStats, RouterState, Turn
 from mmchat.routing.load import builtin_rules, load_routing, parse_routing, parse_routing_text
 from mmchat.routing.router import Router, decide
 from mmchat.routing.rules import RuleSet
@@ -18,5 +18,5 @@ from mmchat.routing.signals import Signals, approx_tokens, compute_signals
 __all__ = [
     "Attachment", "Candidate", "CircuitBreaker", "Conversation", "Decision", "ModelStats", "Rejected",
     "Router", "RouterState", "RuleSet", "Signals", "Turn", "approx_tokens", "builtin_rules", "compute_signals", "decide",
-    "load_routing", "parse_routing", "parse_routing_text", "stats_from_messages",
+    "load_routing", "parse_routing", "parse_routing_text",
 ]

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -78,34 +77,3 @@ class ModelStats:
     samples: int = 0
     quality: float | None = None  # 0..1
     quality_samples: int = 0
-
-
-class MeasuredMessage(Protocol):
-    role: str
-    model: str | None
-    status: str
-    ttft_ms: float | None
-    tokens_per_s: float | None
-
-
-def stats_from_messages(messages: Iterable[MeasuredMessage], last: int = 50) -> dict[str, ModelStats]:
-    """Median TTFT and tokens/s per model over its `last` complete answers (oldest first in `messages`)."""
-    ttfts: dict[str, list[float]] = {}
-    speeds: dict[str, list[float]] = {}
-    for m in messages:
-        if m.role != "assistant" or m.status != "complete" or not m.model:
-            continue
-        if m.ttft_ms is not None:
-            ttfts.setdefault(m.model, []).append(m.ttft_ms)
-        if m.tokens_per_s:
-            speeds.setdefault(m.model, []).append(m.tokens_per_s)
-    result = {}
-    for model in sorted(ttfts.keys() | speeds.keys()):
-        t = ttfts.get(model, [])[-last:]
-        s = speeds.get(model, [])[-last:]
-        result[model] = ModelStats(
-            ttft_ms=statistics.median(t) if t else None,
-            tokens_per_s=statistics.median(s) if s else None,
-            samples=max(len(t), len(s)),
-        )
-    return result

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from mmchat.routing import CircuitBreaker, Conversation, stats_from_messages
+from mmchat.routing import CircuitBreaker, Conversation
 from mmchat.routing.breaker import CLOSED, HALF_OPEN, OPEN
 
 
@@ -115,25 +115,6 @@ class Stored:
     ttft_ms: float | None = None
     tokens_per_s: float | None = None
     content: str = ""
-
-
-def test_stats_are_medians_of_complete_answers() -> None:
-    messages = [
-        Stored("user", None),
-        Stored("assistant", "cloud/mini", ttft_ms=300, tokens_per_s=80),
-        Stored("assistant", "cloud/mini", ttft_ms=500, tokens_per_s=60),
-        Stored("assistant", "cloud/mini", ttft_ms=9000, tokens_per_s=1),
-        Stored("assistant", "cloud/mini", status="error", ttft_ms=1, tokens_per_s=1000),
-        Stored("assistant", "lab/llama", ttft_ms=200),
-    ]
-    stats = stats_from_messages(messages)
-    assert (stats["cloud/mini"].ttft_ms, stats["cloud/mini"].tokens_per_s, stats["cloud/mini"].samples) == (500, 60, 3)
-    assert stats["lab/llama"].tokens_per_s is None and stats["lab/llama"].samples == 1
-
-
-def test_only_the_last_answers_count() -> None:
-    messages = [Stored("assistant", "m", ttft_ms=t) for t in (1, 2, 3, 100, 200)]
-    assert stats_from_messages(messages, last=2)["m"].ttft_ms == 150
 
 
 def test_the_conversations_model_is_its_last_answer_that_did_not_fail() -> None:

@@ -18,7 +18,7 @@ from mmchat.config import ModelConfig, Price, ProviderConfig
 from mmchat.tui.screens.chat import ChatScreen
 from mmchat.tui.screens.dialogs import Confirm
 from mmchat.tui.screens.model_picker import ModelPicker
-from mmchat.tui.widgets.messages import AssistantMessage, Marker, Notice, UserMessage
+from mmchat.tui.widgets.messages import Marker, Notice, UserMessage
 from mmchat.tui.widgets.prompt import PromptInput
 from mmchat.tui.widgets.status import StatusLine
 from tests.servers.core import DROP
