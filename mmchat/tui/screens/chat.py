@@ -24,6 +24,7 @@ from mmchat.metering import TurnMetrics
 from mmchat.providers.types import ReasoningDelta, TextDelta
 from mmchat.routing import Decision
 from mmchat.tui.budget import BudgetUse, over_question, warning
+from mmchat.tui.early import EarlyStart
 from mmchat.tui.keymap import bindings, key_of
 from mmchat.tui.live import LiveTurn, finished_rows
 from mmchat.tui.service import ChatService
@@ -243,16 +244,25 @@ class ChatScreen(Screen[None]):
         if conversation.last_answer is not None:
             conversation.last_answer.offer(None)  # its hint was about the latest answer
         if retry_of is not None and retry_of.message_id is not None:
-            await self._drop_answer(retry_of)
-            events = self.service.retry(retry_of.message_id, decision)
+            conversation.last_model = self._model_before(retry_of)  # read before the retry changes the path
+            events = EarlyStart(self.service.retry(retry_of.message_id, decision))
         else:
-            await conversation.add_user(decision.prompt)
-            events = self.service.turn(decision)
-        info = self.service.model_info(decision.model)
-        self._budget = self.service.budget()
-        before = conversation.last_model  # the model of the answer above, for the switch marker
-        answer = await conversation.add_assistant(decision.model)
-        await answer.show_route(decision.to_dict())
+            retry_of = None
+            events = EarlyStart(self.service.turn(decision))
+        # The request is on its way: the widgets mount while it travels.
+        try:
+            if retry_of is not None:
+                await self._drop_answer(retry_of)
+            else:
+                await conversation.add_user(decision.prompt)
+            info = self.service.model_info(decision.model)
+            self._budget = self.service.budget()
+            before = conversation.last_model  # the model of the answer above, for the switch marker
+            answer = await conversation.add_assistant(decision.model)
+            await answer.show_route(decision.to_dict())
+        except BaseException:
+            events.cancel()
+            raise
         answer_id: int | None = None
         if info is not None:
             self._live = LiveTurn(info)
@@ -562,16 +572,21 @@ class ChatScreen(Screen[None]):
             self.within_budget(lambda: self._start(self._resend(answer, decision)))
 
     async def _resend(self, failed: AssistantMessage, decision: Decision) -> None:
+        self.query_one(ConversationView).last_model = self._model_before(failed)
         await self._drop_answer(failed, with_prompt=True)
         await self._run_turn(decision)
 
+    def _model_before(self, answer: AssistantMessage) -> str | None:
+        """The model of the stored answer above `answer` (for the switch marker of its replacement)."""
+        path = self.service.messages()
+        at = next((i for i, m in enumerate(path) if m.id == answer.message_id), len(path))
+        return next((m.model or "unknown model" for m in reversed(path[:at]) if m.role == "assistant"), None)
+
     async def _drop_answer(self, failed: AssistantMessage, *, with_prompt: bool = False) -> None:
         """Take a failed answer (and the model-switch marker above it, and with `with_prompt`
-        its prompt) off the screen; a stored one stays in the store, off the chosen path."""
+        its prompt) off the screen; a stored one stays in the store, off the chosen path.
+        The caller sets the view's `last_model` (see `_model_before`)."""
         view = self.query_one(ConversationView)
-        path = self.service.messages()
-        at = next((i for i, m in enumerate(path) if m.id == failed.message_id), len(path))
-        view.last_model = next((m.model or "unknown model" for m in reversed(path[:at]) if m.role == "assistant"), None)
         shown = list(view.children)
         at = shown.index(failed)
         gone: list[Widget] = [failed]
