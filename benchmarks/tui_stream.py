@@ -31,6 +31,9 @@ frame painted with it in the prompt. A heartbeat task on the UI's event loop
 measures the longest time the loop was blocked (the screen frozen). The idle
 row types the same keys with nothing streaming.
 
+A 50-token answer is measured too, for its first token on screen (no target:
+printed for information, against the engine's first token).
+
 Targets: the last token on screen within 2 s for 4,000 tokens and 10 s for
 20,000; the loop never blocked 100 ms or more; keystroke echo under 50 ms
 (median) while streaming. Exit status 1 on any MISS.
@@ -59,6 +62,7 @@ from benchmarks.server_process import ServerProcess
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = (4_000, 20_000)
+SHORT = 50  # a short answer: its row is for the first token on screen (no flood of tokens behind it)
 TARGET_TOTAL_S = {4_000: 2.0, 20_000: 10.0}
 TARGET_STALL_MS = 100.0
 TARGET_ECHO_MS = 50.0
@@ -416,8 +420,11 @@ def report(samples: dict[tuple[int, str, str], list[Sample]], idle: list[Sample]
                 continue
             stall = max(s.stall for s in runs)
             echoes = [e for s in runs for e in s.echoes]
-            echo = statistics.median(echoes) if echoes else float("inf")
             fps = statistics.median(s.frames / s.total for s in runs)
+            if n not in TARGET_TOTAL_S:  # the short answer: over before typing starts
+                print(f"{line} {ms(stall):>8} {'':>8} {'':>8} {fps:>4.0f}  info: first token on screen")
+                continue
+            echo = statistics.median(echoes) if echoes else float("inf")
             misses = []
             if shape == "mixed" and total >= TARGET_TOTAL_S[n]:
                 misses.append(f"last token >= {TARGET_TOTAL_S[n]:g} s")
@@ -531,8 +538,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.profile:
             asyncio.run(profile(server.base_url, args.profile))
             return 0
-        reps = {SIZES[0]: 1 if args.quick else args.reps_small, SIZES[1]: 1 if args.quick else args.reps_large}
-        cases = [(n, "mixed") for n in SIZES]
+        small = 1 if args.quick else args.reps_small
+        reps = {SHORT: small, SIZES[0]: small, SIZES[1]: 1 if args.quick else args.reps_large}
+        cases = [(n, "mixed") for n in (SHORT, *SIZES)]
         if args.stress:
             cases += [(SIZES[0], "code"), (SIZES[0], "prose")]
         started = time.perf_counter()

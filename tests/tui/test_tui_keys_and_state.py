@@ -184,3 +184,39 @@ async def test_retry_of_a_turn_that_never_started_sends_the_prompt_once_more(sto
         assert [plain(w) for w in app.screen.query(UserMessage)] == ["hello?"]
         assert [a.text for a in answers(app)] == ["You said: hello?"]
     assert [m.content for m in store.path(app.service.conversation_id)] == ["hello?", "You said: hello?"]
+
+
+async def test_the_footer_follows_the_keys_and_is_rebuilt_only_when_they_change(store, openai_server):
+    from textual.widgets._footer import FooterKey
+
+    from mmchat.tui.widgets.footer import KeyFooter
+
+    server = openai_server
+    server.reply_error(500, "the server fell over")
+    app = make_app(store, [server.config("local", timeouts=QUICK, max_retries=0)], default_model="local/gpt-4o-mini")
+    async with app.run_test(size=(140, 36)) as pilot:
+        footer = app.screen.query_one(KeyFooter)
+        await until(pilot, lambda: bool(footer.query(FooterKey)))
+        await pilot.pause()
+        rebuilt = []
+        recompose = footer.recompose
+
+        async def counted() -> None:
+            rebuilt.append(1)
+            await recompose()
+
+        footer.recompose = counted
+
+        def labels() -> list[str]:
+            return [key.description for key in footer.query(FooterKey)]
+
+        assert "Retry" not in labels() and "Model" in labels()
+        for _ in range(5):  # refreshes that change nothing shown
+            app.screen.refresh_bindings()
+        await pilot.pause()
+        await pilot.pause()
+        assert rebuilt == []
+        await send(pilot, "please answer")
+        await until(pilot, lambda: answers(app) and answers(app)[0].state == "error")
+        await until(pilot, lambda: "Retry" in labels())  # the failed answer can be retried
+        assert len(rebuilt) <= 3  # at most: streaming (Esc shows), and done

@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer, Header, TextArea
+from textual.widgets import Header, TextArea
 from textual.worker import Worker, WorkerState
 
 from mmchat.catalog import ModelInfo, UnknownModel
@@ -30,6 +30,7 @@ from mmchat.tui.live import LiveTurn, finished_rows
 from mmchat.tui.service import ChatService
 from mmchat.tui.slash import COMMANDS, SlashCommand, parse_slash
 from mmchat.tui.widgets.conversation import FOCUS_REACH, ConversationView
+from mmchat.tui.widgets.footer import KeyFooter
 from mmchat.tui.widgets.messages import AssistantMessage, Marker, UserMessage, stored_metrics
 from mmchat.tui.widgets.prompt import PromptInput
 from mmchat.tui.widgets.route import RoutePreview, fallback_note, retry_note, stored_attempt_notes
@@ -69,7 +70,7 @@ class ChatScreen(Screen[None]):
                 yield RoutePreview(id="route-preview")
             yield Sidebar(id="sidebar")
         yield StatusLine(id="status")
-        yield Footer()
+        yield KeyFooter()
 
     async def on_mount(self) -> None:
         self._live_timer = self.set_interval(LIVE_REFRESH_S, self._tick_live, pause=True)

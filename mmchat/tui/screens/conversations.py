@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from mmchat import format as fmt
@@ -19,6 +19,7 @@ from mmchat.sanitize import printable
 from mmchat.store import ConversationSummary
 from mmchat.tui.keymap import bindings
 from mmchat.tui.service import SEARCH_MARKS, ChatService
+from mmchat.tui.widgets.footer import KeyFooter
 
 LIST_LIMIT = 500
 MODELS_WIDTH = 28  # keeps a row on one line in a 110-column list
@@ -78,7 +79,7 @@ class ConversationsScreen(ModalScreen[int | None]):
                 value=self.initial_query, placeholder="search all messages…", select_on_focus=False, id="conversations-filter"
             )
             yield OptionList(id="conversations-list")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.show_rows(self.initial_query)

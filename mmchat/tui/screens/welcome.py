@@ -8,9 +8,10 @@ from textual.app import ComposeResult
 from textual.containers import Center, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from mmchat.keys import KNOWN_SERVICES
+from mmchat.tui.widgets.footer import KeyFooter
 
 
 def guide_text(config_path: Path | None) -> str:
@@ -50,4 +51,4 @@ class WelcomeScreen(Screen[None]):
             with Vertical(id="welcome"):
                 yield Static(Content("Welcome to mmchat"), id="welcome-title")
                 yield Static(Content(guide_text(self.config_path)), id="welcome-guide")
-        yield Footer()
+        yield KeyFooter()

@@ -1,0 +1,44 @@
+"""The key footer, rebuilt only when what it shows changes.
+
+Textual's Footer rebuilds all its keys on every binding refresh, and a screen
+refreshes its bindings several times as a turn starts (the worker's states,
+focus moves): each rebuild took 15-45 ms of the UI loop, just when the first
+token is on its way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.screen import Screen
+from textual.widgets import Footer
+
+
+class KeyFooter(Footer):
+    """A Footer that rebuilds once per batch of binding refreshes, and not at all when the
+    keys it shows (and whether each is enabled) are unchanged."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._scheduled = False
+        self._shown: tuple[tuple[str, str, str, bool], ...] | None = None
+
+    def bindings_changed(self, screen: Screen) -> None:
+        self._bindings_ready = True
+        if not screen.app.app_focus or not self.is_attached or screen is not self.screen or self._scheduled:
+            return
+        self._scheduled = True
+        self.call_after_refresh(self._rebuild)
+
+    async def _rebuild(self) -> None:
+        self._scheduled = False
+        if not self.is_attached:  # its screen was dismissed meanwhile
+            return
+        shown = tuple(
+            (binding.key, binding.description, binding.action, enabled)
+            for _, binding, enabled, _ in self.screen.active_bindings.values()
+            if binding.show
+        )
+        if shown != self._shown:
+            self._shown = shown
+            await self.recompose()
