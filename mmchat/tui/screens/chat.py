@@ -1,39 +1,31 @@
-"""The chat screen: conversation, prompt, sidebar and status line, and the running turn."""
+"""The chat screen: conversation, prompt, sidebar and status line, sending, commands and keys."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.timer import Timer
-from textual.widget import Widget
 from textual.widgets import Header, TextArea
 from textual.worker import Worker, WorkerState
 
-from mmchat.catalog import ModelInfo, UnknownModel
-from mmchat.events import FallingBack, Retrying, TurnFailed, TurnFinished, TurnStarted
-from mmchat.keys import redact
-from mmchat.metering import TurnMetrics
-from mmchat.providers.types import ReasoningDelta, TextDelta
+from mmchat.catalog import UnknownModel
 from mmchat.routing import Decision
-from mmchat.tui.budget import BudgetUse, over_question, warning
-from mmchat.tui.early import EarlyStart
-from mmchat.tui.keymap import bindings, key_of
-from mmchat.tui.live import LiveTurn, finished_rows
+from mmchat.tui.budget import over_question, warning
+from mmchat.tui.keymap import bindings
+from mmchat.tui.screens.turn_screen import TurnScreen
 from mmchat.tui.service import ChatService
 from mmchat.tui.slash import COMMANDS, SlashCommand, parse_slash
 from mmchat.tui.widgets.conversation import FOCUS_REACH, ConversationView
 from mmchat.tui.widgets.footer import KeyFooter
-from mmchat.tui.widgets.messages import AssistantMessage, Marker, UserMessage, stored_metrics
+from mmchat.tui.widgets.messages import AssistantMessage, UserMessage
 from mmchat.tui.widgets.prompt import PromptInput
-from mmchat.tui.widgets.route import RoutePreview, fallback_note, retry_note, stored_attempt_notes
+from mmchat.tui.widgets.route import RoutePreview
 from mmchat.tui.widgets.sidebar import Sidebar
 from mmchat.tui.widgets.status import Status, StatusLine
 
@@ -41,24 +33,19 @@ if TYPE_CHECKING:
     from mmchat.tui.app import MmchatApp
     from mmchat.tui.screens.model_picker import ModelPicker
 
-LIVE_REFRESH_S = 0.1  # the sidebar's figures tick at this pace while a turn runs
 PREVIEW_DELAY_S = 0.25  # the typing preview is routed this long after the last keystroke
 CIRCUITS_EVERY_S = 1.0  # how often the status line looks for providers skipped or back
 
 
-class ChatScreen(Screen[None]):
+class ChatScreen(TurnScreen):
+    """The conversation, the prompt, the sidebar and the status line; sending, and every
+    command and key of the chat (running a turn is TurnScreen's)."""
+
     BINDINGS = bindings("chat")
 
     def __init__(self, service: ChatService) -> None:
-        super().__init__()
-        self.service = service
-        self.turn_worker: Worker[None] | None = None
-        self._live: LiveTurn | None = None
-        self._live_timer: Timer | None = None
-        self._health: dict[str, str] = {}  # provider → what its last turn showed
-        self._last_provider: str | None = None  # the provider of the latest turn (auto-route's health)
+        super().__init__(service)
         self._circuits: dict[str, str] = {}  # open circuits the status line shows
-        self._budget: list[BudgetUse] = []  # spent before the running turn, which the bars add live
         self._preview_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -73,7 +60,7 @@ class ChatScreen(Screen[None]):
         yield KeyFooter()
 
     async def on_mount(self) -> None:
-        self._live_timer = self.set_interval(LIVE_REFRESH_S, self._tick_live, pause=True)
+        self.start_live_timer()
         self.set_interval(CIRCUITS_EVERY_S, self._watch_circuits)
         self.show_status()
         if self.service.conversation_id is not None:
@@ -88,10 +75,6 @@ class ChatScreen(Screen[None]):
         self.call_after_refresh(self.run_worker, self.service.start_warm_up(), thread=True, group="warm-up")
 
     # -- state shown ---------------------------------------------------------
-
-    @property
-    def turn_running(self) -> bool:
-        return self.turn_worker is not None and self.turn_worker.is_running
 
     def show_status(self) -> None:
         service = self.service
@@ -114,14 +97,6 @@ class ChatScreen(Screen[None]):
         """A provider's circuit opens during a turn and closes after its cooldown: show both."""
         if self.service.open_circuits() != self._circuits:
             self.show_status()
-
-    def _tick_live(self) -> None:
-        if self._live is not None:
-            sidebar = self.query_one(Sidebar)
-            sidebar.show_live(self._live.lines())
-            if self._budget:
-                running = self._live.cost()
-                sidebar.show_budget([use.plus(running) for use in self._budget])
 
     # -- the typing preview --------------------------------------------------
 
@@ -220,156 +195,11 @@ class ChatScreen(Screen[None]):
 
         self.app.push_screen(Confirm(over_question(over), confirm_label="Send", keep_label="Don't send"), answered)
 
-    def send(self, decision: Decision) -> Worker[None]:
-        """Run a turn as `decision` (of ChatService.decide, with a model) says."""
-        return self._start(self._run_turn(decision))
-
-    def _start(self, turn: Coroutine[Any, Any, None]) -> Worker[None]:
-        self.turn_worker = self.run_worker(turn, group="turn", exclusive=True, exit_on_error=False)
-        self.refresh_bindings()
-        return self.turn_worker
-
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is self.turn_worker:
             self.refresh_bindings()
         elif event.worker.group == "preview" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
             self._show_preview(event.worker.result if event.state == WorkerState.SUCCESS else None)
-
-    async def _run_turn(self, decision: Decision, retry_of: AssistantMessage | None = None) -> None:
-        """Send the decision's prompt to its model, or answer `retry_of`'s prompt again in its
-        place (a stored answer on screen), falling back as the decision allows."""
-        assert decision.model is not None
-        await self.service.warmed()
-        conversation = self.query_one(ConversationView)
-        sidebar = self.query_one(Sidebar)
-        if conversation.last_answer is not None:
-            conversation.last_answer.offer(None)  # its hint was about the latest answer
-        if retry_of is not None and retry_of.message_id is not None:
-            conversation.last_model = self._model_before(retry_of)  # read before the retry changes the path
-            events = EarlyStart(self.service.retry(retry_of.message_id, decision))
-        else:
-            retry_of = None
-            events = EarlyStart(self.service.turn(decision))
-        # The request is on its way: the widgets mount while it travels.
-        try:
-            if retry_of is not None:
-                await self._drop_answer(retry_of)
-            else:
-                await conversation.add_user(decision.prompt)
-            info = self.service.model_info(decision.model)
-            self._budget = self.service.budget()
-            before = conversation.last_model  # the model of the answer above, for the switch marker
-            answer = await conversation.add_assistant(decision.model)
-            await answer.show_route(decision.to_dict())
-        except BaseException:
-            events.cancel()
-            raise
-        answer_id: int | None = None
-        if info is not None:
-            self._live = LiveTurn(info)
-            assert self._live_timer is not None
-            self._live_timer.resume()
-        try:
-            async for event in events:
-                kind = type(event)
-                if kind is TextDelta:
-                    answer.feed(event.text)
-                    if self._live is not None:
-                        self._live.received(event.text)
-                elif kind is ReasoningDelta:
-                    if self._live is not None:
-                        self._live.received(event.text)
-                elif kind is TurnStarted:
-                    self.service.started(event, decision)
-                    answer_id = answer.message_id = event.assistant_message_id
-                    if event.model.address != answer.model:  # the chosen model was skipped before any request
-                        info = event.model
-                        attempts = self.service.message(answer_id).attempts
-                        await self._moved_on(answer, before, info, stored_attempt_notes(attempts, info.address))
-                    if self._live is not None:
-                        self._live.input_estimate = event.input_tokens_estimate
-                    if event.history_dropped:
-                        await self._history_dropped(event.history_dropped, event.model)
-                    self.show_status()
-                elif kind is FallingBack:
-                    info = event.model
-                    note = fallback_note(event.previous, event.reason, info.address)
-                    await self._moved_on(answer, before, info, [note])
-                    if self._live is not None:
-                        self._live.input_estimate = event.input_tokens_estimate
-                    if event.history_dropped:
-                        await self._history_dropped(event.history_dropped, event.model)
-                elif kind is Retrying:
-                    await answer.add_note(retry_note(answer.model, event.reason, event.attempt, event.delay_s))
-                elif kind is TurnFinished:
-                    await answer.complete(event.metrics)
-                    self._end_live(answer.model, event.metrics)
-                    self._set_health(info, "ok", None)
-                elif kind is TurnFailed:
-                    await answer.fail(event.reason, event.metrics, interrupted=event.partial)
-                    if event.partial:
-                        self._offer_next_model(answer)
-                    self._end_live(answer.model, event.metrics)
-                    self._set_health(info, f"last turn failed ({event.kind})", event.kind, event.reason)
-        except asyncio.CancelledError:
-            stored = self.service.message(answer_id) if answer_id is not None else None
-            reason = (stored.error if stored else None) or "cancelled by the user"
-            metrics = stored_metrics(stored) if stored else None
-            await answer.fail(reason, metrics, interrupted=True)
-            self._end_live(answer.model, metrics)
-            raise
-        except Exception as exc:  # the turn could not start: no model, unknown provider, key command…
-            await answer.fail(redact(str(exc)), None, interrupted=False)
-        finally:
-            self._end_live(answer.model, None)
-            self.service.routing_changed()
-            self.show_status()
-            self._schedule_preview()  # a prompt typed meanwhile now follows this turn
-            sidebar.show_totals(self.service.totals())
-            self._budget = self.service.budget()
-            sidebar.show_budget(self._budget)
-
-    async def _moved_on(self, answer: AssistantMessage, before: str | None, model: ModelInfo, notes: list[str]) -> None:
-        """The turn left its model for `model` before any text: the answer says why and who
-        answers, and the switch marker above it follows."""
-        for note in notes:
-            await answer.fell_back(note, model.address)
-        view = self.query_one(ConversationView)
-        view.last_model = model.address
-        shown = list(view.children)
-        at = shown.index(answer)
-        marker = shown[at - 1] if at > 0 and isinstance(shown[at - 1], Marker) else None
-        if before is None or before == model.address:
-            if marker is not None:
-                await marker.remove()
-        elif marker is not None:
-            marker.show_model(model.address)
-        else:
-            await view.mount(Marker(model.address), before=answer)
-        if self._live is not None:
-            self._live.model = model
-
-    async def _history_dropped(self, dropped: int, model: ModelInfo) -> None:
-        await self.query_one(ConversationView).add_notice(
-            f"{dropped} older message(s) left out to fit {model.address}'s context window", kind="warning"
-        )
-
-    def _end_live(self, model: str, metrics: TurnMetrics | None) -> None:
-        """Stop the ticking figures; show the engine's own once it has reported them."""
-        if self._live_timer is not None:
-            self._live_timer.pause()
-        if metrics is not None:
-            self.query_one(Sidebar).show_live(finished_rows(model, metrics))
-        elif self._live is not None:
-            self.query_one(Sidebar).show_live(self._live.lines())
-        self._live = None
-
-    def _set_health(self, info: ModelInfo | None, health: str, failure_kind: str | None, reason: str = "") -> None:
-        if info is not None:
-            self._health[info.provider] = health
-            self._last_provider = info.provider
-            self.service.turn_outcome(info.provider, failure_kind, reason)
-            self.show_status()
 
     # -- actions -------------------------------------------------------------
 
@@ -496,16 +326,6 @@ class ChatScreen(Screen[None]):
             return
         self.within_budget(lambda: self._start(self._run_turn(decision, retry_of=answer)))
 
-    def _offer_next_model(self, answer: AssistantMessage) -> None:
-        """An answer cut off after some text: rather than mixing two models' text, offer to
-        answer again on the next model (the partial answer stays stored)."""
-        if answer.message_id is None:
-            return
-        decision = self.service.decide_again(answer.message_id, next_model=True)
-        if decision.model is not None:
-            key = key_of(cast("MmchatApp", self.app).keymap, "retry_next")
-            answer.offer(f"{key} or /retry next: answer again on {decision.model}")
-
     def action_route_details(self) -> None:
         """Expand (or fold) the routing line of the focused answer, else of the latest routed one."""
         source = self.copy_source()
@@ -571,31 +391,6 @@ class ChatScreen(Screen[None]):
             self.within_budget(lambda: self._start(self._run_turn(decision, retry_of=answer)))
         else:
             self.within_budget(lambda: self._start(self._resend(answer, decision)))
-
-    async def _resend(self, failed: AssistantMessage, decision: Decision) -> None:
-        self.query_one(ConversationView).last_model = self._model_before(failed)
-        await self._drop_answer(failed, with_prompt=True)
-        await self._run_turn(decision)
-
-    def _model_before(self, answer: AssistantMessage) -> str | None:
-        """The model of the stored answer above `answer` (for the switch marker of its replacement)."""
-        path = self.service.messages()
-        at = next((i for i, m in enumerate(path) if m.id == answer.message_id), len(path))
-        return next((m.model or "unknown model" for m in reversed(path[:at]) if m.role == "assistant"), None)
-
-    async def _drop_answer(self, failed: AssistantMessage, *, with_prompt: bool = False) -> None:
-        """Take a failed answer (and the model-switch marker above it, and with `with_prompt`
-        its prompt) off the screen; a stored one stays in the store, off the chosen path.
-        The caller sets the view's `last_model` (see `_model_before`)."""
-        view = self.query_one(ConversationView)
-        shown = list(view.children)
-        at = shown.index(failed)
-        gone: list[Widget] = [failed]
-        if at > 0 and isinstance(shown[at - 1], Marker):
-            gone.append(shown[at - 1])
-        if with_prompt:
-            gone += [w for w in reversed(shown[:at]) if isinstance(w, UserMessage)][:1]
-        await view.remove_children(gone)
 
     # -- copying -------------------------------------------------------------
 
