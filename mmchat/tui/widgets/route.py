@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from mmchat.routing_report import decision_lines
 from mmchat.sanitize import printable
+from mmchat.tui.widgets.steady import SteadyStatic
 
 # Decisions worth a line: a pinned or overridden turn went where the user said.
 QUIET_MODES = ("pin",)
@@ -92,8 +93,8 @@ def stored_attempt_notes(attempts: list[dict[str, Any]], model: str | None) -> l
     return notes
 
 
-class RoutePreview(Static):
+class RoutePreview(SteadyStatic):
     """Under the prompt, while typing in auto-route: where the message would go."""
 
     def show(self, line: str | None) -> None:
-        self.update(Content(printable(line or "")))
+        self.show_content(Content(printable(line or "")))

@@ -10,6 +10,7 @@ from textual.widgets import Static
 from mmchat import format as fmt
 from mmchat.store import ModelTotals
 from mmchat.tui.budget import BudgetUse, unpriced_note, use_lines
+from mmchat.tui.widgets.steady import SteadyStatic
 
 BUDGET_NAMES = ("conversation", "day")
 
@@ -39,38 +40,38 @@ def totals_text(totals: list[ModelTotals]) -> Content:
 class Sidebar(VerticalScroll, can_focus=False):
     def compose(self) -> ComposeResult:
         yield Static("This turn", classes="sidebar-title")
-        yield Static(Content("Idle."), id="live")
+        yield SteadyStatic(Content("Idle."), id="live")
         # The budget shows only when the config sets a limit.
         budget = [
             Static("Budget", classes="sidebar-title", id="budget-title"),
-            *(Static(Content(""), id=f"budget-{name}", classes="budget") for name in BUDGET_NAMES),
-            Static(Content(""), id="budget-note"),
+            *(SteadyStatic(Content(""), id=f"budget-{name}", classes="budget") for name in BUDGET_NAMES),
+            SteadyStatic(Content(""), id="budget-note"),
         ]
         for widget in budget:
             widget.display = False
             yield widget
         yield Static("Conversation", classes="sidebar-title")
-        yield Static(Content("No answers yet."), id="totals")
+        yield SteadyStatic(Content("No answers yet."), id="totals")
 
     def show_live(self, rows: list[tuple[str, str]] | None) -> None:
-        self.query_one("#live", Static).update(_rows(rows) if rows else Content("Idle."))
+        self.query_one("#live", SteadyStatic).show_content(_rows(rows) if rows else Content("Idle."))
 
     def show_totals(self, totals: list[ModelTotals]) -> None:
-        self.query_one("#totals", Static).update(totals_text(totals))
+        self.query_one("#totals", SteadyStatic).show_content(totals_text(totals))
 
     def show_budget(self, uses: list[BudgetUse]) -> None:
         """A bar per configured limit, styled by its level (ok, warn, over)."""
         by_name = {use.name: use for use in uses}
         self.query_one("#budget-title").display = bool(uses)
         for name in BUDGET_NAMES:
-            widget = self.query_one(f"#budget-{name}", Static)
+            widget = self.query_one(f"#budget-{name}", SteadyStatic)
             use = by_name.get(name)
             widget.display = use is not None
             if use is not None:
-                widget.update(Content(use_lines(use)))
+                widget.show_content(Content(use_lines(use)))
                 for level in ("warn", "over"):
                     widget.set_class(use.level == level, level)
         note = unpriced_note(uses)
-        widget = self.query_one("#budget-note", Static)
-        widget.display = note is not None
-        widget.update(Content(note or ""))
+        note_widget = self.query_one("#budget-note", SteadyStatic)
+        note_widget.display = note is not None
+        note_widget.show_content(Content(note or ""))

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from textual.content import Content
-from textual.widgets import Static
 
 from mmchat.sanitize import printable
+from mmchat.tui.widgets.steady import SteadyStatic
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,6 @@ def status_content(status: Status) -> Content:
     return Content(" · ").join(Content(printable(p)) if isinstance(p, str) else p for p in parts)
 
 
-class StatusLine(Static):
+class StatusLine(SteadyStatic):
     def show(self, status: Status) -> None:
-        self.update(status_content(status))
+        self.show_content(status_content(status))
