@@ -45,6 +45,7 @@ class AutoRoute:
         self.breaker = breaker or CircuitBreaker()
         self._built: tuple[tuple[ModelInfo, ...], Router] = ((), Router((), self.rules))
         self._stats: dict[str, ModelStats] = {}
+        self._lengths: dict[tuple[str, bool, str], tuple[int, int]] = {}
         self._stats_read = -STATS_TTL_S
 
     def decide(
@@ -101,6 +102,7 @@ class AutoRoute:
             state,
             count=_count_tokens,
             health=self.breaker.open_providers(),
+            lengths=self._lengths,  # read with the stats, just above
         )
 
     def _router(self) -> Router:
@@ -113,13 +115,15 @@ class AutoRoute:
         return router
 
     def stats(self) -> dict[str, ModelStats]:
-        """Each model's measured medians (read from the store at most every STATS_TTL_S)."""
+        """Each model's measured medians, and the lengths of past answers by kind of turn (read
+        from the store at most every STATS_TTL_S)."""
         clock = time.monotonic()
         if clock - self._stats_read >= STATS_TTL_S:
             self._stats = {
                 model: ModelStats(ttft_ms=s.median_ttft_ms, tokens_per_s=s.median_tokens_per_s, samples=s.answers)
                 for model, s in self.store.model_speeds().items()
             }
+            self._lengths = self.store.answer_lengths()
             self._stats_read = clock
         return self._stats
 

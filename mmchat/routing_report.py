@@ -44,6 +44,11 @@ def decision_lines(decision: dict[str, Any]) -> list[str]:
     lines = [head, f"mode {decision['mode']} · policy {decision['policy']}"]
     lines.append("rules matched: " + (", ".join(decision["rules"]) or "none"))
     lines.append("signals: " + signal_summary(decision["signals"]))
+    expected = decision.get("expected_output")
+    if expected:
+        source = (f"median of {expected['samples']} similar answers" if expected["samples"]
+                  else "guessed from the prompt")
+        lines.append(f"answer: ~{expected['tokens']:,} tokens expected ({source})")
     if decision.get("private"):
         lines.append("private: " + ", ".join(decision.get("private_reasons") or ()) + " — local models only")
     candidates = decision.get("candidates") or []

@@ -819,6 +819,33 @@ class Store:
             for model, count in answers.items()
         }
 
+    def answer_lengths(self, per_kind: int = 50, window: int = 20_000) -> dict[tuple[str, bool, str], tuple[int, int]]:
+        """(median visible output tokens, answers) over the latest `per_kind` complete routed
+        answers of each kind of turn — (complexity, has code, the length asked for), as their
+        stored decision's signals say — among the latest `window` messages."""
+        rows = self._conn.execute(
+            """SELECT complexity, has_code, length, output_tokens FROM (
+                    SELECT json_extract(decision, '$.signals.complexity') AS complexity,
+                        json_extract(decision, '$.signals.has_code') AS has_code,
+                        json_extract(decision, '$.signals.answer_length') AS length,
+                        output_tokens,
+                        row_number() OVER (
+                            PARTITION BY json_extract(decision, '$.signals.complexity'),
+                                json_extract(decision, '$.signals.has_code'),
+                                json_extract(decision, '$.signals.answer_length')
+                            ORDER BY id DESC) AS n
+                    FROM messages
+                    WHERE id > (SELECT coalesce(max(id), 0) FROM messages) - ?
+                        AND role = 'assistant' AND status = 'complete'
+                        AND output_tokens IS NOT NULL AND decision IS NOT NULL
+                ) WHERE n <= ? AND complexity IS NOT NULL AND length IS NOT NULL""",
+            (window, per_kind),
+        ).fetchall()
+        lengths: dict[tuple[str, bool, str], list[int]] = {}
+        for complexity, has_code, length, output in rows:
+            lengths.setdefault((complexity, bool(has_code), length), []).append(output)
+        return {kind: (round(statistics.median(values)), len(values)) for kind, values in lengths.items()}
+
     def recent_prompts(self, limit: int = 500) -> list[str]:
         """The user's latest `limit` non-blank messages over every conversation, oldest first."""
         rows = self._conn.execute(

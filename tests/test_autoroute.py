@@ -13,3 +13,26 @@ def test_the_routing_order_of_a_stored_decision_is_its_model_then_its_fallbacks(
 def test_an_answer_without_a_chosen_model_has_no_routing_order() -> None:
     assert routing_order(None) == ()
     assert routing_order({"model": None, "fallbacks": ["b/two"], "held": True}) == ()
+
+
+def test_auto_route_learns_answer_lengths_from_the_store(tmp_path) -> None:
+    from mmchat.autoroute import AutoRoute
+    from mmchat.catalog import Catalog
+    from mmchat.providers.types import Usage
+    from mmchat.store import Store
+    from tests.routing.helpers import load
+
+    config, _ = load()
+    with Store(tmp_path / "mmchat.db") as store:
+        auto = AutoRoute(config, Catalog.build(config), store)
+        first = auto.decide("hello there", None)
+        assert first.expected_output[1] == 0  # nothing to learn from yet
+        conversation = store.create_conversation()
+        for output in (700, 800, 900, 1000, 1100):
+            store.add_message(conversation, "user", "hello there")
+            answer = store.add_message(
+                conversation, "assistant", "", model=first.model, status="pending", decision=first.to_dict(),
+            )
+            store.update_message(answer, status="complete", usage=Usage(input_tokens=5, output_tokens=output), finished=True)
+        auto._stats_read = float("-inf")  # the figures are re-read every 30 s; now for the test
+        assert auto.decide("hello there", None).expected_output == (900, 5)

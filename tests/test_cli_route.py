@@ -53,6 +53,7 @@ def test_route_explains_a_decision_and_sends_nothing(home, openai_server):
     first = done.stdout.splitlines()[0]
     assert first.startswith("→ cloud/big") and "essays go to the big model" in done.stdout
     assert "candidates:" in done.stdout
+    assert "tokens expected (guessed from the prompt)" in done.stdout  # no past answers to learn from yet
     assert openai_server.requests == []
     assert mmchat(home, "history", "list", config=config).stdout.count("\n") <= 1  # nothing stored
 

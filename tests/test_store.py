@@ -569,6 +569,33 @@ def test_model_speeds_are_medians_over_the_latest_complete_answers(tmp_path):
         assert set(store.model_speeds(window=4)) == {"lab/other"}
 
 
+def test_answer_lengths_are_medians_by_kind_of_turn_over_the_latest_routed_answers(tmp_path):
+    def routed(store, conversation, output, *, complexity="simple", code=False, length="normal", status="complete"):
+        signals = {"complexity": complexity, "has_code": code, "answer_length": length}
+        store.add_message(conversation, "user", "q")
+        answer = store.add_message(
+            conversation, "assistant", "a", model="lab/m", status="pending", decision={"model": "lab/m", "signals": signals},
+        )
+        store.update_message(answer, status=status, usage=Usage(input_tokens=10, output_tokens=output), finished=True)
+
+    with Store(tmp_path / "mmchat.db") as store:
+        conversation = store.create_conversation()
+        for output in (100, 300, 200):
+            routed(store, conversation, output)
+        routed(store, conversation, 5000, status="interrupted")  # cut short: not a length
+        routed(store, conversation, 900, code=True, complexity="complex")
+        routed(store, conversation, 40, length="short")
+        _answer(store, conversation, 0.0)  # not routed (no decision): no kind
+
+        lengths = store.answer_lengths()
+        assert lengths == {
+            ("simple", False, "normal"): (200, 3),
+            ("complex", True, "normal"): (900, 1),
+            ("simple", False, "short"): (40, 1),
+        }
+        assert store.answer_lengths(per_kind=2)[("simple", False, "normal")] == (250, 2)  # the latest two
+
+
 def test_recent_prompts_come_from_every_conversation_oldest_first(tmp_path):
     with Store(tmp_path / "mmchat.db") as store:
         first, second = store.create_conversation(), store.create_conversation()

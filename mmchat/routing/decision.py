@@ -63,6 +63,7 @@ class Decision:
     held: bool  # private and no local model can take it: never sent
     message: str  # why nothing is sent, or '' when a model was chosen
     notes: tuple[str, ...]  # what was refused or relaxed on the way (a pin on a private turn ...)
+    expected_output: tuple[int, int]  # (tokens, samples): the median of that many similar answers; 0 = guessed
     prompt: str  # the text to send: the typed prompt without its routing tags
     signals: Signals
 
@@ -92,5 +93,6 @@ class Decision:
             "held": self.held,
             "message": self.message,
             "notes": list(self.notes),
+            "expected_output": {"tokens": self.expected_output[0], "samples": self.expected_output[1]},
             "signals": self.signals.to_dict(),
         }

@@ -8,7 +8,7 @@ there are enough measurements.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
@@ -22,8 +22,9 @@ TIER_NAMES = {1: "light", 2: "standard", 3: "strong"}
 TIERS = {name: tier for tier, name in TIER_NAMES.items()}
 _TIER_TAGS = {"best": 3, "strong": 3, "frontier": 3, "light": 1, "small": 1}
 
-CACHE_MIN_TOKENS = 1024
-MIN_COMPARES = 3  # compare results count from this many on  # below this, providers do not cache a prompt
+CACHE_MIN_TOKENS = 1024  # below this, providers do not cache a prompt
+MIN_COMPARES = 3  # compare results count from this many on
+MIN_LENGTH_SAMPLES = 5  # past answers of a kind needed before their median replaces the guess
 _BASE_OUTPUT = {"simple": 150, "moderate": 450, "complex": 1000}
 _REASONING_SHARE = {"simple": 0.3, "moderate": 1.0, "complex": 2.0}  # hidden reasoning per output token
 
@@ -95,8 +96,26 @@ def tier_of(model: ModelInfo, tiers: Sequence[tuple[str, int]]) -> tuple[int, st
     return (3 if output >= 8 else 2 if output >= 1.5 else 1), "price"
 
 
+# A kind of turn, for learning answer lengths: (complexity, has code, the length asked for).
+AnswerKind = tuple[str, bool, str]
+
+
+def answer_kind(signals: Signals) -> AnswerKind:
+    return (signals.complexity, signals.has_code, signals.answer_length)
+
+
+def expected_output(signals: Signals, learned: Mapping[AnswerKind, tuple[int, int]] | None) -> tuple[int, int]:
+    """(tokens, samples): the answer length expected for this turn — the median visible
+    length of past answers of its kind (`learned`: kind → (median, samples)) once there are
+    MIN_LENGTH_SAMPLES of them, else a guess from the prompt (samples 0)."""
+    median, samples = (learned or {}).get(answer_kind(signals), (0, 0))
+    if samples >= MIN_LENGTH_SAMPLES:
+        return max(1, median), samples
+    return output_tokens(signals), 0
+
+
 def output_tokens(signals: Signals) -> int:
-    """The answer length expected for this turn."""
+    """The answer length guessed from the prompt alone."""
     tokens = _BASE_OUTPUT[signals.complexity] + (300 if signals.has_code else 0)
     if signals.answer_length == "short":
         return max(60, tokens // 3)

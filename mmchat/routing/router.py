@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 
 from mmchat.catalog import ModelInfo
 from mmchat.routing.decision import Candidate, Decision, Rejected
-from mmchat.routing.estimate import TIER_NAMES, Figures, Profile, figures, output_tokens, profile
+from mmchat.routing.estimate import TIER_NAMES, AnswerKind, Figures, Profile, expected_output, figures, profile
 from mmchat.routing.filters import FITS, TRIM, Gate, context_fit, glob, rejection
 from mmchat.routing.inputs import Conversation, ModelStats, RouterState, Turn
 from mmchat.routing.policies import score
@@ -62,12 +62,14 @@ class Router:
         *,
         count: Count = approx_tokens,
         health: Mapping[str, str] | None = None,
+        lengths: Mapping[AnswerKind, tuple[int, int]] | None = None,
     ) -> Decision:
         """Route `turn`. `count` counts a text's tokens (called once for the prompt, and for the
         history only when `conversation.tokens` is None); `health` maps providers to skip now
-        (open circuits) to why."""
+        (open circuits) to why; `lengths` maps kinds of turn to the (median, samples) of their
+        past answers' lengths."""
         signals = compute_signals(turn, conversation, state, count=count, known_tags=self.rules.known_tags)
-        return _Turn(self, signals, conversation.model, stats, state, health or {}).decide()
+        return _Turn(self, signals, conversation.model, stats, state, health or {}, lengths).decide()
 
 
 def decide(
@@ -80,9 +82,10 @@ def decide(
     *,
     count: Count = approx_tokens,
     health: Mapping[str, str] | None = None,
+    lengths: Mapping[AnswerKind, tuple[int, int]] | None = None,
 ) -> Decision:
     """Router(models, rules).decide(...) in one call."""
-    return Router(models, rules).decide(turn, conversation, stats, state, count=count, health=health)
+    return Router(models, rules).decide(turn, conversation, stats, state, count=count, health=health, lengths=lengths)
 
 
 class _Turn:
@@ -90,7 +93,7 @@ class _Turn:
 
     def __init__(
         self, router: Router, signals: Signals, current: str | None, stats: Mapping[str, ModelStats],
-        state: RouterState, health: Mapping[str, str],
+        state: RouterState, health: Mapping[str, str], lengths: Mapping[AnswerKind, tuple[int, int]] | None = None,
     ) -> None:
         rules = router.rules
         self.router = router
@@ -108,7 +111,7 @@ class _Turn:
         self.private = bool(self.private_reasons)
         self.policy = self.plan.policy[0] if self.plan.policy else rules.policy
         self.prefer = tuple(self.plan.prefer)
-        self.expected_output = output_tokens(signals)
+        self.expected_output, self.output_samples = expected_output(signals, lengths)
         self.escalate_tier: int | None = None
         if state.escalate_from and state.override is None:
             origin = router.profiles.get(state.escalate_from)
@@ -146,6 +149,7 @@ class _Turn:
             held=chosen is None and self.private,
             message="" if chosen is not None else self._nothing_message(),
             notes=tuple(self.notes),
+            expected_output=(self.expected_output, self.output_samples),
             prompt=self.signals.text,
             signals=self.signals,
         )

@@ -72,7 +72,8 @@ def route(
     stats: dict | None = None,
     health: dict | None = None,
     turn: Turn | None = None,
+    lengths: dict | None = None,
 ):
     return Router(models, rules).decide(
-        turn or Turn(prompt), conversation, stats or {}, state, health=health
+        turn or Turn(prompt), conversation, stats or {}, state, health=health, lengths=lengths
     )

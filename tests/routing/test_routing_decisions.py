@@ -298,6 +298,26 @@ def test_no_next_model_says_so(models) -> None:
     assert d.message == "no model other than cloud/nano can take this turn — see the filtered models"
 
 
+# --- the expected answer length --------------------------------------------------------------
+
+
+def test_past_answers_of_the_same_kind_set_the_expected_length_and_so_the_cost(models) -> None:
+    guessed = route("hello", models)
+    assert guessed.expected_output[1] == 0
+    kind = ("simple", False, "normal")
+    few = route("hello", models, lengths={kind: (3000, 4)})
+    assert few.expected_output == guessed.expected_output  # four answers are not enough yet
+    learned = route("hello", models, lengths={kind: (3000, 12)})
+    assert learned.expected_output == (3000, 12)
+    cost = {c.model: c.cost_usd for c in guessed.candidates}
+    for c in learned.candidates:
+        assert c.output_tokens == 3000
+        if cost[c.model]:
+            assert c.cost_usd > cost[c.model]
+    other_kind = route("def f(x):\n    return x\n\nwhat does this do?", models, lengths={kind: (3000, 12)})
+    assert other_kind.expected_output[1] == 0  # code is another kind
+
+
 # --- the decision as a value -----------------------------------------------------------------
 
 
