@@ -631,6 +631,27 @@ class Store:
         ).fetchall()
         return [_to_message(row) for row in rows]
 
+    def alternatives(self, conversation_id: int) -> dict[int, tuple[int, int]]:
+        """Answers that have alternatives (other answers to the same message, such as retries):
+        answer id → (its place among them from 1, how many), oldest first."""
+        rows = self._conn.execute(
+            """SELECT id, place, total FROM (
+                    SELECT id, row_number() OVER (PARTITION BY parent_id ORDER BY id) AS place,
+                        count(*) OVER (PARTITION BY parent_id) AS total
+                    FROM messages WHERE conversation_id = ? AND role = 'assistant'
+                ) WHERE total > 1""",
+            (conversation_id,),
+        ).fetchall()
+        return {row[0]: (row[1], row[2]) for row in rows}
+
+    def latest_leaf(self, message_id: int) -> int:
+        """The end of `message_id`'s latest continuation: its newest child's newest child, and so on."""
+        while True:
+            row = self._conn.execute("SELECT max(id) FROM messages WHERE parent_id = ?", (message_id,)).fetchone()
+            if row[0] is None:
+                return message_id
+            message_id = row[0]
+
     def set_head(self, conversation_id: int, message_id: int) -> None:
         with self._write():
             if self._conn.execute(

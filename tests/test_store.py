@@ -596,6 +596,24 @@ def test_answer_lengths_are_medians_by_kind_of_turn_over_the_latest_routed_answe
         assert store.answer_lengths(per_kind=2)[("simple", False, "normal")] == (250, 2)  # the latest two
 
 
+def test_answers_with_alternatives_and_the_latest_continuation_of_one(tmp_path):
+    with Store(tmp_path / "mmchat.db") as store:
+        conversation = store.create_conversation()
+        question = store.add_message(conversation, "user", "q")
+        first = store.add_message(conversation, "assistant", "a1", parent_id=question)
+        follow = store.add_message(conversation, "user", "more", parent_id=first)
+        deeper = store.add_message(conversation, "assistant", "a-more", parent_id=follow)
+        second = store.add_message(conversation, "assistant", "a2", parent_id=question)
+        third = store.add_message(conversation, "assistant", "a3", parent_id=question)
+        assert store.alternatives(conversation) == {first: (1, 3), second: (2, 3), third: (3, 3)}
+        assert store.latest_leaf(first) == deeper
+        assert store.latest_leaf(third) == third
+        other = store.create_conversation()
+        store.add_message(other, "user", "q")
+        store.add_message(other, "assistant", "a")
+        assert store.alternatives(other) == {}  # one answer each: none listed
+
+
 def test_recent_prompts_come_from_every_conversation_oldest_first(tmp_path):
     with Store(tmp_path / "mmchat.db") as store:
         first, second = store.create_conversation(), store.create_conversation()

@@ -81,6 +81,7 @@ FIXED_KEYS: tuple[tuple[str, str], ...] = (
     ("Ctrl+C", "Copy the selected text (with nothing selected: twice quits)"),
     ("Enter (in a list)", "Open the chosen conversation or model"),
     ("Enter / click on →", "Show or fold the whole routing decision of an answer"),
+    ("Left / Right (on an answer)", "Its other answers (retries, marked ‹2/3›), and go on from the one shown"),
 )
 
 

@@ -286,6 +286,23 @@ class ChatService:
     def message(self, message_id: int) -> StoredMessage:
         return self.store.message(message_id)
 
+    def alternatives(self) -> dict[int, tuple[int, int]]:
+        """The current conversation's answers that have alternatives: id → (place, how many)."""
+        return self.store.alternatives(self.conversation_id) if self.conversation_id is not None else {}
+
+    def switch_answer(self, answer_id: int, step: int) -> int | None:
+        """Make the conversation follow another answer to the same prompt (`step` places on,
+        wrapping round), and that answer's latest continuation; returns its id, or None when
+        `answer_id` has no alternative."""
+        others = [m for m in self.store.siblings(answer_id) if m.role == "assistant"]
+        at = next((i for i, m in enumerate(others) if m.id == answer_id), None)
+        if at is None or len(others) < 2:
+            return None
+        chosen = others[(at + step) % len(others)]
+        self.store.set_head(chosen.conversation_id, self.store.latest_leaf(chosen.id))
+        self.routing_changed()
+        return chosen.id
+
     def totals(self) -> list[ModelTotals]:
         if self.conversation_id is None:
             return []

@@ -16,6 +16,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "search": ("/search WORDS", "Search every stored message"),
     "export": ("/export [md|json]", "Write this conversation to a file in the current directory"),
     "retry": ("/retry [next]", "Answer the failed or interrupted prompt again, in its place (next: on the next model)"),
+    "answer": ("/answer [next|prev]", "Show another answer to the latest prompt (its retries are kept), and go on from it"),
     "copy": ("/copy [code [N]]", "Copy the latest answer, or a code block of it (N counts from 1)"),
     "theme": ("/theme [name]", "Switch the colour theme, or list the themes"),
     "help": ("/help", "Keys and commands"),

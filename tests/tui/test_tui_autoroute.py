@@ -384,6 +384,48 @@ routing:
     assert sent_models(server) == ["big", "small", "big"]
 
 
+async def test_the_other_answers_to_a_prompt_can_be_shown_and_followed(store, openai_server):
+    routing = """\
+routing:
+  rules:
+    - name: small first
+      when: {contains: poem}
+      then: {use: lab/small}
+"""
+    app = lab_app(store, openai_server, routing=routing, route="auto")
+    async with app.run_test(size=(130, 36)) as pilot:
+        await send(pilot, "/answer")
+        assert any("no other answer to show: no stored answer yet" in n for n in notes(app))
+        await send(pilot, "a poem please")
+        await until(pilot, lambda: answers(app) and answers(app)[0].state == "complete")
+        first_id = answers(app)[0].message_id
+        await send(pilot, "/answer")
+        assert any("this answer has no other" in n for n in notes(app))
+        await pilot.press("f5")  # answered again by a stronger model, in place
+        await until(pilot, lambda: answers(app)[-1].model == "lab/big" and answers(app)[-1].state == "complete")
+        second_id = answers(app)[0].message_id
+        assert plain(answers(app)[0].header).startswith("‹2/2› lab/big")
+        await send(pilot, "/answer prev")
+        await until(pilot, lambda: answers(app) and answers(app)[0].message_id == first_id)
+        assert len(answers(app)) == 1 and plain(answers(app)[0].header).startswith("‹1/2› lab/small")
+        assert app.focused is answers(app)[0]
+        # The conversation goes on from the answer shown.
+        await send(pilot, "another poem")
+        await until(pilot, lambda: len(answers(app)) == 2 and answers(app)[1].state == "complete")
+        conversation_id = app.service.conversation_id
+        assert [m.id for m in store.path(conversation_id)][:2] == [store.message(first_id).parent_id, first_id]
+        # Focused, the arrow keys switch: to the stronger answer, which has no continuation yet.
+        answers(app)[0].focus()
+        await pilot.press("right")
+        await until(pilot, lambda: answers(app) and answers(app)[0].message_id == second_id)
+        assert len(answers(app)) == 1 and [plain(u) for u in app.screen.query(UserMessage)] == ["a poem please"]
+        await pilot.press("right")  # round to the first, and its continuation comes back
+        await until(pilot, lambda: len(answers(app)) == 2 and answers(app)[0].message_id == first_id)
+        assert [plain(u) for u in app.screen.query(UserMessage)] == ["a poem please", "another poem"]
+    path = store.path(conversation_id)
+    assert [(m.role, m.content) for m in path][-2:] == [("user", "another poem"), ("assistant", "You said: another poem")]
+
+
 async def test_a_fallback_is_shown_and_the_answer_names_the_model_that_answered(store, openai_server):
     server = openai_server
     models = {

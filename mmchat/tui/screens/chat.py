@@ -326,6 +326,24 @@ class ChatScreen(TurnScreen):
             return
         self.within_budget(lambda: self._start(self._run_turn(decision, retry_of=answer)))
 
+    async def action_other_answer(self, step: int) -> None:
+        """Show another answer to the prompt of the focused answer (else the latest): the one
+        `step` places on among its retries, with the conversation as it went on from there."""
+        source = self.copy_source()
+        answer = source if isinstance(source, AssistantMessage) else self.query_one(ConversationView).last_answer
+        if self.turn_running or answer is None or answer.message_id is None:
+            reason = "an answer is still streaming" if self.turn_running else "no stored answer yet"
+            self.notify(f"no other answer to show: {reason}", severity="warning")
+            return
+        chosen = self.service.switch_answer(answer.message_id, step)
+        if chosen is None:
+            self.notify("this answer has no other: retries and answers again are kept as others", severity="warning")
+            return
+        await self.show_conversation(focus=chosen)
+        shown = self.query_one(ConversationView).query(f"#message-{chosen}")
+        if shown:
+            shown.first().remove_class("hit").focus(scroll_visible=False)
+
     def action_route_details(self) -> None:
         """Expand (or fold) the routing line of the focused answer, else of the latest routed one."""
         source = self.copy_source()
@@ -441,7 +459,8 @@ class ChatScreen(TurnScreen):
     async def show_conversation(self, focus: int | None = None) -> None:
         """Show the service's current conversation (lazily: its last messages first, or from message `focus`)."""
         view = self.query_one(ConversationView)
-        if not await view.show_history(self.service.messages(), focus=focus) and focus is not None:
+        shown = await view.show_history(self.service.messages(), focus=focus, alternatives=self.service.alternatives())
+        if not shown and focus is not None:
             self.notify(f"the match is further up, above the last {FOCUS_REACH} messages: scroll up to it")
         sidebar = self.query_one(Sidebar)
         sidebar.show_totals(self.service.totals())
@@ -535,6 +554,12 @@ class ChatScreen(TurnScreen):
             self.action_conversations(command.argument)
         elif command.name == "export":
             self.export(command.argument.lower() or "md")
+        elif command.name == "answer":
+            word = command.argument.lower()
+            if word not in ("", "next", "prev"):
+                self.notify(f"/answer {command.argument}: use /answer, /answer next or /answer prev", severity="error")
+            else:
+                await self.action_other_answer(-1 if word == "prev" else 1)
         elif command.name == "retry":
             word = command.argument.lower()
             if word not in ("", "next"):

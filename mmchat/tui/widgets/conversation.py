@@ -38,6 +38,7 @@ class ConversationView(VerticalScroll):
         self.last_prompt: str | None = None  # the prompt the latest answer answers
         self._earlier: list[StoredMessage] = []  # stored messages not mounted yet, oldest first
         self._earlier_line: EarlierLine | None = None
+        self._alternatives: dict[int, tuple[int, int]] = {}  # of the shown conversation
         self._loading = False
 
     def on_mount(self) -> None:
@@ -69,14 +70,17 @@ class ConversationView(VerticalScroll):
         await self.mount(Notice(note, kind=kind))
 
     async def show_history(
-        self, messages: list[StoredMessage], window: int = HISTORY_WINDOW, *, focus: int | None = None
+        self, messages: list[StoredMessage], window: int = HISTORY_WINDOW, *, focus: int | None = None,
+        alternatives: dict[int, tuple[int, int]] | None = None,
     ) -> bool:
         """Replace what is shown with `messages` (a stored conversation's path), mounting only the last `window`.
 
         With `focus` (a message id, say a search hit) the window reaches back to that
         message, at most FOCUS_REACH messages, and the view scrolls to it. Returns
-        whether the focused message is shown.
+        whether the focused message is shown. `alternatives` (answer id → (place, how many))
+        marks the answers that have others.
         """
+        self._alternatives = alternatives or {}
         self.workers.cancel_group(self, "earlier")  # a batch still loading belongs to what was shown
         self._loading = False
         await self.remove_children()
@@ -86,7 +90,7 @@ class ConversationView(VerticalScroll):
             window = max(window, len(messages) - at)
         split = max(0, len(messages) - window)
         self._earlier, shown = messages[:split], messages[split:]
-        widgets, self.last_model = _widgets(shown, _last_model(self._earlier))
+        widgets, self.last_model = _widgets(shown, _last_model(self._earlier), self._alternatives)
         self.last_answer = next((w for w in reversed(widgets) if isinstance(w, AssistantMessage)), None)
         self.last_prompt = next((w.prompt for w in reversed(widgets) if isinstance(w, UserMessage)), None)
         if self._earlier:
@@ -117,7 +121,7 @@ class ConversationView(VerticalScroll):
                 return 0
             split = max(0, len(self._earlier) - window)
             batch, self._earlier = self._earlier[split:], self._earlier[:split]
-            widgets, _ = _widgets(batch, _last_model(self._earlier))
+            widgets, _ = _widgets(batch, _last_model(self._earlier), self._alternatives)
             from_bottom = self.max_scroll_y - self.scroll_y
             await self.mount_all(widgets, after=line)
             if self._earlier:
@@ -153,7 +157,9 @@ def _last_model(messages: list[StoredMessage]) -> str | None:
     return next((m.model or "unknown model" for m in reversed(messages) if m.role == "assistant"), None)
 
 
-def _widgets(messages: list[StoredMessage], last_model: str | None) -> tuple[list[Widget], str | None]:
+def _widgets(
+    messages: list[StoredMessage], last_model: str | None, alternatives: dict[int, tuple[int, int]]
+) -> tuple[list[Widget], str | None]:
     """Widgets for stored `messages`, with a marker wherever the model changes after `last_model`."""
     widgets: list[Widget] = []
     for message in messages:
@@ -166,6 +172,7 @@ def _widgets(messages: list[StoredMessage], last_model: str | None) -> tuple[lis
                 widgets.append(Marker(model))
             last_model = model
             widget = AssistantMessage.from_stored(message)
+            widget.alternatives = alternatives.get(message.id)
         else:
             continue
         widget.id = f"message-{message.id}"

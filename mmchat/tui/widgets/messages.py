@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Static
@@ -66,12 +67,19 @@ class AssistantMessage(Vertical, can_focus=True):
     a header naming the model (and, once done, its figures), the text, any problem."""
 
     FOCUS_ON_CLICK = False
+    # Focused, the arrows show the other answers to its prompt (retries), when there are some.
+    BINDINGS = [
+        Binding("left", "screen.other_answer(-1)", "Earlier answer", show=False),
+        Binding("right", "screen.other_answer(1)", "Later answer", show=False),
+    ]
 
     def __init__(self, model: str, *, stored: StoredMessage | None = None) -> None:
         super().__init__(classes="message assistant")
         self.model = model
         self.message_id: int | None = stored.id if stored else None  # the stored answer, once the engine made it
         self._stored = stored  # shown finished on mount, for an answer read from the store
+        self.alternatives: tuple[int, int] | None = None  # (place, how many) among the answers to its prompt
+        self._summary = model
         self.header = Static(text(model), classes="message-header")
         self.body = StreamingMarkdown()
         self.problem = Static("", classes="message-problem")
@@ -117,7 +125,7 @@ class AssistantMessage(Vertical, can_focus=True):
         """The turn moved on to `model` (no text had come yet): say why, and name it in the header."""
         await self.add_note(note)
         self.model = model
-        self.header.update(text(model))
+        self._show_header(model)
 
     async def complete(self, metrics: TurnMetrics | None) -> None:
         await self.body.finish()
@@ -144,7 +152,17 @@ class AssistantMessage(Vertical, can_focus=True):
         self.remove_class("streaming")
         self.add_class(state)
         summary = fmt.turn_summary(self.model, metrics) if metrics else self.model
-        self.header.update(text(summary))
+        self._show_header(summary)
+
+    def show_alternatives(self, alternatives: tuple[int, int] | None) -> None:
+        """Mark the header '‹2/3›' when other answers to the same prompt exist."""
+        self.alternatives = alternatives
+        self._show_header(self._summary)
+
+    def _show_header(self, summary: str) -> None:
+        self._summary = summary
+        mark = f"‹{self.alternatives[0]}/{self.alternatives[1]}› " if self.alternatives else ""
+        self.header.update(text(mark + summary))
 
     @classmethod
     def from_stored(cls, message: StoredMessage) -> AssistantMessage:
