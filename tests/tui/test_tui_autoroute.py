@@ -363,6 +363,9 @@ routing:
         assert problem.endswith("F8 or /retry next: answer again on two/small")
         await send(pilot, "/retry sideways")
         assert any("use /retry or /retry next" in n for n in notes(app))
+        # Opened again, the latest answer still offers the next model.
+        await app.screen.show_conversation()
+        assert plain(answers(app)[0].problem).endswith("F8 or /retry next: answer again on two/small")
         await pilot.press("f8")
         await until(pilot, lambda: answers(app) and answers(app)[-1].state == "complete")
         assert len(answers(app)) == 1

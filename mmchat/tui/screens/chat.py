@@ -462,6 +462,9 @@ class ChatScreen(TurnScreen):
         shown = await view.show_history(self.service.messages(), focus=focus, alternatives=self.service.alternatives())
         if not shown and focus is not None:
             self.notify(f"the match is further up, above the last {FOCUS_REACH} messages: scroll up to it")
+        last = view.last_answer
+        if last is not None and last.state == "interrupted" and last.text:
+            self._offer_next_model(last)
         sidebar = self.query_one(Sidebar)
         sidebar.show_totals(self.service.totals())
         sidebar.show_live(None)
