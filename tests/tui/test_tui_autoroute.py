@@ -62,6 +62,34 @@ def lab_app(store, server, **kw):
     return make_app(store, [server.config("lab", timeouts=QUICK)], models=LAB, **kw)
 
 
+# Two providers on the local test server: `one` first for questions, `two` to fall back on.
+TWO_PROVIDERS = {
+    "one/big": ModelConfig("one/big", context=32_000, tags=("strong",)),
+    "two/small": ModelConfig("two/small", context=32_000, tags=("small",)),
+}
+BIG_FIRST = """\
+routing:
+  rules:
+    - name: big first
+      when: {contains: question}
+      then: {use: one/big}
+"""
+
+
+def two_provider_app(store, server, routing: str = BIG_FIRST):
+    providers = [server.config("one", timeouts=QUICK, max_retries=0), server.config("two", timeouts=QUICK, max_retries=0)]
+    return make_app(store, providers, models=TWO_PROVIDERS, routing=routing, route="auto")
+
+
+POEMS_TO_SMALL = """\
+routing:
+  rules:
+    - name: small first
+      when: {contains: poem}
+      then: {use: lab/small}
+"""
+
+
 def state_route(store) -> str:
     return json.loads((store.db_path.parent / "tui-state.json").read_text())["route"]
 
@@ -307,14 +335,7 @@ async def test_an_override_cannot_break_the_privacy_lock(store, openai_server):
 
 
 async def test_stronger_answers_the_latest_prompt_again_in_place(store, openai_server):
-    routing = """\
-routing:
-  rules:
-    - name: small first
-      when: {contains: poem}
-      then: {use: lab/small}
-"""
-    app = lab_app(store, openai_server, routing=routing, route="auto")
+    app = lab_app(store, openai_server, routing=POEMS_TO_SMALL, route="auto")
     async with app.run_test(size=(130, 36)) as pilot:
         await send(pilot, "a poem please")
         await until(pilot, lambda: answers(app) and answers(app)[0].state == "complete")
@@ -339,19 +360,7 @@ routing:
 
 async def test_an_answer_cut_off_partway_is_kept_and_offers_the_next_model(store, openai_server):
     server = openai_server
-    models = {
-        "one/big": ModelConfig("one/big", context=32_000, tags=("strong",)),
-        "two/small": ModelConfig("two/small", context=32_000, tags=("small",)),
-    }
-    routing = """\
-routing:
-  rules:
-    - name: big first
-      when: {contains: question}
-      then: {use: one/big}
-"""
-    providers = [server.config("one", timeouts=QUICK, max_retries=0), server.config("two", timeouts=QUICK, max_retries=0)]
-    app = make_app(store, providers, models=models, routing=routing, route="auto")
+    app = two_provider_app(store, server)
     server.enqueue(server.stream_script([*server.opening("Half an ans"), DROP]))
     async with app.run_test(size=(140, 36)) as pilot:
         await send(pilot, "a question")
@@ -388,14 +397,7 @@ routing:
 
 
 async def test_the_other_answers_to_a_prompt_can_be_shown_and_followed(store, openai_server):
-    routing = """\
-routing:
-  rules:
-    - name: small first
-      when: {contains: poem}
-      then: {use: lab/small}
-"""
-    app = lab_app(store, openai_server, routing=routing, route="auto")
+    app = lab_app(store, openai_server, routing=POEMS_TO_SMALL, route="auto")
     async with app.run_test(size=(130, 36)) as pilot:
         await send(pilot, "/answer")
         assert any("no other answer to show: no stored answer yet" in n for n in notes(app))
@@ -431,22 +433,12 @@ routing:
 
 async def test_a_fallback_is_shown_and_the_answer_names_the_model_that_answered(store, openai_server):
     server = openai_server
-    models = {
-        "one/big": ModelConfig("one/big", context=32_000, tags=("strong",)),
-        "two/small": ModelConfig("two/small", context=32_000, tags=("small",)),
-    }
-    routing = """\
-routing:
-  rules:
-    - name: big first
-      when: {contains: question}
-      then: {use: one/big}
+    routing = BIG_FIRST + """\
     - name: small talk
       when: {contains: chat}
       then: {use: two/small}
 """
-    providers = [server.config("one", timeouts=QUICK, max_retries=0), server.config("two", timeouts=QUICK, max_retries=0)]
-    app = make_app(store, providers, models=models, routing=routing, route="auto")
+    app = two_provider_app(store, server, routing)
     app.service.auto.breaker.threshold = 1  # one failure opens one's circuit
     async with app.run_test(size=(140, 36)) as pilot:
         await send(pilot, "a chat")
@@ -467,7 +459,7 @@ routing:
     assert stored.model == "two/small" and [a["model"] for a in stored.attempts] == ["one/big"]
     assert sent_models(server) == ["small", "big", "small"]
     # Reopened, the fallback line comes from the stored attempts.
-    again = make_app(store, providers, models=models, routing=routing, route="auto")
+    again = two_provider_app(store, server, routing)
     again.service.conversation_id = conversation_id
     async with again.run_test(size=(140, 36)) as pilot:
         await pilot.pause()
