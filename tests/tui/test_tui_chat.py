@@ -102,8 +102,10 @@ async def test_escape_cancels_at_once_and_keeps_the_partial_answer(store, openai
         # The prompt works again at once.
         await send(pilot, "again")
         await until(pilot, lambda: len(answers(app)) == 2 and answers(app)[1].state == "complete")
+        shown = answers(app)[0].text
     first = [m for m in store.path(app.service.conversation_id) if m.role == "assistant"][0]
     assert (first.status, first.content) == ("interrupted", "Partial answer")
+    assert shown == first.content  # what is kept is what was shown
 
 
 async def test_a_provider_that_cannot_be_reached_shows_a_plain_error(store):

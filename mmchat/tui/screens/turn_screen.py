@@ -160,6 +160,8 @@ class TurnScreen(Screen[None]):
                     self._set_health(info, f"last turn failed ({event.kind})", event.kind, event.reason)
         except asyncio.CancelledError:
             stored = self.service.message(answer_id) if answer_id is not None else None
+            if stored is not None and stored.content.startswith(answer.text):
+                answer.feed(stored.content[len(answer.text):])  # had arrived, not yet shown: kept, so shown
             reason = (stored.error if stored else None) or "cancelled by the user"
             metrics = stored_metrics(stored) if stored else None
             await answer.fail(reason, metrics, interrupted=True)
