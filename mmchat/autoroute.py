@@ -8,6 +8,7 @@ open — decides, and records the privacy lock a private turn sets.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -25,6 +26,7 @@ from mmchat.routing import (
     Turn,
     load_routing,
 )
+from mmchat.routing.estimate import AnswerKind
 from mmchat.routing.inputs import HistoryMessage
 from mmchat.store import Store
 from mmchat.tokens import count_text
@@ -44,9 +46,11 @@ class AutoRoute:
         self.rules: RuleSet = load_routing(config, catalog.models())  # raises ConfigError, with file and line
         self.breaker = breaker or CircuitBreaker()
         self._built: tuple[tuple[ModelInfo, ...], Router] = ((), Router((), self.rules))
-        self._stats: dict[str, ModelStats] = {}
-        self._lengths: dict[tuple[str, bool, str], tuple[int, int]] = {}
-        self._stats_read = -STATS_TTL_S
+        # What the store measured: each model's medians, and answer lengths by kind of turn.
+        # One attribute, swapped whole by the thread that reads them.
+        self._measured: tuple[dict[str, ModelStats], dict[AnswerKind, tuple[int, int]]] | None = None
+        self._measured_at = 0.0
+        self._reading = threading.Lock()  # held while a read runs
 
     def decide(
         self,
@@ -95,14 +99,15 @@ class AutoRoute:
 
     def route(self, turn: Turn, history: Sequence[HistoryMessage], state: RouterState) -> Decision:
         """The decision for `turn` after `history` (finished messages are used), in `state`."""
+        stats, lengths = self.measured()
         return self._router().decide(
             turn,
             Conversation([m for m in history if getattr(m, "status", "complete") != "pending"]),
-            self.stats(),
+            stats,
             state,
             count=_count_tokens,
             health=self.breaker.open_providers(),
-            lengths=self._lengths,  # read with the stats, just above
+            lengths=lengths,
         )
 
     def _router(self) -> Router:
@@ -114,18 +119,37 @@ class AutoRoute:
             self._built = (models, router)
         return router
 
-    def stats(self) -> dict[str, ModelStats]:
-        """Each model's measured medians, and the lengths of past answers by kind of turn (read
-        from the store at most every STATS_TTL_S)."""
-        clock = time.monotonic()
-        if clock - self._stats_read >= STATS_TTL_S:
-            self._stats = {
-                model: ModelStats(ttft_ms=s.median_ttft_ms, tokens_per_s=s.median_tokens_per_s, samples=s.answers)
-                for model, s in self.store.model_speeds().items()
-            }
-            self._lengths = self.store.answer_lengths()
-            self._stats_read = clock
-        return self._stats
+    def measured(self) -> tuple[dict[str, ModelStats], dict[AnswerKind, tuple[int, int]]]:
+        """Each model's measured medians, and the lengths of past answers by kind of turn.
+
+        Read from the store once, then again in a background thread when older than
+        STATS_TTL_S (the scans take tens of milliseconds on a large history): the figures
+        in hand serve meanwhile."""
+        measured = self._measured
+        if measured is None:
+            return self.read_measured()
+        if time.monotonic() - self._measured_at >= STATS_TTL_S and self._reading.acquire(blocking=False):
+            threading.Thread(target=self._read_in_background, name="mmchat-measured", daemon=True).start()
+        return measured
+
+    def read_measured(self) -> tuple[dict[str, ModelStats], dict[AnswerKind, tuple[int, int]]]:
+        """Read the figures now (on a connection of this thread's own: any thread may call it)."""
+        speeds, lengths = self.store.read_measured()
+        stats = {
+            model: ModelStats(ttft_ms=s.median_ttft_ms, tokens_per_s=s.median_tokens_per_s, samples=s.answers)
+            for model, s in speeds.items()
+        }
+        self._measured = (stats, lengths)
+        self._measured_at = time.monotonic()
+        return self._measured
+
+    def _read_in_background(self) -> None:
+        try:
+            self.read_measured()
+        except Exception:  # a busy or vanished database: the figures in hand stay, tried again later
+            self._measured_at = time.monotonic()
+        finally:
+            self._reading.release()
 
     def record_private(self, decision: Decision, conversation_id: int, user_message_id: int) -> None:
         """A private turn locks its conversation to local models from its user message on."""

@@ -810,62 +810,23 @@ class Store:
     def model_speeds(self, per_model: int = 50, window: int = 20_000) -> dict[str, ModelSpeed]:
         """Median TTFT and tokens/s of each model over its latest `per_model` complete
         answers among the latest `window` messages (which bounds the scan)."""
-        rows = self._conn.execute(
-            """SELECT model, ttft_ms, tokens_per_s FROM (
-                    SELECT model, ttft_ms, tokens_per_s,
-                        row_number() OVER (PARTITION BY model ORDER BY id DESC) AS n
-                    FROM messages
-                    WHERE id > (SELECT coalesce(max(id), 0) FROM messages) - ?
-                        AND role = 'assistant' AND status = 'complete' AND model IS NOT NULL
-                        AND (ttft_ms IS NOT NULL OR tokens_per_s IS NOT NULL)
-                ) WHERE n <= ?""",
-            (window, per_model),
-        ).fetchall()
-        answers: dict[str, int] = {}
-        ttfts: dict[str, list[float]] = {}
-        speeds: dict[str, list[float]] = {}
-        for model, ttft, speed in rows:
-            answers[model] = answers.get(model, 0) + 1
-            if ttft is not None:
-                ttfts.setdefault(model, []).append(ttft)
-            if speed is not None:
-                speeds.setdefault(model, []).append(speed)
-        return {
-            model: ModelSpeed(
-                model=model,
-                answers=count,
-                median_ttft_ms=statistics.median(ttfts[model]) if model in ttfts else None,
-                median_tokens_per_s=statistics.median(speeds[model]) if model in speeds else None,
-            )
-            for model, count in answers.items()
-        }
+        return _model_speeds(self._conn, per_model, window)
 
     def answer_lengths(self, per_kind: int = 50, window: int = 20_000) -> dict[tuple[str, bool, str], tuple[int, int]]:
         """(median visible output tokens, answers) over the latest `per_kind` complete routed
         answers of each kind of turn — (complexity, has code, the length asked for), as their
         stored decision's signals say — among the latest `window` messages."""
-        rows = self._conn.execute(
-            """SELECT complexity, has_code, length, output_tokens FROM (
-                    SELECT json_extract(decision, '$.signals.complexity') AS complexity,
-                        json_extract(decision, '$.signals.has_code') AS has_code,
-                        json_extract(decision, '$.signals.answer_length') AS length,
-                        output_tokens,
-                        row_number() OVER (
-                            PARTITION BY json_extract(decision, '$.signals.complexity'),
-                                json_extract(decision, '$.signals.has_code'),
-                                json_extract(decision, '$.signals.answer_length')
-                            ORDER BY id DESC) AS n
-                    FROM messages
-                    WHERE id > (SELECT coalesce(max(id), 0) FROM messages) - ?
-                        AND role = 'assistant' AND status = 'complete'
-                        AND output_tokens IS NOT NULL AND decision IS NOT NULL
-                ) WHERE n <= ? AND complexity IS NOT NULL AND length IS NOT NULL""",
-            (window, per_kind),
-        ).fetchall()
-        lengths: dict[tuple[str, bool, str], list[int]] = {}
-        for complexity, has_code, length, output in rows:
-            lengths.setdefault((complexity, bool(has_code), length), []).append(output)
-        return {kind: (round(statistics.median(values)), len(values)) for kind, values in lengths.items()}
+        return _answer_lengths(self._conn, per_kind, window)
+
+    def read_measured(self) -> tuple[dict[str, ModelSpeed], dict[tuple[str, bool, str], tuple[int, int]]]:
+        """`model_speeds()` and `answer_lengths()` read on a connection of the calling thread's
+        own: safe from any thread, so their scans can run off the interface's thread."""
+        conn = sqlite3.connect(self.db_path, isolation_level=None)
+        try:
+            conn.execute("PRAGMA busy_timeout = 5000")
+            return _model_speeds(conn, 50, 20_000), _answer_lengths(conn, 50, 20_000)
+        finally:
+            conn.close()
 
     def recent_prompts(self, limit: int = 500) -> list[str]:
         """The user's latest `limit` non-blank messages over every conversation, oldest first."""
@@ -1038,3 +999,60 @@ def _to_message(row: sqlite3.Row) -> StoredMessage:
         created_at=row["created_at"],
         finished_at=row["finished_at"],
     )
+
+
+def _model_speeds(conn: sqlite3.Connection, per_model: int, window: int) -> dict[str, ModelSpeed]:
+    rows = conn.execute(
+        """SELECT model, ttft_ms, tokens_per_s FROM (
+                SELECT model, ttft_ms, tokens_per_s,
+                    row_number() OVER (PARTITION BY model ORDER BY id DESC) AS n
+                FROM messages
+                WHERE id > (SELECT coalesce(max(id), 0) FROM messages) - ?
+                    AND role = 'assistant' AND status = 'complete' AND model IS NOT NULL
+                    AND (ttft_ms IS NOT NULL OR tokens_per_s IS NOT NULL)
+            ) WHERE n <= ?""",
+        (window, per_model),
+    ).fetchall()
+    answers: dict[str, int] = {}
+    ttfts: dict[str, list[float]] = {}
+    speeds: dict[str, list[float]] = {}
+    for model, ttft, speed in rows:
+        answers[model] = answers.get(model, 0) + 1
+        if ttft is not None:
+            ttfts.setdefault(model, []).append(ttft)
+        if speed is not None:
+            speeds.setdefault(model, []).append(speed)
+    return {
+        model: ModelSpeed(
+            model=model,
+            answers=count,
+            median_ttft_ms=statistics.median(ttfts[model]) if model in ttfts else None,
+            median_tokens_per_s=statistics.median(speeds[model]) if model in speeds else None,
+        )
+        for model, count in answers.items()
+    }
+
+
+def _answer_lengths(
+    conn: sqlite3.Connection, per_kind: int, window: int
+) -> dict[tuple[str, bool, str], tuple[int, int]]:
+    rows = conn.execute(
+        """SELECT complexity, has_code, length, output_tokens FROM (
+                SELECT *, row_number() OVER (PARTITION BY complexity, has_code, length ORDER BY id DESC) AS n
+                FROM (
+                    SELECT id, output_tokens,
+                        json_extract(decision, '$.signals.complexity') AS complexity,
+                        json_extract(decision, '$.signals.has_code') AS has_code,
+                        json_extract(decision, '$.signals.answer_length') AS length
+                    FROM messages
+                    WHERE id > (SELECT coalesce(max(id), 0) FROM messages) - ?
+                        AND role = 'assistant' AND status = 'complete'
+                        AND output_tokens IS NOT NULL AND decision IS NOT NULL
+                )
+            ) WHERE n <= ? AND complexity IS NOT NULL AND length IS NOT NULL""",
+        (window, per_kind),
+    ).fetchall()
+    lengths: dict[tuple[str, bool, str], list[int]] = {}
+    for complexity, has_code, length, output in rows:
+        lengths.setdefault((complexity, bool(has_code), length), []).append(output)
+    return {kind: (round(statistics.median(values)), len(values)) for kind, values in lengths.items()}

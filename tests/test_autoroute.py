@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from mmchat.autoroute import routing_order
 
 
@@ -34,5 +36,12 @@ def test_auto_route_learns_answer_lengths_from_the_store(tmp_path) -> None:
                 conversation, "assistant", "", model=first.model, status="pending", decision=first.to_dict(),
             )
             store.update_message(answer, status="complete", usage=Usage(input_tokens=5, output_tokens=output), finished=True)
-        auto._stats_read = float("-inf")  # the figures are re-read every 30 s; now for the test
+        # Stale figures serve at once while a background thread reads the new ones.
+        stale = auto.measured()
+        auto._measured_at -= 60
+        assert auto.measured() is stale
+        deadline = time.monotonic() + 5
+        while auto.measured() is stale and time.monotonic() < deadline:
+            time.sleep(0.01)
         assert auto.decide("hello there", None).expected_output == (900, 5)
+        assert first.model not in auto.measured()[0]  # no speeds were stored: none measured

@@ -142,6 +142,7 @@ class ChatService:
     def warm_up(self) -> None:
         """Import and load what the first turn needs (run it off the UI thread)."""
         try:
+            self.auto.read_measured()  # the router's figures: a scan of the history, kept off the UI thread
             info = self.model_info()
             if info is None:
                 return
@@ -209,15 +210,15 @@ class ChatService:
         return _chosen_only(self.auto.route(Turn(path[at].content), path[:at], state))
 
     def previewer(self) -> Callable[[str], Decision]:
-        """The typing preview's router: reads what it needs from the store now (call it on the
-        UI thread; cached until the conversation changes) and returns a function that decides
-        a prompt without any I/O, safe to run in a worker thread."""
+        """The typing preview's router: reads the conversation from the store now (call it on
+        the UI thread; cached until the conversation changes) and returns a function that
+        decides a prompt, safe to run in a worker thread (the router's measured figures are
+        read on a connection of that thread's own)."""
         key = (self.conversation_id, self.override)
         if self._route_inputs is None or self._route_inputs[0] != key:
             history = self.store.path(self.conversation_id) if self.conversation_id is not None else []
             self._route_inputs = (key, history, self.auto.state(self.conversation_id, override=self.override))
         _, history, state = self._route_inputs
-        self.auto.stats()  # refreshed here if stale, so the worker reads the cached figures
         return lambda prompt: self.auto.route(Turn(prompt), history, state)
 
     def _choices(self) -> dict[str, str | None]:
