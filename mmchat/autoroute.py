@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from mmchat.catalog import Catalog, ModelInfo
@@ -28,10 +29,19 @@ from mmchat.routing import (
 )
 from mmchat.routing.estimate import AnswerKind
 from mmchat.routing.inputs import HistoryMessage
-from mmchat.store import Store
+from mmchat.store import ModelSpeed, Store
 from mmchat.tokens import count_text
 
 STATS_TTL_S = 30.0  # measured speeds are read again at most this often
+
+
+@dataclass(frozen=True)
+class Measured:
+    """What the store measured, as of one read."""
+
+    speeds: dict[str, ModelSpeed]  # each model's medians, as the model picker shows them
+    stats: dict[str, ModelStats]  # the same, as the router takes them
+    lengths: dict[AnswerKind, tuple[int, int]]  # kind of turn → (median answer length, answers)
 
 
 class AutoRoute:
@@ -46,9 +56,7 @@ class AutoRoute:
         self.rules: RuleSet = load_routing(config, catalog.models())  # raises ConfigError, with file and line
         self.breaker = breaker or CircuitBreaker()
         self._built: tuple[tuple[ModelInfo, ...], Router] = ((), Router((), self.rules))
-        # What the store measured: each model's medians, and answer lengths by kind of turn.
-        # One attribute, swapped whole by the thread that reads them.
-        self._measured: tuple[dict[str, ModelStats], dict[AnswerKind, tuple[int, int]]] | None = None
+        self._measured: Measured | None = None  # swapped whole by the thread that reads it
         self._measured_at = 0.0
         self._reading = threading.Lock()  # held while a read runs
 
@@ -99,15 +107,15 @@ class AutoRoute:
 
     def route(self, turn: Turn, history: Sequence[HistoryMessage], state: RouterState) -> Decision:
         """The decision for `turn` after `history` (finished messages are used), in `state`."""
-        stats, lengths = self.measured()
+        measured = self.measured()
         return self._router().decide(
             turn,
             Conversation([m for m in history if getattr(m, "status", "complete") != "pending"]),
-            stats,
+            measured.stats,
             state,
             count=_count_tokens,
             health=self.breaker.open_providers(),
-            lengths=lengths,
+            lengths=measured.lengths,
         )
 
     def _router(self) -> Router:
@@ -119,7 +127,7 @@ class AutoRoute:
             self._built = (models, router)
         return router
 
-    def measured(self) -> tuple[dict[str, ModelStats], dict[AnswerKind, tuple[int, int]]]:
+    def measured(self) -> Measured:
         """Each model's measured medians, and the lengths of past answers by kind of turn.
 
         Read from the store once, then again in a background thread when older than
@@ -128,20 +136,25 @@ class AutoRoute:
         measured = self._measured
         if measured is None:
             return self.read_measured()
-        if time.monotonic() - self._measured_at >= STATS_TTL_S and self._reading.acquire(blocking=False):
-            threading.Thread(target=self._read_in_background, name="mmchat-measured", daemon=True).start()
+        if time.monotonic() - self._measured_at >= STATS_TTL_S:
+            self.read_in_background()
         return measured
 
-    def read_measured(self) -> tuple[dict[str, ModelStats], dict[AnswerKind, tuple[int, int]]]:
+    def read_in_background(self) -> None:
+        """Read the figures again in a thread (new answers were stored), unless a read runs."""
+        if self._reading.acquire(blocking=False):
+            threading.Thread(target=self._read_in_background, name="mmchat-measured", daemon=True).start()
+
+    def read_measured(self) -> Measured:
         """Read the figures now (on a connection of this thread's own: any thread may call it)."""
         speeds, lengths = self.store.read_measured()
         stats = {
             model: ModelStats(ttft_ms=s.median_ttft_ms, tokens_per_s=s.median_tokens_per_s, samples=s.answers)
             for model, s in speeds.items()
         }
-        self._measured = (stats, lengths)
+        measured = self._measured = Measured(speeds, stats, lengths)
         self._measured_at = time.monotonic()
-        return self._measured
+        return measured
 
     def _read_in_background(self) -> None:
         try:

@@ -44,4 +44,4 @@ def test_auto_route_learns_answer_lengths_from_the_store(tmp_path) -> None:
         while auto.measured() is stale and time.monotonic() < deadline:
             time.sleep(0.01)
         assert auto.decide("hello there", None).expected_output == (900, 5)
-        assert first.model not in auto.measured()[0]  # no speeds were stored: none measured
+        assert first.model not in auto.measured().stats  # no speeds were stored: none measured

@@ -101,8 +101,9 @@ class ChatService:
             return None
 
     def model_speeds(self) -> dict[str, ModelSpeed]:
-        """Each measured model's median TTFT and tokens/s over its latest complete answers."""
-        return self.store.model_speeds()
+        """Each measured model's median TTFT and tokens/s over its latest complete answers
+        (as auto-route last read them: at most 30 s old)."""
+        return self.auto.measured().speeds
 
     def providers_due(self, every_s: float = LISTING_EVERY_S) -> bool:
         """Whether the providers' model lists are worth asking for again."""

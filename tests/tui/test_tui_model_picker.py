@@ -76,6 +76,20 @@ async def test_rows_show_measured_speeds_listed_models_and_unreachable_providers
         assert sum(r.path == "/v1/models" for r in openai_server.requests) == listed == 1
 
 
+async def test_a_finished_turn_is_measured_in_the_picker_soon_after(store, openai_server):
+    app = make_app(store, [openai_server.config("local", timeouts=QUICK)], default_model="local/gpt-4o-mini")
+    async with app.run_test(size=(130, 40)) as pilot:
+        assert "local/gpt-4o-mini" not in app.service.model_speeds()
+        await send(pilot, "hello")
+        await until(pilot, lambda: not app.screen.turn_running and app.service.conversation_id is not None)
+        # Read again in the background when the turn ends, not 30 s later.
+        await until(pilot, lambda: "local/gpt-4o-mini" in app.service.model_speeds())
+        await send(pilot, "/model")
+        await until(pilot, lambda: isinstance(app.screen, ModelPicker))
+        mini = next(row for row in rows(app.screen) if " gpt-4o-mini " in row)
+        assert "TTFT" in mini
+
+
 async def test_a_turn_that_cannot_reach_its_provider_marks_it_until_one_does(store, openai_server):
     gone = ProviderConfig(
         name="gone", type="openai", base_url=f"http://127.0.0.1:{closed_port()}/v1", timeouts=QUICK, max_retries=0
