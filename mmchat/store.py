@@ -807,24 +807,22 @@ class Store:
         ).fetchone()
         return Spending(cost_usd=cost, unpriced=int(unpriced))
 
-    def model_speeds(self, per_model: int = 50, window: int = 20_000) -> dict[str, ModelSpeed]:
-        """Median TTFT and tokens/s of each model over its latest `per_model` complete
-        answers among the latest `window` messages (which bounds the scan)."""
-        return _model_speeds(self._conn, per_model, window)
+    def read_measured(
+        self, *, per_model: int = 50, per_kind: int = 50, window: int = 20_000
+    ) -> tuple[dict[str, ModelSpeed], dict[tuple[str, bool, str], tuple[int, int]]]:
+        """What past answers measured, among the latest `window` messages:
 
-    def answer_lengths(self, per_kind: int = 50, window: int = 20_000) -> dict[tuple[str, bool, str], tuple[int, int]]:
-        """(median visible output tokens, answers) over the latest `per_kind` complete routed
-        answers of each kind of turn — (complexity, has code, the length asked for), as their
-        stored decision's signals say — among the latest `window` messages."""
-        return _answer_lengths(self._conn, per_kind, window)
+        - each model's median TTFT and tokens/s over its latest `per_model` complete answers;
+        - by kind of turn — (complexity, has code, the length asked for), as a routed answer's
+          stored decision says — (median visible output tokens, answers) over the latest
+          `per_kind` complete answers.
 
-    def read_measured(self) -> tuple[dict[str, ModelSpeed], dict[tuple[str, bool, str], tuple[int, int]]]:
-        """`model_speeds()` and `answer_lengths()` read on a connection of the calling thread's
-        own: safe from any thread, so their scans can run off the interface's thread."""
+        Read on a connection of the calling thread's own: safe from any thread, so the scans
+        (tens of milliseconds on a large history) can run off the interface's thread."""
         conn = sqlite3.connect(self.db_path, isolation_level=None)
         try:
             conn.execute("PRAGMA busy_timeout = 5000")
-            return _model_speeds(conn, 50, 20_000), _answer_lengths(conn, 50, 20_000)
+            return _model_speeds(conn, per_model, window), _answer_lengths(conn, per_kind, window)
         finally:
             conn.close()
 

@@ -559,14 +559,14 @@ def test_model_speeds_are_medians_over_the_latest_complete_answers(tmp_path):
         _answer(store, conversation, 0.0, model="lab/other", ttft=40.0)
         _answer(store, conversation, 0.0, model="lab/never")  # no figures at all
 
-        speeds = store.model_speeds()
+        speeds = store.read_measured()[0]
         assert set(speeds) == {"lab/m", "lab/other"}
         assert speeds["lab/m"] == store_module.ModelSpeed("lab/m", 4, 250.0, 50.0)
         assert speeds["lab/other"] == store_module.ModelSpeed("lab/other", 1, 40.0, None)
         # Only the latest answers of each model count.
-        assert store.model_speeds(per_model=2)["lab/m"] == store_module.ModelSpeed("lab/m", 2, 550.0, 10.0)
+        assert store.read_measured(per_model=2)[0]["lab/m"] == store_module.ModelSpeed("lab/m", 2, 550.0, 10.0)
         # Only the latest messages are read: the last four are lab/other's and lab/never's turns.
-        assert set(store.model_speeds(window=4)) == {"lab/other"}
+        assert set(store.read_measured(window=4)[0]) == {"lab/other"}
 
 
 def test_answer_lengths_are_medians_by_kind_of_turn_over_the_latest_routed_answers(tmp_path):
@@ -587,13 +587,13 @@ def test_answer_lengths_are_medians_by_kind_of_turn_over_the_latest_routed_answe
         routed(store, conversation, 40, length="short")
         _answer(store, conversation, 0.0)  # not routed (no decision): no kind
 
-        lengths = store.answer_lengths()
+        lengths = store.read_measured()[1]
         assert lengths == {
             ("simple", False, "normal"): (200, 3),
             ("complex", True, "normal"): (900, 1),
             ("simple", False, "short"): (40, 1),
         }
-        assert store.answer_lengths(per_kind=2)[("simple", False, "normal")] == (250, 2)  # the latest two
+        assert store.read_measured(per_kind=2)[1][("simple", False, "normal")] == (250, 2)  # the latest two
 
 
 def test_answers_with_alternatives_and_the_latest_continuation_of_one(tmp_path):
