@@ -59,7 +59,10 @@ def _bundle() -> _Bundle:
 
     import yaml
 
-    raw = yaml.safe_load(resources.files("mmchat").joinpath("data/catalog.yaml").read_text(encoding="utf-8"))
+    from mmchat.yaml_nodes import fast_loader
+
+    text = resources.files("mmchat").joinpath("data/catalog.yaml").read_text(encoding="utf-8")
+    raw = yaml.load(text, Loader=fast_loader())
     models = {}
     for address, entry in raw["models"].items():
         price = entry.get("price")

@@ -30,10 +30,12 @@ def theme_dirs() -> list[Path]:
 def load_theme(path: Path) -> Theme:
     import yaml
     from textual.color import Color, ColorParseError
+
+    from mmchat.yaml_nodes import fast_loader
     from textual.theme import Theme
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=fast_loader())
     except (OSError, yaml.YAMLError) as exc:
         raise ThemeError(f"{path}: cannot read the theme ({exc.__class__.__name__}); fix or remove the file") from exc
     if not isinstance(data, dict) or not isinstance(data.get("name"), str) or "primary" not in data:
