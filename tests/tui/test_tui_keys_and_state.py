@@ -220,3 +220,20 @@ async def test_the_footer_follows_the_keys_and_is_rebuilt_only_when_they_change(
         await until(pilot, lambda: answers(app) and answers(app)[0].state == "error")
         await until(pilot, lambda: "Retry" in labels())  # the failed answer can be retried
         assert len(rebuilt) <= 3  # at most: streaming (Esc shows), and done
+
+
+async def test_the_sidebar_narrows_then_hides_on_smaller_terminals_and_ctrl_b_still_shows_it(store, openai_server):
+    from mmchat.tui.widgets.sidebar import Sidebar
+
+    app = app_for(store, openai_server)
+    async with app.run_test(size=(130, 30)) as pilot:
+        sidebar = app.screen.query_one(Sidebar)
+        assert sidebar.display and sidebar.outer_size.width == 38
+        await pilot.resize_terminal(110, 30)
+        await until(pilot, lambda: sidebar.outer_size.width == 30)
+        await pilot.resize_terminal(80, 24)
+        await until(pilot, lambda: not sidebar.display)
+        assert app.screen.query_one("#conversation").outer_size.width == 80  # the conversation has it all
+        await pilot.press("ctrl+b")
+        await until(pilot, lambda: sidebar.display and sidebar.outer_size.width == 30)
+

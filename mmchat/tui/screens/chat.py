@@ -42,6 +42,8 @@ class ChatScreen(TurnScreen):
     command and key of the chat (running a turn is TurnScreen's)."""
 
     BINDINGS = bindings("chat")
+    # Screen classes by terminal width, for the sidebar (see mmchat.tcss).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (120, "-wide")]
 
     def __init__(self, service: ChatService) -> None:
         super().__init__(service)
