@@ -101,3 +101,20 @@ async def test_a_turn_that_cannot_reach_its_provider_marks_it_until_one_does(sto
         assert app.service.provider_problems["gone"].startswith("unreachable: cannot connect to http://127.0.0.1:")
         app.service.turn_outcome("gone", None)
         assert app.service.provider_problems == {}
+
+
+async def test_on_a_narrow_terminal_each_model_keeps_to_one_line(store, openai_server):
+    from textual.widgets import OptionList
+
+    tags = ("code", "vision", "fast", "cheap", "long-context", "reasoning")
+    models = {"local/a-model-with-a-rather-long-name": ModelConfig("local/a-model-with-a-rather-long-name", tags=tags)}
+    measured(store, "local/a-model-with-a-rather-long-name", [(100.0, 80.0)])
+    app = make_app(store, [openai_server.config("local", timeouts=QUICK)], default_model="local/gpt-4o-mini", models=models)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "/model")
+        await until(pilot, lambda: isinstance(app.screen, ModelPicker))
+        options = app.screen.query_one(OptionList)
+        await pilot.pause()
+        assert options.option_count >= 2
+        assert options.virtual_size.height == options.option_count  # cut at the edge, not wrapped
+

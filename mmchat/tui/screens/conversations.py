@@ -42,8 +42,9 @@ def summary_row(summary: ConversationSummary, current: int | None) -> Content:
 
 
 def snippet_content(title: str, role: str, snippet: str) -> Content:
-    """A search hit: the conversation's title, then the snippet with the matched words highlighted."""
-    parts: list[str | tuple[str, str]] = [(f"{title[:40]}", "bold"), f"  {role}: "]
+    """A search hit: the conversation's title, and under it the snippet with the matched words
+    highlighted (its own line, so a narrow list cuts the title's line, not the match)."""
+    parts: list[str | tuple[str, str]] = [(f"{title[:40]}", "bold"), f"\n  {role}: "]
     start, end = SEARCH_MARKS
     for i, piece in enumerate(snippet.split(start)):
         if i == 0:

@@ -55,10 +55,18 @@ def speed_text(speed: ModelSpeed | None) -> str:
     return " · ".join(parts)
 
 
-def row_text(model: ModelInfo, current: str | None, speed: str = "", speed_width: int = 0) -> Content:
-    """One model's row; `speed` (speed_text) is right-aligned in `speed_width` columns."""
+NAME_WIDTH = 28  # at most, for a model's id
+
+
+def row_text(
+    model: ModelInfo, current: str | None, speed: str = "", speed_width: int = 0, name_width: int = NAME_WIDTH
+) -> Content:
+    """One model's row: its id in `name_width` columns; `speed` (speed_text) right-aligned in
+    `speed_width` columns."""
     mark = "●" if model.address == current else " "
-    cells = [f"{mark} {model.model_id:<28.28}", f"{price_text(model):>13}", f"{context_text(model.context):>8}"]
+    cells = [
+        f"{mark} {model.model_id:<{name_width}.{name_width}}", f"{price_text(model):>13}", f"{context_text(model.context):>8}",
+    ]
     if speed_width:
         cells.append(f"{speed:>{speed_width}}")
     return Content(" ".join(cells) + "  " + ", ".join(model.tags))
@@ -143,11 +151,13 @@ class ModelPicker(ModalScreen[str | None]):
         found = filter_models(self.models, query)
         speeds = {m.address: speed_text(self.speeds.get(m.address)) for m in found}
         speed_width = max(map(len, speeds.values()), default=0)  # no column until some model is measured
+        name_width = min(NAME_WIDTH, max((len(m.model_id) for m in found), default=0))
         rows: list[Option] = []
         for provider, group in groupby(found, key=lambda m: m.provider):
             rows.append(Option(provider_text(provider, self.problems.get(provider)), disabled=True))
             rows += [
-                Option(row_text(m, self.current, speeds.get(m.address, ""), speed_width), id=m.address) for m in group
+                Option(row_text(m, self.current, speeds.get(m.address, ""), speed_width, name_width), id=m.address)
+                for m in group
             ]
         if not rows:
             rows.append(Option(Content("no model matches"), disabled=True))
