@@ -139,6 +139,12 @@ def test_key_labels_and_the_help_text_follow_the_keymap():
     assert len(set(BINDING_IDS)) == len(BINDING_IDS)
     for usage, _ in COMMANDS.values():
         assert usage in text
+    # In a narrow help each row wraps under its own text, the binding id in brackets.
+    narrow = help_text({}, width=60).splitlines()
+    assert all(len(line) <= 60 for line in narrow)
+    at = next(i for i, line in enumerate(narrow) if line.startswith("  F8 "))
+    assert narrow[at + 1].startswith(" " * 25) and narrow[at + 1].rstrip().endswith("[retry_next]")
+    assert help_text({}, width=200) == help_text({})  # wide enough: one line a row
 
 
 def test_new_slash_commands():
