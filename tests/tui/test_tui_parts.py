@@ -143,7 +143,12 @@ def test_key_labels_and_the_help_text_follow_the_keymap():
     narrow = help_text({}, width=60).splitlines()
     assert all(len(line) <= 60 for line in narrow)
     at = next(i for i, line in enumerate(narrow) if line.startswith("  F8 "))
-    assert narrow[at + 1].startswith(" " * 25) and narrow[at + 1].rstrip().endswith("[retry_next]")
+    rest = []
+    for line in narrow[at + 1:]:
+        if not line.startswith(" " * 25):
+            break
+        rest.append(line)
+    assert rest and rest[-1].endswith("[retry_next]")
     assert help_text({}, width=200) == help_text({})  # wide enough: one line a row
 
 
