@@ -237,3 +237,12 @@ async def test_the_sidebar_narrows_then_hides_on_smaller_terminals_and_ctrl_b_st
         await pilot.press("ctrl+b")
         await until(pilot, lambda: sidebar.display and sidebar.outer_size.width == 30)
 
+
+
+async def test_the_first_run_guide_shows_on_an_80_column_terminal(store):
+    app = make_app(store, [])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        guide = app.screen.query_one("#welcome-guide")
+        assert guide.outer_size.width >= 60 and guide.outer_size.height >= 15  # not collapsed to an empty box
+        assert "No provider is configured yet" in plain(guide)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 from textual.app import ComposeResult
@@ -17,6 +18,8 @@ from mmchat.tui.widgets.footer import KeyFooter
 def guide_text(config_path: Path | None) -> str:
     env_vars = ", ".join(v for s in KNOWN_SERVICES.values() for v in s.env_vars)
     where = str(config_path) if config_path else "the default config file (see `mmchat config path`)"
+    # Short lines: the guide fits a 80-column terminal.
+    reads = textwrap.wrap(f"(mmchat reads {env_vars})", 64, initial_indent="     ", subsequent_indent="      ")
     return "\n".join(
         [
             "No provider is configured yet, so there is no model to chat with.",
@@ -25,10 +28,11 @@ def guide_text(config_path: Path | None) -> str:
             "",
             "  1. Set an API key in your environment, for example",
             "       export OPENAI_API_KEY=sk-...",
-            f"     (mmchat reads {env_vars})",
+            *reads,
             "",
             "  2. Store a key in the system keyring:",
-            "       mmchat keys set openai      (or anthropic, gemini, openrouter, groq)",
+            "       mmchat keys set openai",
+            "     (or anthropic, gemini, openrouter, groq)",
             "",
             "  3. Start a local server such as Ollama and point mmchat at it:",
             "       ollama serve",
