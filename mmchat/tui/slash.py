@@ -1,4 +1,4 @@
-"""Slash commands typed in the prompt: /model, /auto, /next, /stronger, /unlock, /clear, /theme, /history, /search, /export, /retry, /copy, /help."""
+"""Slash commands typed in the prompt (the chat screen runs them): their names, usage and words."""
 
 from __future__ import annotations
 
@@ -23,10 +23,30 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+# Commands that take one of a few words (or none): anything else is refused with the usage.
+WORDS: dict[str, tuple[str, ...]] = {
+    "auto": ("on", "off"),
+    "retry": ("next",),
+    "answer": ("next", "prev"),
+}
+
+
 @dataclass(frozen=True)
 class SlashCommand:
     name: str
     argument: str  # the rest of the line, stripped ('' when none)
+
+    @property
+    def word(self) -> str:
+        return self.argument.lower()
+
+    def problem(self) -> str | None:
+        """'/auto maybe: use /auto, /auto on or /auto off' when the argument is not one of its words."""
+        words = WORDS.get(self.name)
+        if words is None or self.word in ("", *words):
+            return None
+        forms = [f"/{self.name}", *(f"/{self.name} {w}" for w in words)]
+        return f"/{self.name} {self.argument}: use {', '.join(forms[:-1])} or {forms[-1]}"
 
 
 def parse_slash(line: str) -> SlashCommand | None:

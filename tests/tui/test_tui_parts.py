@@ -152,6 +152,13 @@ def test_key_labels_and_the_help_text_follow_the_keymap():
     assert help_text({}, width=200) == help_text({})  # wide enough: one line a row
 
 
+def test_commands_with_a_few_words_refuse_others_with_their_usage():
+    assert SlashCommand("auto", "maybe").problem() == "/auto maybe: use /auto, /auto on or /auto off"
+    assert SlashCommand("retry", "twice").problem() == "/retry twice: use /retry or /retry next"
+    assert SlashCommand("answer", "PREV").problem() is None and SlashCommand("answer", "").problem() is None
+    assert SlashCommand("export", "pdf").problem() is None  # free argument: the command itself answers
+
+
 def test_new_slash_commands():
     assert parse_slash("/export json") == SlashCommand("export", "json")
     assert parse_slash("/search two words") == SlashCommand("search", "two words")

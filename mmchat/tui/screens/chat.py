@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -525,64 +526,40 @@ class ChatScreen(TurnScreen):
         self.refresh_bindings()
 
     async def run_slash(self, command: SlashCommand) -> None:
-        if command.name == "model":
-            if command.argument:
-                self.switch_model(command.argument)
-            else:
-                self.action_pick_model()
-        elif command.name == "auto":
-            word = command.argument.lower()
-            if word not in ("", "on", "off"):
-                self.notify(f"/auto {command.argument}: use /auto, /auto on or /auto off", severity="error")
-            else:
-                self.action_toggle_auto(None if not word else word == "on")
-        elif command.name == "next":
-            if not command.argument:
-                self.action_override_model()
-            else:
-                self.choose_next(None if command.argument.lower() == "off" else command.argument)
-        elif command.name == "stronger":
-            self.action_stronger()
-        elif command.name == "unlock":
-            self.action_unlock()
-        elif command.name == "clear":
-            await self.action_new_conversation()
-        elif command.name == "history":
-            self.action_conversations()
-        elif command.name == "search":
-            self.action_conversations(command.argument)
-        elif command.name == "export":
-            self.export(command.argument.lower() or "md")
-        elif command.name == "answer":
-            word = command.argument.lower()
-            if word not in ("", "next", "prev"):
-                self.notify(f"/answer {command.argument}: use /answer, /answer next or /answer prev", severity="error")
-            else:
-                await self.action_other_answer(-1 if word == "prev" else 1)
-        elif command.name == "retry":
-            word = command.argument.lower()
-            if word not in ("", "next"):
-                self.notify(f"/retry {command.argument}: use /retry or /retry next", severity="error")
-            elif word == "next":
-                self.action_retry_next()
-            else:
-                self.action_retry()
-        elif command.name == "copy":
-            what, _, number = command.argument.partition(" ")
-            if what == "":
-                self.action_copy_message()
-            elif what.lower() == "code":
-                self.action_copy_code(number.strip())
-            else:
-                self.notify(f"/copy {command.argument}: use /copy, /copy code or /copy code N", severity="error")
-        elif command.name == "help":
-            await self.app.run_action("help")
-        elif command.name == "theme":
-            app = cast("MmchatApp", self.app)
-            if command.argument:
-                app.use_theme(command.argument)
-            else:
-                self.notify("themes: " + ", ".join(app.theme_names()))
+        problem = command.problem()
+        if problem is not None:
+            self.notify(problem, severity="error")
+            return
+        arg, word = command.argument, command.word
+        app = cast("MmchatApp", self.app)
+        handlers: dict[str, Callable[[], object]] = {
+            "model": lambda: self.switch_model(arg) if arg else self.action_pick_model(),
+            "auto": lambda: self.action_toggle_auto(None if not word else word == "on"),
+            "next": lambda: self.choose_next(None if word == "off" else arg) if arg else self.action_override_model(),
+            "stronger": self.action_stronger,
+            "unlock": self.action_unlock,
+            "clear": self.action_new_conversation,
+            "history": self.action_conversations,
+            "search": lambda: self.action_conversations(arg),
+            "export": lambda: self.export(word or "md"),
+            "answer": lambda: self.action_other_answer(-1 if word == "prev" else 1),
+            "retry": self.action_retry_next if word == "next" else self.action_retry,
+            "copy": lambda: self._copy_command(arg),
+            "help": lambda: app.run_action("help"),
+            "theme": lambda: app.use_theme(arg) if arg else self.notify("themes: " + ", ".join(app.theme_names())),
+        }
+        done = handlers[command.name]()
+        if inspect.isawaitable(done):
+            await done
+
+    def _copy_command(self, argument: str) -> None:
+        what, _, number = argument.partition(" ")
+        if what == "":
+            self.action_copy_message()
+        elif what.lower() == "code":
+            self.action_copy_code(number.strip())
+        else:
+            self.notify(f"/copy {argument}: use /copy, /copy code or /copy code N", severity="error")
 
 
 def _route_preview(route: Callable[[str], Decision], text: str) -> tuple[str, Decision]:
