@@ -28,14 +28,15 @@ def start_tui(args: argparse.Namespace) -> int:
     from mmchat.tui.service import ChatService
 
     catalog = build_catalog(config)
-    add_cached_lists(catalog, config, default_cache())  # models providers listed before
+    model_lists = default_cache()
+    add_cached_lists(catalog, config, model_lists)  # models providers listed before
     store = open_store()
     try:
         from mmchat.autoroute import AutoRoute
 
         # A bad routing rule is one ConfigError line (file, line, rule) before the screen takes over.
         auto = AutoRoute(config, catalog, store)
-        MmchatApp(ChatService(config, store, catalog, auto=auto)).run()
+        MmchatApp(ChatService(config, store, catalog, auto=auto, model_lists=model_lists)).run()
     finally:
         store.close()
     return 0

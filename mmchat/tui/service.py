@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from mmchat.autoroute import AutoRoute, local_midnight, routing_order
 from mmchat.catalog import Catalog, ModelInfo, UnknownModel
 from mmchat.config import Config
+from mmchat.model_lists import ModelListCache
 from mmchat.routing import Decision, Router, RouterState, Turn
 from mmchat.store import ConversationSummary, ModelSpeed, ModelTotals, Spending, Store, StoredMessage
 from mmchat.tui.budget import BudgetUse
@@ -52,8 +53,10 @@ class ChatService:
         *,
         engine: Engine | None = None,
         auto: AutoRoute | None = None,
+        model_lists: ModelListCache | None = None,
     ) -> None:
         self.config = config
+        self.model_lists = model_lists  # where the providers' model listings are kept between runs
         self.store = store
         self.catalog = catalog or (engine.catalog if engine else Catalog.build(config))
         self.conversation_id: int | None = None
@@ -124,6 +127,8 @@ class ChatService:
                 return
             self.provider_problems.pop(name, None)
             self.catalog.add_discovered(name, ids)
+            if self.model_lists is not None:  # the next start knows them too
+                await asyncio.to_thread(self.model_lists.put, name, self.config.providers[name].base_url, ids)
 
         await asyncio.gather(*(check(name) for name in self.config.providers))
         return dict(self.provider_problems)

@@ -76,6 +76,25 @@ async def test_rows_show_measured_speeds_listed_models_and_unreachable_providers
         assert sum(r.path == "/v1/models" for r in openai_server.requests) == listed == 1
 
 
+async def test_models_the_providers_list_are_kept_for_the_next_start(store, openai_server, tmp_path):
+    from mmchat.catalog import Catalog
+    from mmchat.model_lists import ModelListCache, add_cached_lists
+
+    app = make_app(store, [openai_server.config("local", timeouts=QUICK)], default_model="local/gpt-4o-mini")
+    app.service.model_lists = cache = ModelListCache(tmp_path / "model-lists.json")
+    async with app.run_test(size=(130, 40)) as pilot:
+        await send(pilot, "/model")
+        await until(pilot, lambda: isinstance(app.screen, ModelPicker))
+        await until(pilot, lambda: any(" o3-mini " in row for row in rows(app.screen)))
+        await until(pilot, lambda: cache.path.exists())
+    config = app.service.config
+    listed = cache.get("local", config.providers["local"].base_url)
+    assert listed is not None and "o3-mini" in listed
+    catalog = Catalog.build(config)
+    add_cached_lists(catalog, config, ModelListCache(cache.path))  # as the next start reads them
+    assert "local/o3-mini" in {m.address for m in catalog.models()}
+
+
 async def test_a_finished_turn_is_measured_in_the_picker_soon_after(store, openai_server):
     app = make_app(store, [openai_server.config("local", timeouts=QUICK)], default_model="local/gpt-4o-mini")
     async with app.run_test(size=(130, 40)) as pilot:
