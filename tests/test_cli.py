@@ -129,6 +129,7 @@ def test_interrupted_stream_is_kept_and_marked(home, openai_server):
     assert done.returncode == 1
     assert done.stdout.startswith("half an ans")
     assert "interrupted" in done.stderr
+    assert "kept, marked interrupted (conversation 1)" in done.stderr  # where to find it
     exported = json.loads(mmchat(home, "history", "export", "1", "-f", "json").stdout)
     assert exported["messages"][-1]["status"] == "interrupted"
 

@@ -123,7 +123,10 @@ async def _ask(
             elif isinstance(event, TurnFailed):
                 if event.partial:
                     out.write("\n")
-                    print("mmchat: the answer was cut short and is kept, marked interrupted", file=err)
+                    print(
+                        f"mmchat: the answer was cut short and is kept, marked interrupted (conversation {conversation})",
+                        file=err,
+                    )
                 print(f"mmchat: {event.reason}", file=err)
                 status = 1
     finally:
