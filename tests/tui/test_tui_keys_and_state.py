@@ -199,13 +199,13 @@ async def test_the_footer_follows_the_keys_and_is_rebuilt_only_when_they_change(
         await until(pilot, lambda: bool(footer.query(FooterKey)))
         await pilot.pause()
         rebuilt = []
-        recompose = footer.recompose
+        compose = footer.compose
 
-        async def counted() -> None:
+        def counted():
             rebuilt.append(1)
-            await recompose()
+            return compose()
 
-        footer.recompose = counted
+        footer.compose = counted  # called on each real rebuild
 
         def labels() -> list[str]:
             return [key.description for key in footer.query(FooterKey)]

@@ -10,28 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.screen import Screen
 from textual.widgets import Footer
 
 
 class KeyFooter(Footer):
-    """A Footer that rebuilds once per batch of binding refreshes, and not at all when the
-    keys it shows (and whether each is enabled) are unchanged."""
+    """A Footer whose rebuilds are skipped when the keys it shows (and whether each is
+    enabled) are the ones it already shows; refreshes queued together then cost one."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._scheduled = False
         self._shown: tuple[tuple[str, str, str, bool], ...] | None = None
 
-    def bindings_changed(self, screen: Screen) -> None:
-        self._bindings_ready = True
-        if not screen.app.app_focus or not self.is_attached or screen is not self.screen or self._scheduled:
-            return
-        self._scheduled = True
-        self.call_after_refresh(self._rebuild)
-
-    async def _rebuild(self) -> None:
-        self._scheduled = False
+    async def recompose(self) -> None:
         if not self.is_attached:  # its screen was dismissed meanwhile
             return
         shown = tuple(
@@ -41,4 +31,4 @@ class KeyFooter(Footer):
         )
         if shown != self._shown:
             self._shown = shown
-            await self.recompose()
+            await super().recompose()
