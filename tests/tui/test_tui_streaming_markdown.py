@@ -16,7 +16,7 @@ from mmchat.tui.widgets.streaming_markdown import (
     HOT,
     MarkdownLeaf,
     StreamingMarkdown,
-    block_starts,
+    _tops,
 )
 from tests.tui.conftest import until
 
@@ -75,9 +75,10 @@ def one_block_per_frame(monkeypatch):
     monkeypatch.setattr(streaming_markdown, "RENDER_SLICE_S", 0.0)
 
 
-def test_block_starts_finds_top_level_blocks_only():
-    assert block_starts("para\n\n- a\n- b\n\n```\nx\n\ny\n```\n") == [0, 2, 5]
-    assert block_starts("") == []
+def test_only_top_level_blocks_are_cut_at():
+    starts = [t.map[0] for t in _tops("para\n\n- a\n- b\n\n```\nx\n\ny\n```\n")]
+    assert starts == [0, 2, 5]  # the list's items and the fence's blank line are not cuts
+    assert _tops("") == []
 
 
 async def test_a_finished_block_is_not_rendered_again():

@@ -124,11 +124,6 @@ def _tops(source: str) -> list[Token]:
     return [t for t in tokens if t.level == 0 and t.map is not None and t.nesting >= 0]
 
 
-def block_starts(source: str) -> list[int]:
-    """The line index where each top-level Markdown block of `source` starts."""
-    return [t.map[0] for t in _tops(source)]  # type: ignore[index]
-
-
 def code_pieces(token: Token) -> list[str]:
     """A fenced code block cut into pieces of about CODE_PIECE_LINES lines, each a fence of its
     own; [] when it is short. A piece ends with a line that is not blank (Rich strips blank
