@@ -76,6 +76,25 @@ class AutoRoute:
         state = self.state(conversation_id, pin=pin, override=override, escalate_from=escalate_from, now=now)
         return self.route(Turn(prompt, tags=tuple(tags)), history, state)
 
+    def decide_again(self, answer_id: int, how: str = "again", *, pin: str | None = None) -> Decision:
+        """Where the prompt of `answer_id` (a stored answer on its conversation's path) goes
+        when it is answered again, `how`: 'again', routed again (with `pin`, to the pin);
+        'stronger', to a model of a stronger tier than the one that wrote it; 'next', to the
+        model after it in the answer's routing order that may take the turn now."""
+        answer = self.store.message(answer_id)
+        path = self.store.path(answer.conversation_id)
+        at = next((i for i, m in enumerate(path) if m.id == answer.parent_id), None)
+        if at is None:
+            raise LookupError(f"message {answer_id} is not on the conversation's path")
+        conversation_id = answer.conversation_id
+        if how == "stronger":
+            state = self.state(conversation_id, escalate_from=answer.model or "")
+        elif how == "next":
+            state = self.state(conversation_id, next_after=answer.model or "", chain=routing_order(answer.decision))
+        else:
+            state = self.state(conversation_id, pin=pin)
+        return self.route(Turn(path[at].content), path[:at], state)
+
     def state(
         self,
         conversation_id: int | None,

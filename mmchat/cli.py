@@ -30,6 +30,11 @@ def _parser() -> argparse.ArgumentParser:
     where = ask.add_mutually_exclusive_group()
     where.add_argument("-c", "--continue", dest="continue_last", action="store_true", help="continue the latest conversation")
     where.add_argument("--conversation", type=int, metavar="ID", help="continue conversation ID")
+    ask.add_argument(
+        "--again", nargs="?", const="again", choices=("again", "next", "stronger"), metavar="HOW",
+        help="answer the conversation's latest prompt again, in its place (the old answer is kept): "
+        "routed again, or HOW 'next' (the next model of its routing) or 'stronger'; with -c or --conversation",
+    )
     ask.add_argument("-t", "--temperature", type=float, help="sampling temperature")
     ask.add_argument("--max-tokens", type=int, metavar="N", help="longest answer, in tokens")
 

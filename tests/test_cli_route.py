@@ -174,3 +174,55 @@ def test_a_chosen_cloud_model_is_refused_for_a_locked_conversation(home, openai_
     # An unlocked conversation gets the model asked for, without a routing line.
     done = mmchat(home, "ask", "-m", "lab/small", "hello", config=config)
     assert done.returncode == 0 and "→" not in done.stderr
+
+
+def two_provider_config(home: Path, server) -> Path:
+    """`one` and `two` both on the local test server; questions go to one/big first."""
+    providers = "".join(
+        f"  {name}:\n    type: openai\n    base_url: {server.base_url}\n    max_retries: 0\n"
+        "    timeouts: {connect: 2, first_token: 2, idle: 2}\n"
+        for name in ("one", "two")
+    )
+    return write_config(
+        home,
+        f"providers:\n{providers}models:\n  one/big: {{context: 32000, tags: [strong]}}\n"
+        "  two/small: {context: 32000, tags: [small]}\ndefault_model: one/big\n"
+        "routing:\n  rules:\n    - name: big first\n      when: {contains: question}\n      then: {use: one/big}\n",
+    )
+
+
+def test_ask_again_answers_the_latest_prompt_again_on_the_next_model(home, openai_server):
+    from tests.servers.core import DROP
+
+    config = two_provider_config(home, openai_server)
+    openai_server.enqueue(openai_server.stream_script([*openai_server.opening("Half an ans"), DROP]))
+    cut = mmchat(home, "ask", "-m", "auto", "a question", config=config)
+    assert cut.returncode == 1 and cut.stdout.startswith("Half an ans")
+    done = mmchat(home, "ask", "-m", "auto", "-c", "--again", "next", config=config)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "You said: a question"
+    assert "→ two/small · next after one/big" in done.stderr
+    with Store(home / "data" / "mmchat.db") as store:
+        user, answer = store.path(store.latest_conversation_id())
+        assert (user.content, answer.model, answer.status) == ("a question", "two/small", "complete")
+        assert [(m.model, m.status) for m in store.siblings(answer.id)] == [
+            ("one/big", "interrupted"), ("two/small", "complete"),
+        ]
+    # Routed again, the rule's model answers once more, beside the other two.
+    again = mmchat(home, "ask", "-m", "auto", "-c", "--again", config=config)
+    assert again.returncode == 0 and "→ one/big · rule 'big first'" in again.stderr
+    assert [json.loads(r.body)["messages"][-1]["content"] for r in openai_server.requests] == ["a question"] * 3
+
+
+def test_ask_again_needs_a_conversation_with_an_answer_and_no_prompt(home, openai_server):
+    config = two_provider_config(home, openai_server)
+    no_conversation = mmchat(home, "ask", "--again", config=config)
+    assert no_conversation.returncode == 2 and "--again needs a conversation" in no_conversation.stderr
+    with_prompt = mmchat(home, "ask", "-c", "--again", "next", "a new prompt", config=config)
+    assert with_prompt.returncode == 2 and "give no prompt" in with_prompt.stderr
+    with Store(home / "data" / "mmchat.db") as store:
+        conversation = store.create_conversation()
+        store.add_message(conversation, "user", "never answered")
+    nothing = mmchat(home, "ask", "--conversation", str(conversation), "--again", config=config)
+    assert nothing.returncode == 2 and f"conversation {conversation} has no answer to give again" in nothing.stderr
+    assert openai_server.requests == []

@@ -36,8 +36,15 @@ def _params(args: argparse.Namespace) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     config = load(args)
-    prompt = _prompt(args)
-    if not prompt.strip():
+    again = getattr(args, "again", None)
+    if again is not None and args.prompt:
+        print("mmchat: --again answers the conversation's stored prompt: give no prompt", file=sys.stderr)
+        return 2
+    if again is not None and args.conversation is None and not args.continue_last:
+        print("mmchat: --again needs a conversation: -c (the latest) or --conversation ID", file=sys.stderr)
+        return 2
+    prompt = "" if again is not None else _prompt(args)
+    if again is None and not prompt.strip():
         print("mmchat: no prompt: pass it as an argument or pipe it on stdin", file=sys.stderr)
         return 2
     store = open_store()
@@ -51,7 +58,15 @@ def run(args: argparse.Namespace) -> int:
         auto = args.model == AUTO
         if not auto:
             engine.model(args.model)  # an unknown model fails before anything is stored
-        routed = _route(engine, store, prompt, conversation_id, None if auto else engine.model(args.model).address)
+        pin = None if auto else engine.model(args.model).address
+        if again is not None:
+            answer_id = _latest_answer(store, conversation_id)
+            if answer_id is None:
+                print(f"mmchat: conversation {conversation_id} has no answer to give again", file=sys.stderr)
+                return 2
+            routed = _route(engine, store, pin, again=(answer_id, again))
+        else:
+            routed = _route(engine, store, pin, prompt=prompt, conversation_id=conversation_id)
         if routed is None:
             return 1
         prompt, route = routed
@@ -60,10 +75,18 @@ def run(args: argparse.Namespace) -> int:
         store.close()
 
 
+def _latest_answer(store: Any, conversation_id: int | None) -> int | None:
+    """The conversation's latest answer on its chosen path (None: there is none)."""
+    path = store.path(conversation_id) if conversation_id is not None else []
+    return path[-1].id if path and path[-1].role == "assistant" else None
+
+
 def _route(
-    engine: Engine, store: Any, prompt: str, conversation_id: int | None, pin: str | None
-) -> tuple[str, dict[str, Any]] | None:
-    """The text to send and the turn's routing arguments, or None when the turn is held.
+    engine: Engine, store: Any, pin: str | None, *, prompt: str = "", conversation_id: int | None = None,
+    again: tuple[int, str] | None = None,
+) -> tuple[str | None, dict[str, Any]] | None:
+    """The text to send (None: an answer again, of `again` = (answer id, how)) and the turn's
+    routing arguments, or None when the turn is held.
 
     A chosen model (`pin`) goes through the router too: a private turn, or a
     conversation locked to local models, never goes to a cloud model.
@@ -72,7 +95,10 @@ def _route(
 
     auto = AutoRoute(engine.config, engine.catalog, store)
     engine.health = auto.breaker
-    decision = auto.decide(prompt, conversation_id, pin=pin)
+    if again is not None:
+        decision = auto.decide_again(again[0], again[1], pin=pin)
+    else:
+        decision = auto.decide(prompt, conversation_id, pin=pin)
     if pin is None or decision.model != pin:
         print(f"mmchat: {printable(decision.line())}", file=sys.stderr)
         for note in decision.notes:
@@ -80,17 +106,20 @@ def _route(
     if decision.model is None:
         return None  # held: nothing was stored or sent
     args: dict[str, Any] = {"model": decision.model, "decision": decision.to_dict()}
-    if pin is None:
+    if decision.mode not in ("pin", "override"):
         args["fallbacks"] = decision.fallbacks  # a chosen model is not swapped for another
     if decision.private:
         args["on_start"] = lambda started: auto.record_private(
             decision, started.conversation_id, started.user_message_id
         )
+    if again is not None:
+        args["retry_of"] = again[0]
+        return None, args
     return decision.prompt, args
 
 
 async def _ask(
-    engine: Engine, prompt: str, conversation_id: int | None, params: dict[str, Any], route: dict[str, Any]
+    engine: Engine, prompt: str | None, conversation_id: int | None, params: dict[str, Any], route: dict[str, Any]
 ) -> int:
     out, err = sys.stdout, sys.stderr
     address = ""

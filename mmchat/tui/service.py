@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mmchat.autoroute import AutoRoute, local_midnight, routing_order
+from mmchat.autoroute import AutoRoute, local_midnight
 from mmchat.catalog import Catalog, ModelInfo, UnknownModel
 from mmchat.config import Config
 from mmchat.model_lists import ModelListCache
@@ -194,26 +194,11 @@ class ChatService:
         decision = self.auto.decide(prompt, self.conversation_id, **self._choices())
         return _chosen_only(decision)
 
-    def decide_again(self, answer_id: int, *, stronger: bool = False, next_model: bool = False) -> Decision:
-        """Where the prompt of `answer_id` (a stored answer) goes when it is answered again:
-        with `stronger`, to a model of a stronger tier than the one that wrote it; with
-        `next_model`, to the model after it in the answer's routing order (its model, then
-        its fallbacks) that may take the turn now."""
-        answer = self.store.message(answer_id)
-        path = self.store.path(answer.conversation_id)
-        at = next((i for i, m in enumerate(path) if m.id == answer.parent_id), None)
-        if at is None:
-            raise LookupError(f"message {answer_id} is not on the conversation's path")
-        # An answer again is not the next message: a one-turn override is kept for that.
-        if stronger:
-            state = self.auto.state(answer.conversation_id, escalate_from=answer.model or "")
-        elif next_model:
-            state = self.auto.state(
-                answer.conversation_id, next_after=answer.model or "", chain=routing_order(answer.decision)
-            )
-        else:
-            state = self.auto.state(answer.conversation_id, pin=self._pin())
-        return _chosen_only(self.auto.route(Turn(path[at].content), path[:at], state))
+    def decide_again(self, answer_id: int, how: str = "again") -> Decision:
+        """Where the prompt of `answer_id` (a stored answer) goes when it is answered again
+        (AutoRoute.decide_again; routed again, it follows the pin). A one-turn override is
+        kept for the next message."""
+        return _chosen_only(self.auto.decide_again(answer_id, how, pin=self._pin()))
 
     def previewer(self) -> Callable[[str], Decision]:
         """The typing preview's router: reads the conversation from the store now (call it on

@@ -304,20 +304,20 @@ class ChatScreen(TurnScreen):
 
     def action_stronger(self) -> None:
         """Answer the latest prompt again, in place, with a model of a stronger tier than its answer's."""
-        self._answer_again(stronger=True)
+        self._answer_again("stronger")
 
     def action_retry_next(self) -> None:
         """Answer the latest prompt again, in place, on the model after its answer's in that
         answer's routing order (within the privacy lock, open circuits and the budget)."""
-        self._answer_again(next_model=True)
+        self._answer_again("next")
 
-    def _answer_again(self, *, stronger: bool = False, next_model: bool = False) -> None:
+    def _answer_again(self, how: str) -> None:
         answer = None if self.turn_running else self.query_one(ConversationView).last_answer
         if answer is None or answer.message_id is None:
             reason = "an answer is still streaming" if self.turn_running else "no stored answer yet"
             self.notify(f"nothing to answer again: {reason}", severity="warning")
             return
-        decision = self.service.decide_again(answer.message_id, stronger=stronger, next_model=next_model)
+        decision = self.service.decide_again(answer.message_id, how)
         if decision.model is None:
             self.notify(decision.line(), severity="warning", timeout=10)
             return

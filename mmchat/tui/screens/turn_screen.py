@@ -226,7 +226,7 @@ class TurnScreen(Screen[None]):
         answer again on the next model (the partial answer stays stored)."""
         if answer.message_id is None:
             return
-        decision = self.service.decide_again(answer.message_id, next_model=True)
+        decision = self.service.decide_again(answer.message_id, "next")
         if decision.model is not None:
             key = key_of(cast("MmchatApp", self.app).keymap, "retry_next")
             answer.offer(f"{key} or /retry next: answer again on {decision.model}")
