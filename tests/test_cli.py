@@ -130,6 +130,7 @@ def test_interrupted_stream_is_kept_and_marked(home, openai_server):
     assert done.stdout.startswith("half an ans")
     assert "interrupted" in done.stderr
     assert "kept, marked interrupted (conversation 1)" in done.stderr  # where to find it
+    assert "mmchat ask --conversation 1 --again next" in done.stderr  # and how to answer it again
     exported = json.loads(mmchat(home, "history", "export", "1", "-f", "json").stdout)
     assert exported["messages"][-1]["status"] == "interrupted"
 

@@ -153,7 +153,8 @@ async def _ask(
                 if event.partial:
                     out.write("\n")
                     print(
-                        f"mmchat: the answer was cut short and is kept, marked interrupted (conversation {conversation})",
+                        f"mmchat: the answer was cut short and is kept, marked interrupted (conversation {conversation}); "
+                        f"`mmchat ask --conversation {conversation} --again next` answers it again on the next model",
                         file=err,
                     )
                 print(f"mmchat: {event.reason}", file=err)
