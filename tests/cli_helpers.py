@@ -42,3 +42,18 @@ def mmchat(home: Path, *args: str, stdin: str | None = None, config: Path | None
         env=env,
         timeout=60,
     )
+
+
+def two_provider_config(home: Path, server) -> Path:
+    """`one` and `two` both on the local test server; questions go to one/big first."""
+    providers = "".join(
+        f"  {name}:\n    type: openai\n    base_url: {server.base_url}\n    max_retries: 0\n"
+        "    timeouts: {connect: 2, first_token: 2, idle: 2}\n"
+        for name in ("one", "two")
+    )
+    return write_config(
+        home,
+        f"providers:\n{providers}models:\n  one/big: {{context: 32000, tags: [strong]}}\n"
+        "  two/small: {context: 32000, tags: [small]}\ndefault_model: one/big\n"
+        "routing:\n  rules:\n    - name: big first\n      when: {contains: question}\n      then: {use: one/big}\n",
+    )

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from mmchat.store import Store
-from tests.cli_helpers import mmchat, write_config
+from tests.cli_helpers import mmchat, two_provider_config, write_config
 
 SECRET = "sk-proj-" + "A1b2C3d4E5f6G7h8I9j0" * 2
 
@@ -174,21 +174,6 @@ def test_a_chosen_cloud_model_is_refused_for_a_locked_conversation(home, openai_
     # An unlocked conversation gets the model asked for, without a routing line.
     done = mmchat(home, "ask", "-m", "lab/small", "hello", config=config)
     assert done.returncode == 0 and "→" not in done.stderr
-
-
-def two_provider_config(home: Path, server) -> Path:
-    """`one` and `two` both on the local test server; questions go to one/big first."""
-    providers = "".join(
-        f"  {name}:\n    type: openai\n    base_url: {server.base_url}\n    max_retries: 0\n"
-        "    timeouts: {connect: 2, first_token: 2, idle: 2}\n"
-        for name in ("one", "two")
-    )
-    return write_config(
-        home,
-        f"providers:\n{providers}models:\n  one/big: {{context: 32000, tags: [strong]}}\n"
-        "  two/small: {context: 32000, tags: [small]}\ndefault_model: one/big\n"
-        "routing:\n  rules:\n    - name: big first\n      when: {contains: question}\n      then: {use: one/big}\n",
-    )
 
 
 def test_ask_again_answers_the_latest_prompt_again_on_the_next_model(home, openai_server):

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from mmchat.store import Store
-from tests.cli_helpers import private_env, write_config
+from tests.cli_helpers import private_env, two_provider_config, write_config
 
 SIZE = (140, 45)
 MODEL = "lab/gpt-4o-mini"
@@ -92,10 +92,23 @@ def mmchat_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "mmchat"]
 
 
-@pytest.fixture
-def terminal_env(home: Path, openai_server) -> dict[str, str]:
+def terminal_environment(home: Path, config: Path) -> dict[str, str]:
+    """The private environment mmchat runs in, in its terminal."""
     if shutil.which("tmux") is None:
         pytest.fail("this test needs tmux (Debian/Ubuntu: apt-get install tmux)")
+    return {**private_env(home, config), "PATH": "/usr/local/bin:/usr/bin:/bin", "TERM": "xterm-256color", "LANG": "C.UTF-8"}
+
+
+def quit_with_ctrl_q(term: Terminal) -> None:
+    term.press("C-q")
+    deadline = time.monotonic() + LIMIT_S
+    while not term.exited():
+        assert time.monotonic() < deadline, "Ctrl+Q did not quit mmchat"
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def terminal_env(home: Path, openai_server) -> dict[str, str]:
     config = write_config(
         home,
         f"""\
@@ -113,7 +126,7 @@ models:
 default_model: {MODEL}
 """,
     )
-    return {**private_env(home, config), "PATH": "/usr/local/bin:/usr/bin:/bin", "TERM": "xterm-256color", "LANG": "C.UTF-8"}
+    return terminal_environment(home, config)
 
 
 @pytest.fixture
@@ -160,11 +173,7 @@ def test_a_prompt_typed_in_a_terminal_streams_its_answer_and_figures(terminal, o
     assert row(figures, "cost") == "$0.000039"  # 21 × $1 + 9 × $2 per million tokens
     assert openai_server.requests[-1].json["messages"][-1] == {"role": "user", "content": PROMPT}
 
-    terminal.press("C-q")
-    deadline = time.monotonic() + LIMIT_S
-    while not terminal.exited():
-        assert time.monotonic() < deadline, "Ctrl+Q did not quit mmchat"
-        time.sleep(0.05)
+    quit_with_ctrl_q(terminal)
     with Store(home / "data" / "mmchat.db") as store:
         stored = store.path(store.latest_conversation_id())
     assert [(m.role, m.content, m.status) for m in stored] == [
@@ -172,3 +181,29 @@ def test_a_prompt_typed_in_a_terminal_streams_its_answer_and_figures(terminal, o
         ("assistant", ANSWER, "complete"),
     ]
     assert stored[1].model == MODEL and stored[1].cost_usd == pytest.approx(0.000039)
+
+
+def test_auto_route_in_a_terminal_offers_the_next_model_after_a_cut_off_answer(home, openai_server):
+    from tests.servers.core import DROP
+
+    env = terminal_environment(home, two_provider_config(home, openai_server))
+    openai_server.enqueue(openai_server.stream_script([*openai_server.opening("Half an answer"), DROP]))
+    term = Terminal(mmchat_command(), env)
+    try:
+        term.until("auto-route on", lambda s: "This turn" in s and "\n auto" in s)
+        term.type("a question")
+        term.press("Enter")
+        cut = term.until("the offer of the next model", lambda s: "answer again on two/small" in s)
+        assert "→ one/big · rule 'big first'" in cut and "Half an answer" in cut and "Interrupted" in cut
+        term.press("F8")
+        shown = term.until("the answer again", lambda s: "You said: a question" in s)
+        assert "→ two/small · next after one/big" in shown and "‹2/2›" in shown
+        assert "Half an answer" not in shown  # replaced on screen, kept in the store
+        quit_with_ctrl_q(term)
+    finally:
+        term.kill()
+    with Store(home / "data" / "mmchat.db") as store:
+        user, answer = store.path(store.latest_conversation_id())
+        assert [(m.model, m.status, m.content) for m in store.siblings(answer.id)] == [
+            ("one/big", "interrupted", "Half an answer"), ("two/small", "complete", "You said: a question"),
+        ]
