@@ -1,4 +1,4 @@
-"""Running the real `mmchat` command in a subprocess with a private home (shared by the CLI tests)."""
+"""Running the real `mmchat` command in a subprocess with a private home, and configs the CLI and end-to-end tests share."""
 
 from __future__ import annotations
 
