@@ -32,7 +32,7 @@ from mmchat.routing.inputs import HistoryMessage
 from mmchat.store import ModelSpeed, Store
 from mmchat.tokens import count_text
 
-STATS_TTL_S = 30.0  # measured speeds are read again at most this often
+STATS_TTL_S = 30.0  # measured figures older than this are read again (in the background)
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ def _params(args: argparse.Namespace) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     config = load(args)
-    again = getattr(args, "again", None)
+    again = args.again
     if again is not None and args.prompt:
         print("mmchat: --again answers the conversation's stored prompt: give no prompt", file=sys.stderr)
         return 2
