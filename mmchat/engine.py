@@ -17,7 +17,7 @@ from mmchat.catalog import Catalog, ModelInfo, UnknownModel, cost_usd, is_local
 from mmchat.config import Config, ProviderConfig
 from mmchat.context_window import ContextTooSmall, fit_to_context, output_reserve
 from mmchat.events import EngineEvent, FallingBack, Retrying, TurnFailed, TurnFinished, TurnStarted
-from mmchat.metering import Meter
+from mmchat.metering import Meter, TurnMetrics
 from mmchat.providers import build_provider
 from mmchat.providers.base import Provider
 from mmchat.providers.errors import AuthError, ProviderError
@@ -281,6 +281,7 @@ class _TurnRun:
                             elif kind is Finish:
                                 engine._health_report(candidate.provider, True)
                                 metrics = self._save_end("complete", usage, None)
+                                assert metrics is not None  # a complete answer always has its usage
                                 yield TurnFinished(self.answer_id, event.reason, metrics)
                         return
                     except ProviderError as error:
@@ -361,9 +362,12 @@ class _TurnRun:
             estimated=True,
         )
 
-    def _save_end(self, status: str, usage: Usage | None, error: str | None):
-        usage = usage or self._estimated_usage()
-        metrics = self.meter.finish(usage, cost_usd(usage, self.info.price))
+    def _save_end(self, status: str, usage: Usage | None, error: str | None) -> TurnMetrics | None:
+        """Stores how the answer ended; its figures, or None when a failure came before any
+        output (nothing was used, so nothing is estimated or billed)."""
+        if usage is None and (status == "complete" or self.pieces or self.reasoning_chars):
+            usage = self._estimated_usage()
+        metrics = self.meter.finish(usage or Usage(), cost_usd(usage, self.info.price) if usage else None)
         self.store.update_message(
             self.answer_id,
             content="".join(self.pieces),
@@ -378,7 +382,7 @@ class _TurnRun:
             finished=True,
         )
         self.saved = True
-        return metrics
+        return metrics if usage is not None else None
 
     def _fail(self, kind: str, reason: str) -> TurnFailed:
         partial = bool(self.pieces)

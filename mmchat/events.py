@@ -53,7 +53,7 @@ class TurnFailed:
     kind: str  # the error's kind: auth, rate_limit, timeout, … or 'setup'
     reason: str  # one line, says which provider and why; never a key
     partial: bool  # some text arrived before the failure and was kept
-    metrics: TurnMetrics
+    metrics: TurnMetrics | None  # None: nothing came back, so nothing was used
 
 
 EngineEvent = Union[TurnStarted, Retrying, FallingBack, TextDelta, ReasoningDelta, TurnFinished, TurnFailed]

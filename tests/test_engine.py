@@ -133,6 +133,9 @@ async def test_user_message_is_saved_even_when_the_provider_is_unreachable(opena
     user, answer = store.path(events[0].conversation_id)
     assert user.content == "keep me"
     assert answer.status == "error" and "lab" in answer.error
+    # Nothing reached the provider: nothing is estimated, billed or counted against a budget.
+    assert failed.metrics is None and answer.usage is None and answer.cost_usd is None
+    assert store.spending(conversation_id=events[0].conversation_id).cost_usd == 0
 
 
 async def test_retryable_errors_are_retried_with_backoff_then_succeed(openai_server, tmp_path):
