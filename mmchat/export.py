@@ -176,8 +176,11 @@ def _meta(m: StoredMessage) -> str:
 
 
 def _usd(usd: float) -> str:
+    """Four decimals under a dollar (an export keeps more than the screen), six under $0.0001."""
     if usd == 0:
         return "$0"
+    if usd < 0.0001:
+        return f"${usd:.6f}".rstrip("0")
     return f"${usd:.4f}" if usd < 1 else f"${usd:,.2f}"
 
 

@@ -117,3 +117,9 @@ def test_write_private_creates_and_replaces_with_mode_0600(tmp_path: Path):
         assert sorted(p.name for p in tmp_path.iterdir()) == ["chat.json", "chat.md"]
     finally:
         os.umask(old)
+
+
+def test_small_costs_keep_their_digits():
+    from mmchat.export import _usd
+
+    assert [_usd(x) for x in (0, 0.000029, 0.0123, 12.5)] == ["$0", "$0.000029", "$0.0123", "$12.50"]
