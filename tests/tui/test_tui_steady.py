@@ -34,5 +34,8 @@ async def test_updates_refresh_only_on_change_and_lay_out_only_on_a_new_shape() 
         assert refreshes == [True, False, False]
         widget.show_content(Content("TTFT  130 ms\nspeed  41 tok/s\ncost  $0.01"))  # a new line: re-layout
         assert refreshes == [True, False, False, True]
+        widget.show_content(Content("TTFT  130 ms\nspeed  41 tok/s\ncost  $0.0123456"))  # the widest line
+        widget.show_content(Content("TTFT  130 ms\nspeed  41 tok/s\ncost  $0.012345６"))  # as long, one cell wider
+        assert refreshes == [True, False, False, True, True, True]
         await pilot.pause()
         assert str(widget.render()).endswith("cost  $0.01")

@@ -3,13 +3,14 @@ preview) without re-laying out the screen each time."""
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from textual.content import Content
 from textual.widgets import Static
 
 
 class SteadyStatic(Static):
     """A Static whose `show` does nothing when the text and its styles are unchanged, and
-    re-lays out the screen only when the text's shape (line count, longest line) changes."""
+    re-lays out the screen only when the text's shape (line count, widest line) changes."""
 
     _shown: tuple[str, tuple[object, ...]] | None = None
     _shape: tuple[int, int] | None = None
@@ -19,6 +20,6 @@ class SteadyStatic(Static):
         if shown == self._shown:
             return
         lines = content.plain.split("\n")
-        shape = (len(lines), max(len(line) for line in lines))
+        shape = (len(lines), max(cell_len(line) for line in lines))  # cells: wide characters count twice
         self.update(content, layout=shape != self._shape)
         self._shown, self._shape = shown, shape
