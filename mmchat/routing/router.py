@@ -283,6 +283,9 @@ class _Turn:
             reasons.append(f"{f.cached_tokens:,} history tokens likely cached")
         if p.tier_source == "unknown":
             reasons.append("tier unknown (no price or tier tag)")
+        measured = self.stats.get(p.model.address)
+        if f.measured and measured is not None:
+            reasons.append(f"speed measured over {measured.samples} answers")
         return Candidate(
             p.model.address, value, f.cost, TIER_NAMES[p.tier], f.latency_s, f.output_tokens, f.cached_tokens,
             tuple(reasons),

@@ -94,6 +94,8 @@ def test_fastest_uses_measured_speed_over_priors(models) -> None:
     stats = {"cloud/big": ModelStats(ttft_ms=90, tokens_per_s=400, samples=30)}
     measured = route("hello", models, rules=rules, stats=stats)
     assert measured.model == "cloud/big"
+    assert "speed measured over 30 answers" in measured.chosen.reasons  # said in the decision
+    assert not any("measured" in r for c in unmeasured.candidates for r in c.reasons)
 
 
 def test_few_measurements_move_the_estimate_less_than_many(models) -> None:
