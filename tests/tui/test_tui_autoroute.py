@@ -35,14 +35,19 @@ CLOUD_MODELS = {
 }
 CLOUD = ProviderConfig(name="cloud", type="openai", base_url="https://api.cloud.test/v1", timeouts=QUICK, max_retries=0)
 
+
+
+def word_rules(*rules: tuple[str, str, str], head: str = "") -> str:
+    """A `routing:` section (`head` lines first) whose rules (name, word, model) send a prompt
+    holding the word to the model."""
+    lines = ["routing:", *(f"  {line}" for line in head.splitlines()), "  rules:"]
+    for name, word, model in rules:
+        lines += [f"    - name: {name}", f"      when: {{contains: {word}}}", f"      then: {{use: {model}}}"]
+    return "\n".join(lines) + "\n"
+
+
 # Plain greetings go to the cloud unless the conversation is private.
-HELLO_TO_CLOUD = """\
-routing:
-  rules:
-    - name: greetings
-      when: {contains: hello}
-      then: {use: cloud/mini}
-"""
+HELLO_TO_CLOUD = word_rules(("greetings", "hello", "cloud/mini"))
 
 
 def status(app) -> str:
@@ -67,27 +72,15 @@ TWO_PROVIDERS = {
     "one/big": ModelConfig("one/big", context=32_000, tags=("strong",)),
     "two/small": ModelConfig("two/small", context=32_000, tags=("small",)),
 }
-BIG_FIRST = """\
-routing:
-  rules:
-    - name: big first
-      when: {contains: question}
-      then: {use: one/big}
-"""
+BIG_FIRST = ("big first", "question", "one/big")
 
 
-def two_provider_app(store, server, routing: str = BIG_FIRST):
+def two_provider_app(store, server, routing: str = word_rules(BIG_FIRST)):
     providers = [server.config("one", timeouts=QUICK, max_retries=0), server.config("two", timeouts=QUICK, max_retries=0)]
     return make_app(store, providers, models=TWO_PROVIDERS, routing=routing, route="auto")
 
 
-POEMS_TO_SMALL = """\
-routing:
-  rules:
-    - name: small first
-      when: {contains: poem}
-      then: {use: lab/small}
-"""
+POEMS_TO_SMALL = word_rules(("small first", "poem", "lab/small"))
 
 
 def state_route(store) -> str:
@@ -133,13 +126,7 @@ async def test_one_model_starts_pinned(store, openai_server):
 
 
 async def test_a_routed_turn_shows_its_decision_which_expands_and_is_stored(store, openai_server):
-    routing = """\
-routing:
-  rules:
-    - name: sums go big
-      when: {contains: sum}
-      then: {use: lab/big}
-"""
+    routing = word_rules(("sums go big", "sum", "lab/big"))
     app = lab_app(store, openai_server, routing=routing, route="auto")
     async with app.run_test(size=(130, 40)) as pilot:
         await send(pilot, "what is the sum of 2 and 2?")
@@ -261,14 +248,7 @@ async def test_retry_in_auto_route_routes_again_around_a_failing_provider(store,
         "two/big": ModelConfig("two/big", context=32_000, tags=("strong",)),
     }
     providers = [server.config("one", timeouts=QUICK, max_retries=0), server.config("two", timeouts=QUICK, max_retries=0)]
-    routing = """\
-routing:
-  fallbacks: 0
-  rules:
-    - name: one first
-      when: {contains: question}
-      then: {use: one/big}
-"""
+    routing = word_rules(("one first", "question", "one/big"), head="fallbacks: 0")
     app = make_app(store, providers, models=models, routing=routing, route="auto")
     app.service.auto.breaker.threshold = 1
     server.reply_error(500, "the server fell over")
@@ -287,13 +267,7 @@ routing:
 
 
 async def test_next_sends_one_message_to_the_chosen_model_then_auto_resumes(store, openai_server):
-    routing = """\
-routing:
-  rules:
-    - name: small talk
-      when: {contains: hi}
-      then: {use: lab/small}
-"""
+    routing = word_rules(("small talk", "hi", "lab/small"))
     app = lab_app(store, openai_server, routing=routing, route="auto")
     async with app.run_test(size=(130, 36)) as pilot:
         await send(pilot, "/next lab/big")
@@ -433,11 +407,7 @@ async def test_the_other_answers_to_a_prompt_can_be_shown_and_followed(store, op
 
 async def test_a_fallback_is_shown_and_the_answer_names_the_model_that_answered(store, openai_server):
     server = openai_server
-    routing = BIG_FIRST + """\
-    - name: small talk
-      when: {contains: chat}
-      then: {use: two/small}
-"""
+    routing = word_rules(BIG_FIRST, ("small talk", "chat", "two/small"))
     app = two_provider_app(store, server, routing)
     app.service.auto.breaker.threshold = 1  # one failure opens one's circuit
     async with app.run_test(size=(140, 36)) as pilot:

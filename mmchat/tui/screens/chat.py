@@ -311,11 +311,20 @@ class ChatScreen(TurnScreen):
         answer's routing order (within the privacy lock, open circuits and the budget)."""
         self._answer_again("next")
 
-    def _answer_again(self, how: str) -> None:
-        answer = None if self.turn_running else self.query_one(ConversationView).last_answer
-        if answer is None or answer.message_id is None:
+    def _stored_answer(self, nothing: str, *, focused: bool = False) -> AssistantMessage | None:
+        """The stored answer an action works on: with `focused` the focused one if it is an
+        answer, else the latest; None (and `nothing: why` said) while a turn runs or before any."""
+        source = self.copy_source() if focused else None
+        answer = source if isinstance(source, AssistantMessage) else self.query_one(ConversationView).last_answer
+        if self.turn_running or answer is None or answer.message_id is None:
             reason = "an answer is still streaming" if self.turn_running else "no stored answer yet"
-            self.notify(f"nothing to answer again: {reason}", severity="warning")
+            self.notify(f"{nothing}: {reason}", severity="warning")
+            return None
+        return answer
+
+    def _answer_again(self, how: str) -> None:
+        answer = self._stored_answer("nothing to answer again")
+        if answer is None or answer.message_id is None:
             return
         decision = self.service.decide_again(answer.message_id, how)
         if decision.model is None:
@@ -326,11 +335,8 @@ class ChatScreen(TurnScreen):
     async def action_other_answer(self, step: int) -> None:
         """Show another answer to the prompt of the focused answer (else the latest): the one
         `step` places on among its retries, with the conversation as it went on from there."""
-        source = self.copy_source()
-        answer = source if isinstance(source, AssistantMessage) else self.query_one(ConversationView).last_answer
-        if self.turn_running or answer is None or answer.message_id is None:
-            reason = "an answer is still streaming" if self.turn_running else "no stored answer yet"
-            self.notify(f"no other answer to show: {reason}", severity="warning")
+        answer = self._stored_answer("no other answer to show", focused=True)
+        if answer is None or answer.message_id is None:
             return
         chosen = self.service.switch_answer(answer.message_id, step)
         if chosen is None:
