@@ -9,6 +9,7 @@ import selectors
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVER_START_S = 15.0  # at most, for the child to report its address
@@ -41,3 +42,11 @@ class ServerProcess:
         except subprocess.TimeoutExpired:
             self._proc.kill()
             self._proc.wait()
+
+
+def serve_until_stdin_closes(server: Any) -> None:
+    """The child's side: start `server` (a tests.servers server), print its base URL, serve
+    until the parent closes stdin."""
+    with server:
+        print(server.base_url, flush=True)
+        sys.stdin.read()

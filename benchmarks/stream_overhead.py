@@ -43,9 +43,8 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.server_process import ServerProcess
+from benchmarks.server_process import ServerProcess, serve_until_stdin_closes
 
-ROOT = Path(__file__).resolve().parents[1]
 SIZES = (400, 20_000)
 PATHS = ("baseline", "provider", "engine")
 MODEL = "bench/model"
@@ -74,10 +73,7 @@ def serve(plan: list[int], batch: int) -> None:
     server = OpenAIServer()
     for n in plan:
         server.reply_tokens(n, batch=batch)
-    with server:
-        print(server.base_url, flush=True)
-        sys.stdin.read()
-
+    serve_until_stdin_closes(server)
 
 
 # ---- the three clients ----------------------------------------------------------------
@@ -283,7 +279,6 @@ def report(samples: dict[tuple[int, str], list[Sample]], batch: int) -> bool:
         f" {EXTRA_EVENTS} non-token events too."
     )
     return ok
-
 
 
 def server_for(plan: list[int], batch: int) -> ServerProcess:

@@ -5,8 +5,8 @@
 
 Every command runs in a new window of a private tmux server (`tmux -L`, no
 user config) sized 120x40, as a user's terminal would run it; the screen is read
-with `tmux capture-pane` every few milliseconds. mmchat's files all live in a
-temporary directory (MMCHAT_CONFIG, MMCHAT_DATA_DIR, MMCHAT_CACHE_DIR), so the
+with `tmux capture-pane` whenever the pane writes (and at least every 50 ms).
+mmchat's files all live in a temporary directory (MMCHAT_CONFIG, MMCHAT_DATA_DIR, MMCHAT_CACHE_DIR), so the
 user's own config and conversations are never read or touched.
 
 First screen, from the `tmux new-window` call to the first capture showing:
@@ -41,7 +41,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from benchmarks.server_process import ROOT
+
 SCREEN = (120, 40)
 MODEL = "bench/model"
 READY = "bench-ready"
@@ -322,7 +323,7 @@ def report(firsts: dict[str, list[float]], openings: dict[str, list[Opening]], p
     print(
         f"ratio = median / the short conversation's; RSS = the largest VmRSS after opening, peak = VmHWM."
         f" Targets: the {2 * pairs:,}-message conversation open < {TARGET_OPEN_S:g} s (median), RSS < {TARGET_RSS_MB:g} MB."
-        " Times include a tmux capture (~3 ms) after the pane's output."
+        " Times include one tmux capture after the pane's output."
     )
     return ok
 
