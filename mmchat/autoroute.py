@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from mmchat.catalog import Catalog, ModelInfo
 from mmchat.config import Config
@@ -29,9 +29,10 @@ from mmchat.routing import (
 )
 from mmchat.routing.estimate import AnswerKind
 from mmchat.routing.inputs import HistoryMessage
-from mmchat.store import ModelSpeed, Store
+from mmchat.store import ModelSpeed, Store, StoreError
 from mmchat.tokens import count_text
 
+AgainHow = Literal["again", "next", "stronger"]
 STATS_TTL_S = 30.0  # measured figures older than this are read again (in the background)
 
 
@@ -76,7 +77,7 @@ class AutoRoute:
         state = self.state(conversation_id, pin=pin, override=override, escalate_from=escalate_from, now=now)
         return self.route(Turn(prompt, tags=tuple(tags)), history, state)
 
-    def decide_again(self, answer_id: int, how: str = "again", *, pin: str | None = None) -> Decision:
+    def decide_again(self, answer_id: int, how: AgainHow = "again", *, pin: str | None = None) -> Decision:
         """Where the prompt of `answer_id` (a stored answer on its conversation's path) goes
         when it is answered again, `how`: 'again', routed again (with `pin`, to the pin);
         'stronger', to a model of a stronger tier than the one that wrote it; 'next', to the
@@ -88,11 +89,13 @@ class AutoRoute:
             raise LookupError(f"message {answer_id} is not on the conversation's path")
         conversation_id = answer.conversation_id
         if how == "stronger":
-            state = self.state(conversation_id, escalate_from=answer.model or "")
+            state = self.state(conversation_id, escalate_from=answer.model)
         elif how == "next":
-            state = self.state(conversation_id, next_after=answer.model or "", chain=routing_order(answer.decision))
-        else:
+            state = self.state(conversation_id, next_after=answer.model, chain=routing_order(answer.decision))
+        elif how == "again":
             state = self.state(conversation_id, pin=pin)
+        else:
+            raise ValueError(f"answer again how? {how!r}: one of again, next, stronger")
         return self.route(Turn(path[at].content), path[:at], state)
 
     def state(
@@ -178,7 +181,7 @@ class AutoRoute:
     def _read_in_background(self) -> None:
         try:
             self.read_measured()
-        except Exception:  # a busy or vanished database: the figures in hand stay, tried again later
+        except StoreError:  # a busy or vanished database: the figures in hand stay, tried again later
             self._measured_at = time.monotonic()
         finally:
             self._reading.release()

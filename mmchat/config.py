@@ -339,8 +339,10 @@ class _Reader(NodeReader):
         if self.value(node) is None:
             return {}
         result = {}
+        value_nodes = {}
         for binding_id, knode, vnode in self.mapping(node, "keys", None):
             key = f"keys.{binding_id}"
+            value_nodes[binding_id] = vnode
             if binding_id not in BINDING_IDS:
                 close = difflib.get_close_matches(binding_id, BINDING_IDS, n=1, cutoff=0.5)
                 hint = f"did you mean '{close[0]}'?" if close else f"binding ids are {', '.join(BINDING_IDS)}"
@@ -353,7 +355,7 @@ class _Reader(NodeReader):
                     "write key names like ctrl+o, f2, escape or ?, several separated by commas",
                 )
             result[binding_id] = ",".join(k.strip() for k in value.split(","))
-        for binding_id, _, vnode in self.mapping(node, "keys", None):
+        for binding_id, vnode in value_nodes.items():  # once all are read: a clash may be with a later one
             problem = clash(result, binding_id)
             if problem is not None:
                 self.fail(vnode, f"keys.{binding_id}", problem)

@@ -32,6 +32,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from mmchat import format as fmt
 from mmchat.store import ConversationSummary, StoredMessage
 
 FORMAT = "mmchat.conversation/1"
@@ -61,7 +62,7 @@ def to_markdown(summary: ConversationSummary, messages: list[StoredMessage]) -> 
     if summary.models:
         about.append("models: " + ", ".join(summary.models))
     total = summary.total_cost_usd
-    about.append("cost " + ("unknown" if total is None else _usd(total)))
+    about.append("cost " + ("unknown" if total is None else fmt.cost(total, places=4)))
     lines += ["*" + " · ".join(about) + "*", ""]
     for message in messages:
         lines += ["---", "", _header(message)]
@@ -160,7 +161,7 @@ def _meta(m: StoredMessage) -> str:
         return ""
     parts = []
     if m.usage is not None or m.cost_usd is not None:
-        parts.append("cost unknown" if m.cost_usd is None else _usd(m.cost_usd))
+        parts.append(fmt.cost(m.cost_usd, places=4))
     if m.usage is not None:
         approx = "~" if m.usage.estimated else ""
         parts.append(
@@ -173,15 +174,6 @@ def _meta(m: StoredMessage) -> str:
     if m.tokens_per_s is not None:
         parts.append(f"{m.tokens_per_s:.0f} tok/s")
     return " · ".join(parts)
-
-
-def _usd(usd: float) -> str:
-    """Four decimals under a dollar (an export keeps more than the screen), six under $0.0001."""
-    if usd == 0:
-        return "$0"
-    if usd < 0.0001:
-        return f"${usd:.6f}".rstrip("0")
-    return f"${usd:.4f}" if usd < 1 else f"${usd:,.2f}"
 
 
 def _iso(ts: float) -> str:

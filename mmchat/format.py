@@ -5,16 +5,20 @@ from __future__ import annotations
 from mmchat.metering import TurnMetrics
 
 
-def cost(usd: float | None) -> str:
+def cost(usd: float | None, *, places: int = 2) -> str:
+    """'$0.0123'-style: two decimals from a cent on (`places` of them under a dollar), more
+    below, and '<$0.000001' for less."""
     if usd is None:
         return "cost unknown"
     if usd == 0:
         return "$0"
+    if usd < 0.000001:
+        return "<$0.000001"
     if usd < 0.0001:
         return f"${usd:.6f}".rstrip("0")
-    if usd < 0.01:
-        return f"${usd:.4f}"
-    return f"${usd:.2f}"
+    if usd < 0.01 or usd < 1 and places > 2:
+        return f"${usd:.{max(4, places)}f}"
+    return f"${usd:,.2f}"
 
 
 def duration_ms(ms: float | None) -> str:

@@ -646,11 +646,17 @@ class Store:
 
     def latest_leaf(self, message_id: int) -> int:
         """The end of `message_id`'s latest continuation: its newest child's newest child, and so on."""
-        while True:
-            row = self._conn.execute("SELECT max(id) FROM messages WHERE parent_id = ?", (message_id,)).fetchone()
-            if row[0] is None:
-                return message_id
-            message_id = row[0]
+        row = self._conn.execute(
+            """WITH RECURSIVE down(id, depth) AS (
+                    SELECT ?, 0
+                    UNION ALL
+                    SELECT (SELECT max(m.id) FROM messages m WHERE m.parent_id = down.id), depth + 1
+                        FROM down WHERE down.id IS NOT NULL
+                )
+                SELECT id FROM down WHERE id IS NOT NULL ORDER BY depth DESC LIMIT 1""",
+            (message_id,),
+        ).fetchone()
+        return row[0]
 
     def set_head(self, conversation_id: int, message_id: int) -> None:
         with self._write():
@@ -819,12 +825,15 @@ class Store:
 
         Read on a connection of the calling thread's own: safe from any thread, so the scans
         (tens of milliseconds on a large history) can run off the interface's thread."""
-        conn = sqlite3.connect(self.db_path, isolation_level=None)
         try:
-            conn.execute("PRAGMA busy_timeout = 5000")
-            return _model_speeds(conn, per_model, window), _answer_lengths(conn, per_kind, window)
-        finally:
-            conn.close()
+            conn = sqlite3.connect(self.db_path, isolation_level=None)
+            try:
+                conn.execute("PRAGMA busy_timeout = 5000")
+                return _model_speeds(conn, per_model, window), _answer_lengths(conn, per_kind, window)
+            finally:
+                conn.close()
+        except sqlite3.Error as e:
+            raise StoreError(f"cannot read the measured figures from {self.db_path}: {e}") from e
 
     def recent_prompts(self, limit: int = 500) -> list[str]:
         """The user's latest `limit` non-blank messages over every conversation, oldest first."""
@@ -1035,22 +1044,24 @@ def _answer_lengths(
     conn: sqlite3.Connection, per_kind: int, window: int
 ) -> dict[tuple[str, bool, str], tuple[int, int]]:
     rows = conn.execute(
-        """SELECT complexity, has_code, length, output_tokens FROM (
-                SELECT *, row_number() OVER (PARTITION BY complexity, has_code, length ORDER BY id DESC) AS n
+        """SELECT kind, output_tokens FROM (
+                SELECT *, row_number() OVER (PARTITION BY kind ORDER BY id DESC) AS n
                 FROM (
                     SELECT id, output_tokens,
-                        json_extract(decision, '$.signals.complexity') AS complexity,
-                        json_extract(decision, '$.signals.has_code') AS has_code,
-                        json_extract(decision, '$.signals.answer_length') AS length
+                        -- one parse of the decision for the three (a JSON array back)
+                        json_extract(decision, '$.signals.complexity', '$.signals.has_code',
+                            '$.signals.answer_length') AS kind
                     FROM messages
                     WHERE id > (SELECT coalesce(max(id), 0) FROM messages) - ?
                         AND role = 'assistant' AND status = 'complete'
                         AND output_tokens IS NOT NULL AND decision IS NOT NULL
                 )
-            ) WHERE n <= ? AND complexity IS NOT NULL AND length IS NOT NULL""",
+            ) WHERE n <= ?""",
         (window, per_kind),
     ).fetchall()
     lengths: dict[tuple[str, bool, str], list[int]] = {}
-    for complexity, has_code, length, output in rows:
-        lengths.setdefault((complexity, bool(has_code), length), []).append(output)
+    for kind, output in rows:
+        complexity, has_code, length = json.loads(kind)
+        if complexity is not None and length is not None:  # a decision without these signals
+            lengths.setdefault((complexity, bool(has_code), length), []).append(output)
     return {kind: (round(statistics.median(values)), len(values)) for kind, values in lengths.items()}

@@ -119,7 +119,9 @@ def test_write_private_creates_and_replaces_with_mode_0600(tmp_path: Path):
         os.umask(old)
 
 
-def test_small_costs_keep_their_digits():
-    from mmchat.export import _usd
+def test_costs_keep_their_digits_in_an_export():
+    from mmchat import format as fmt
 
-    assert [_usd(x) for x in (0, 0.000029, 0.0123, 12.5)] == ["$0", "$0.000029", "$0.0123", "$12.50"]
+    figures = (0, 4e-7, 0.000029, 0.0123, 0.5, 1234.5)
+    assert [fmt.cost(x, places=4) for x in figures] == ["$0", "<$0.000001", "$0.000029", "$0.0123", "$0.5000", "$1,234.50"]
+    assert [fmt.cost(x) for x in figures] == ["$0", "<$0.000001", "$0.000029", "$0.01", "$0.50", "$1,234.50"]

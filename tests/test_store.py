@@ -624,3 +624,11 @@ def test_recent_prompts_come_from_every_conversation_oldest_first(tmp_path):
         store.add_message(first, "user", "three")
         assert store.recent_prompts() == ["one", "two", "three"]
         assert store.recent_prompts(limit=2) == ["two", "three"]
+
+
+def test_measured_figures_that_cannot_be_read_raise_a_store_error(tmp_path):
+    store = Store(tmp_path / "mmchat.db")
+    store.close()
+    (tmp_path / "mmchat.db").unlink()  # gone: a fresh empty file has no messages table
+    with pytest.raises(StoreError, match="cannot read the measured figures"):
+        store.read_measured()

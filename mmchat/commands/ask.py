@@ -105,9 +105,7 @@ def _route(
             print(f"mmchat: {printable(note)}", file=sys.stderr)
     if decision.model is None:
         return None  # held: nothing was stored or sent
-    args: dict[str, Any] = {"model": decision.model, "decision": decision.to_dict()}
-    if decision.mode not in ("pin", "override"):
-        args["fallbacks"] = decision.fallbacks  # a chosen model is not swapped for another
+    args: dict[str, Any] = {"model": decision.model, "decision": decision.to_dict(), "fallbacks": decision.fallbacks}
     if decision.private:
         args["on_start"] = lambda started: auto.record_private(
             decision, started.conversation_id, started.user_message_id

@@ -26,6 +26,7 @@ from mmchat.routing.policies import score
 from mmchat.routing.rules import Plan, RuleSet, evaluate
 from mmchat.routing.signals import Count, Signals, approx_tokens, compute_signals
 
+CHOSEN_MODES = ("pin", "override")  # the user chose the model: no other answers for it
 _SHORT_FILTERS = {
     "privacy": "not local", "health": "provider skipped", "next": "being retried", "excluded": "excluded",
     "capability": "lacks a required tag", "escalation": "not stronger", "context": "context too small",
@@ -143,7 +144,8 @@ class _Turn:
             candidates=tuple(candidates),
             rejected=tuple(self.rejected),
             rules=tuple(self.plan.matched),
-            fallbacks=fallbacks[: self.router.rules.fallbacks] if chosen else (),
+            # A pinned or overridden turn goes to the chosen model only.
+            fallbacks=fallbacks[: self.router.rules.fallbacks] if chosen and mode not in CHOSEN_MODES else (),
             private=self.private,
             private_reasons=tuple(self.private_reasons),
             held=chosen is None and self.private,
@@ -235,8 +237,11 @@ class _Turn:
             address, rule = self.plan.use
             if address in ranked_addresses:
                 return "rule", profiles[address], self._why(f"rule '{rule}'", profiles[address])
-            self.notes.append(f"rule '{rule}' asks for {address}: {self._unavailable(address)}")
-            instead = f"instead of {address} ({self._unavailable_short(address)}), "
+            out = next((r for r in self.rejected if r.model == address), None)
+            self.notes.append(
+                f"rule '{rule}' asks for {address}: " + (f"filtered out ({out.reason})" if out else "not among the candidates")
+            )
+            instead = f"instead of {address} ({_SHORT_FILTERS.get(out.filter, out.filter) if out else 'not a candidate'}), "
         if self.current in ranked_addresses and self._stays(profiles[self.current]):
             current = profiles[self.current]
             return "stay", current, self._why("stays on the conversation's model", current)
@@ -296,7 +301,7 @@ class _Turn:
         model = p.model
         why = self.health.get(model.provider)
         if why is not None:
-            self.notes.append(f"{mode} {model.address}: {model.provider} is being skipped ({why}); fallbacks follow")
+            self.notes.append(f"{mode} {model.address}: {model.provider} is being skipped ({why}); it is tried anyway, alone")
         fit, reason = context_fit(p, self.signals)
         if fit != FITS and reason:
             self.notes.append(f"{mode} {model.address}: {reason}")
@@ -306,19 +311,6 @@ class _Turn:
         cost, left = self._figures_of(p).cost, self.signals.budget_left
         if cost is not None and left is not None and cost > left:
             self.notes.append(f"{mode} {model.address}: est. ${cost:.4f} > ${left:.4f} left of the budget")
-
-    def _unavailable(self, address: str) -> str:
-        for r in self.rejected:
-            if r.model == address:
-                return f"filtered out ({r.reason})"
-        return "not among the candidates"
-
-    def _unavailable_short(self, address: str) -> str:
-        """'provider skipped', 'not local', … for the one-line why."""
-        for r in self.rejected:
-            if r.model == address:
-                return _SHORT_FILTERS.get(r.filter, r.filter)
-        return "not a candidate"
 
     def _auto_reason(self) -> str:
         reason = _POLICY_WORDS[self.policy]

@@ -57,7 +57,8 @@ KEYS: tuple[KeySpec, ...] = (
     KeySpec("picker.close", "escape", "dismiss(None)", "Close", "Close the picker", "picker"),
 )
 
-BINDING_IDS: tuple[str, ...] = tuple(spec.id for spec in KEYS)
+SPECS: dict[str, KeySpec] = {spec.id: spec for spec in KEYS}
+BINDING_IDS: tuple[str, ...] = tuple(SPECS)
 
 # Keys taken before a chat binding sees them: the prompt's own (Textual's TextArea, while it
 # has focus) and the command palette's.
@@ -111,7 +112,7 @@ def key_label(keys: str) -> str:
 
 def key_of(keymap: dict[str, str], binding_id: str) -> str:
     """The label of the first key `binding_id` answers to once `keymap` is applied ('F8')."""
-    spec = next(s for s in KEYS if s.id == binding_id)
+    spec = SPECS[binding_id]
     return key_label(keymap.get(binding_id, spec.keys).split(",")[0])
 
 
@@ -119,7 +120,7 @@ def clash(keymap: dict[str, str], binding_id: str) -> str | None:
     """Why `binding_id`'s keys in `keymap` cannot work (a key another binding of the same
     screen already has, or one the prompt takes), or None. Bindings of the app's scope are
     live on every screen."""
-    spec = next(s for s in KEYS if s.id == binding_id)
+    spec = SPECS[binding_id]
     mine = [k.strip() for k in keymap.get(binding_id, spec.keys).split(",")]
     for other, keys in effective_keys(keymap):
         if other.id == binding_id or not (other.scope == spec.scope or "app" in (other.scope, spec.scope)):

@@ -9,20 +9,20 @@ breaker they share), and reads the store.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mmchat.autoroute import AutoRoute, local_midnight
+from mmchat.autoroute import AgainHow, AutoRoute, local_midnight
 from mmchat.catalog import Catalog, ModelInfo, UnknownModel
 from mmchat.config import Config
 from mmchat.model_lists import ModelListCache
 from mmchat.routing import Decision, Router, RouterState, Turn
-from mmchat.store import ConversationSummary, ModelSpeed, ModelTotals, Spending, Store, StoredMessage
+from mmchat.store import ConversationSummary, ModelSpeed, ModelTotals, Spending, Store, StoredMessage, StoreError
 from mmchat.tui.budget import BudgetUse
 from mmchat.tui.history import MAX_ENTRIES
 
@@ -36,7 +36,6 @@ UNREACHABLE_KINDS = ("unreachable", "timeout")
 
 
 # Modes a turn leaves the pin or the auto choice for: the model the user chose, and only it.
-CHOSEN_MODES = ("pin", "override")
 
 
 WARM_UP_WAIT_S = 10.0  # the longest a first turn waits for the warm-up
@@ -148,7 +147,10 @@ class ChatService:
     def warm_up(self) -> None:
         """Import and load what the first turn needs (run it off the UI thread)."""
         try:
-            self.auto.read_measured()  # the router's figures: a scan of the history, kept off the UI thread
+            # The router's figures: a scan of the history, kept off the UI thread. A busy database
+            # leaves them to the first decision (which reads them again) rather than stop the app.
+            with contextlib.suppress(StoreError):
+                self.auto.read_measured()
             info = self.model_info()
             if info is None:
                 return
@@ -191,14 +193,13 @@ class ChatService:
     def decide(self, prompt: str) -> Decision:
         """Where `prompt` goes as the next turn: the router's choice (auto-route) or the pin, within
         the privacy lock either way. Nothing is sent: see `decision.model` (None: held)."""
-        decision = self.auto.decide(prompt, self.conversation_id, **self._choices())
-        return _chosen_only(decision)
+        return self.auto.decide(prompt, self.conversation_id, **self._choices())
 
-    def decide_again(self, answer_id: int, how: str = "again") -> Decision:
+    def decide_again(self, answer_id: int, how: AgainHow = "again") -> Decision:
         """Where the prompt of `answer_id` (a stored answer) goes when it is answered again
         (AutoRoute.decide_again; routed again, it follows the pin). A one-turn override is
         kept for the next message."""
-        return _chosen_only(self.auto.decide_again(answer_id, how, pin=self._pin()))
+        return self.auto.decide_again(answer_id, how, pin=self._pin())
 
     def previewer(self) -> Callable[[str], Decision]:
         """The typing preview's router: reads the conversation from the store now (call it on
@@ -282,18 +283,27 @@ class ChatService:
         """The current conversation's answers that have alternatives: id → (place, how many)."""
         return self.store.alternatives(self.conversation_id) if self.conversation_id is not None else {}
 
+    def place_among_answers(self, answer_id: int) -> tuple[int, int] | None:
+        """(place from 1, how many) of `answer_id` among the answers to its prompt, or None
+        when it is the only one."""
+        answers = self._answers_beside(answer_id)
+        return (answers.index(answer_id) + 1, len(answers)) if len(answers) > 1 else None
+
     def switch_answer(self, answer_id: int, step: int) -> int | None:
         """Make the conversation follow another answer to the same prompt (`step` places on,
         wrapping round), and that answer's latest continuation; returns its id, or None when
         `answer_id` has no alternative."""
-        others = [m for m in self.store.siblings(answer_id) if m.role == "assistant"]
-        at = next((i for i, m in enumerate(others) if m.id == answer_id), None)
-        if at is None or len(others) < 2:
+        answers = self._answers_beside(answer_id)
+        if len(answers) < 2:
             return None
-        chosen = others[(at + step) % len(others)]
+        chosen = self.store.message(answers[(answers.index(answer_id) + step) % len(answers)])
         self.store.set_head(chosen.conversation_id, self.store.latest_leaf(chosen.id))
         self.routing_changed()
         return chosen.id
+
+    def _answers_beside(self, answer_id: int) -> list[int]:
+        """The ids of the answers to `answer_id`'s prompt, itself included, oldest first."""
+        return [m.id for m in self.store.siblings(answer_id) if m.role == "assistant"]
 
     def totals(self) -> list[ModelTotals]:
         if self.conversation_id is None:
@@ -367,13 +377,6 @@ class ChatService:
     async def aclose(self) -> None:
         if self._engine is not None:
             await self._engine.aclose()
-
-
-def _chosen_only(decision: Decision) -> Decision:
-    """A pinned or overridden turn goes to the chosen model only: no fallbacks to others."""
-    if decision.mode in CHOSEN_MODES and decision.fallbacks:
-        return replace(decision, fallbacks=())
-    return decision
 
 
 def _problem(kind: str, reason: str) -> str:

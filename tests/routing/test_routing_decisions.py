@@ -216,7 +216,9 @@ def test_a_pin_is_used_as_it_is_and_warned_about(models) -> None:
     d = route("hello", models, state=RouterState(pin="cloud/nano"), health={"cloud": "open"})
     assert d.model == "cloud/nano" and d.mode == "pin" and d.why.startswith("pinned")
     assert any("cloud is being skipped" in n for n in d.notes)
-    assert d.fallbacks and "cloud/nano" not in d.fallbacks
+    assert d.fallbacks == ()  # the user chose it: no other model answers in its place
+    override = route("hello", models, state=RouterState(override="cloud/nano"))
+    assert override.fallbacks == () and route("hello", models).fallbacks  # routed turns have some
 
 
 def test_an_override_wins_over_a_pin_for_one_turn(models) -> None:
@@ -276,10 +278,15 @@ def test_the_next_model_skips_what_is_no_longer_allowed(models) -> None:
 
 
 def test_without_a_stored_order_the_next_model_is_the_best_other_one(models) -> None:
-    best = route("hello", models).model
+    first = route("hello", models)
+    best, runner_up, last = first.model, first.fallbacks[0], first.fallbacks[-1]
+    assert runner_up != last
     d = route("hello", models, state=RouterState(next_after=best))
-    assert d.mode == "next" and d.model is not None and d.model != best
-    assert d.model == route("hello", models, state=RouterState(next_after=best, chain=(best,))).model
+    assert d.mode == "next" and d.model == runner_up
+    # An order used up after the answer's model (nothing after it) also falls to the best other,
+    # not to a model earlier in that order.
+    used_up = route("hello", models, state=RouterState(next_after=best, chain=(last, best)))
+    assert used_up.model == runner_up
 
 
 def test_a_pin_gives_way_to_the_next_model_and_an_override_wins_over_it(models) -> None:

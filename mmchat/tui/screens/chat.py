@@ -31,6 +31,7 @@ from mmchat.tui.widgets.sidebar import Sidebar
 from mmchat.tui.widgets.status import Status, StatusLine
 
 if TYPE_CHECKING:
+    from mmchat.autoroute import AgainHow
     from mmchat.tui.app import MmchatApp
     from mmchat.tui.screens.model_picker import ModelPicker
 
@@ -322,7 +323,7 @@ class ChatScreen(TurnScreen):
             return None
         return answer
 
-    def _answer_again(self, how: str) -> None:
+    def _answer_again(self, how: AgainHow) -> None:
         answer = self._stored_answer("nothing to answer again")
         if answer is None or answer.message_id is None:
             return

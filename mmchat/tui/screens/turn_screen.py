@@ -128,7 +128,7 @@ class TurnScreen(Screen[None]):
                     self.service.started(event, decision)
                     answer_id = answer.message_id = event.assistant_message_id
                     if retry_of is not None:  # the old answer is kept: one of the prompt's answers now
-                        answer.show_alternatives(self.service.alternatives().get(answer_id))
+                        answer.show_alternatives(self.service.place_among_answers(answer_id))
                     if event.model.address != answer.model:  # the chosen model was skipped before any request
                         info = event.model
                         attempts = self.service.message(answer_id).attempts
