@@ -172,7 +172,7 @@ def _widgets(
                 widgets.append(Marker(model))
             last_model = model
             widget = AssistantMessage.from_stored(message)
-            widget.alternatives = alternatives.get(message.id)
+            widget.show_alternatives(alternatives.get(message.id))
         else:
             continue
         widget.id = f"message-{message.id}"

@@ -58,17 +58,21 @@ RenderKey = tuple[int, bool]  # (width, dark theme)
 # The Markdown parser and renderer are imported on first use: the first screen does not wait for them.
 
 
-@lru_cache(maxsize=1)
-def _parser() -> MarkdownIt:
+def _new_parser() -> MarkdownIt:
     from markdown_it import MarkdownIt
 
     return MarkdownIt("commonmark", {"html": False}).enable(["strikethrough", "table"])
 
 
 @lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    return _new_parser()
+
+
+@lru_cache(maxsize=1)
 def _block_parser() -> MarkdownIt:
     """The same rules without the inline ones: enough to find the blocks, in two thirds of the time."""
-    return _parser().__class__("commonmark", {"html": False}).enable(["strikethrough", "table"]).disable(["inline", "text_join"])
+    return _new_parser().disable(["inline", "text_join"])
 
 
 @lru_cache(maxsize=1)
@@ -137,7 +141,7 @@ def code_pieces(token: Token) -> list[str]:
         size = j - last
         if size < CODE_PIECE_LINES or not lines[j - 1].strip() or not lines[j].endswith("\n"):
             continue
-        first = next((line for line in lines[j:] if line.strip()), "")
+        first = next((lines[k] for k in range(j, len(lines)) if lines[k].strip()), "")
         if not first.endswith("\n"):
             continue  # the next statement is not known yet
         if first[0] in " \t" and size < 2 * CODE_PIECE_LINES:
@@ -169,14 +173,12 @@ class _HotLines:
             return
         self._blocks[block] = None
         self.total += block.height
-        while self.total > self.limit and len(self._blocks) > 1:
-            oldest = next(iter(self._blocks))
-            if oldest is block:
-                break
-            self.drop(oldest)
+        while self.total > self.limit and len(self._blocks) > 1:  # the newest, `block`, stays
+            self.drop(next(iter(self._blocks)))
 
     def drop(self, block: Block) -> None:
-        if self._blocks.pop(block, False) is None:
+        if block in self._blocks:
+            del self._blocks[block]
             self.total -= block.height
         block.lines_ = None
 
@@ -207,9 +209,6 @@ class Block:
         self.height = 0
         self.lines_: list[Line] | None = None
         self.renders = 0
-
-    def measured(self, key: RenderKey) -> bool:
-        return self.key == key
 
     def same(self, other: Block | None) -> bool:
         """Whether `other` draws exactly what this block draws (so its lines can be reused)."""
@@ -315,14 +314,16 @@ class MarkdownLeaf(Widget):
         return self._height
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        self._style = self.rich_style  # once per drawing, not per line
+        # Once per drawing, not per line: the style, and the key (which reads the app's theme).
+        self._style = self.rich_style
+        if self.size.width > 0:
+            self._measure(self.size.width)
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        if width <= 0:
+        if width <= 0 or self._key is None:
             return Strip.blank(width, self._style)
-        self._measure(width)
         at = bisect_right(self._starts, y) - 1
         if at < 0:
             return Strip.blank(width, self._style)
@@ -477,24 +478,16 @@ class StreamingMarkdown(Widget):
         count = len(sources) if final else len(sources) - 1
         previous, self._open_block = self._open_block, None
         for source, token in zip(sources[:count], tops):
-            blocks = self._blocks(source, token, closed=True)
-            if previous is not None and blocks[0].same(previous):
-                blocks[0] = previous  # rendered while it was open: reuse its lines
-            elif previous is not None:
-                HOT.drop(previous)  # a draft of the open block: never drawn again
-            self._backlog += blocks
+            first, *rest = self._blocks(source, token, closed=True)
+            self._backlog += [_adopt(first, previous), *rest]
             previous = None
             self._next_alone = token.type == "hr"
         if sources and not final:
             *pieces, opening = self._blocks(sources[-1], tops[-1], closed=False)
             self._backlog += pieces
-            if opening.same(previous):
-                opening = previous  # type: ignore[assignment]
-            elif previous is not None:
-                HOT.drop(previous)
-            self._open_block = opening
+            self._open_block = _adopt(opening, previous)
         elif previous is not None:
-            HOT.drop(previous)
+            HOT.drop(previous)  # the open block was finished above, or is gone
         self._tail = "".join(lines[starts[-1] :]) if starts and not final else ""
 
     def _blocks(self, source: str, token: Token, *, closed: bool) -> list[Block]:
@@ -506,7 +499,17 @@ class StreamingMarkdown(Widget):
         last = len(pieces) - 1
         blocks = [
             Block(piece, alone=self._next_alone if i == 0 else True, joins_above=i > 0, joins_below=i < last)
-            for i, piece in enumerate(pieces)
-        ][self._pieces_sent :]
+            for i, piece in enumerate(pieces[self._pieces_sent :], start=self._pieces_sent)
+        ]
         self._pieces_sent = 0 if closed else last
         return blocks
+
+
+def _adopt(block: Block, previous: Block | None) -> Block:
+    """`block`, or `previous` (the open block of the last frame) when it draws the same thing,
+    so its rendered lines are reused; a `previous` not reused is a draft, never drawn again."""
+    if previous is not None:
+        if block.same(previous):
+            return previous
+        HOT.drop(previous)
+    return block
