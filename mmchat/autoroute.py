@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from mmchat.catalog import Catalog, ModelInfo
@@ -140,6 +141,12 @@ class AutoRoute:
             lengths=measured.lengths,
         )
 
+    def use_rules(self, rules: RuleSet) -> None:
+        """Route with `rules` from now on (the config file was edited): the next decision, the
+        typing preview's included, builds its router with them."""
+        self.rules = rules
+        self._built = ((), Router((), rules))  # swapped whole, as _router does
+
     def _router(self) -> Router:
         """The router over the catalog's models, built again when they change (a listing added some)."""
         models = tuple(self.catalog.models())
@@ -200,6 +207,16 @@ def routing_order(decision: dict[str, Any] | None) -> tuple[str, ...]:
     if not decision or not decision.get("model"):
         return ()
     return (decision["model"], *decision.get("fallbacks", ()))
+
+
+def file_stamp(path: Path) -> tuple[int, int, int] | None:
+    """What a save changes in a file: (inode, size, mtime in ns), the inode for editors that save
+    by renaming a new file over it; None when it is missing. One stat: cheap enough to poll."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def local_midnight(now: float | None = None) -> float:

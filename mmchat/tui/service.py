@@ -14,14 +14,15 @@ import re
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mmchat.autoroute import AgainHow, AutoRoute, local_midnight
+from mmchat.autoroute import AgainHow, AutoRoute, file_stamp, local_midnight
 from mmchat.catalog import Catalog, ModelInfo, UnknownModel
-from mmchat.config import Config
+from mmchat.config import Config, ConfigError
 from mmchat.model_lists import ModelListCache
-from mmchat.routing import Decision, Router, RouterState, Turn
+from mmchat.routing import Decision, Router, RouterState, RuleSet, Turn
 from mmchat.store import ConversationSummary, ModelSpeed, ModelTotals, Spending, Store, StoredMessage, StoreError
 from mmchat.tui.budget import BudgetUse
 from mmchat.tui.history import MAX_ENTRIES
@@ -39,6 +40,16 @@ UNREACHABLE_KINDS = ("unreachable", "timeout")
 
 
 WARM_UP_WAIT_S = 10.0  # the longest a first turn waits for the warm-up
+
+
+@dataclass(frozen=True)
+class RoutingReload:
+    """The routing section read again from the edited config file."""
+
+    rules: RuleSet
+    own: int  # how many of the rules are the config's (the others are built in)
+    restart: bool  # the providers or models changed too: only a restart applies those
+
 
 class ChatService:
     """`auto` (the router, with the providers' circuit breaker) is built here unless given;
@@ -71,6 +82,10 @@ class ChatService:
         # provider → why it cannot be used now (its model listing or a turn failed to reach it)
         self.provider_problems: dict[str, str] = {}
         self._listed_at: float | None = None  # when check_providers last ran (monotonic seconds)
+        # Why the config file's latest edit of the routing rules was not taken (one line), and
+        # the file as it was when its rules were last read (None: no file, nothing to watch).
+        self.routing_problem: str | None = None
+        self._config_stamp = file_stamp(config.source) if config.source is not None else None
 
     @property
     def has_providers(self) -> bool:
@@ -231,6 +246,43 @@ class ChatService:
     def open_circuits(self) -> dict[str, str]:
         """Providers skipped now after repeated failures → why."""
         return self.auto.breaker.open_providers()
+
+    # -- live routing rules ------------------------------------------------------
+
+    def routing_file_changed(self) -> bool:
+        """Whether the config file was saved since its rules were last read: one stat, cheap
+        enough for the UI thread (the reading is read_routing's, off it). A file gone for a
+        moment (an editor between writing and renaming) is waited for."""
+        path = self.config.source
+        stamp = file_stamp(path) if path is not None else None
+        if stamp is None or stamp == self._config_stamp:
+            return False
+        self._config_stamp = stamp
+        return True
+
+    def read_routing(self) -> RoutingReload:
+        """The config file's routing section, read again and checked against the catalog's
+        models (run it in a worker thread). A broken edit raises ConfigError: one line, file:line."""
+        from mmchat.config import load_config
+        from mmchat.routing import load_routing
+
+        if self.config.source is None:
+            raise ConfigError("no config file: the routing rules are the built-in ones")
+        config = load_config(self.config.source)
+        rules = load_routing(config, self.catalog.models())
+        restart = (config.providers, config.models) != (self.config.providers, self.config.models)
+        return RoutingReload(rules, sum(not rule.builtin for rule in rules.rules), restart)
+
+    def reloaded(self, result: RoutingReload | BaseException) -> None:
+        """Route with the rules read (the typing preview and the next turn), or keep the old
+        ones and remember why in routing_problem."""
+        if isinstance(result, RoutingReload):
+            self.auto.use_rules(result.rules)
+            self.routing_problem = None
+        elif isinstance(result, ConfigError):
+            self.routing_problem = " ".join(str(result).split())
+        else:  # a bug: said in one line, the old rules kept
+            self.routing_problem = " ".join(f"cannot read the rules: {type(result).__name__}: {result}".split())
 
     def routing_changed(self) -> None:
         """The conversation changed (a turn, a lock): the preview reads the store again."""

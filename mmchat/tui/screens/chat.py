@@ -20,7 +20,7 @@ from mmchat.routing import Decision
 from mmchat.tui.budget import over_question, warning
 from mmchat.tui.keymap import bindings
 from mmchat.tui.screens.turn_screen import TurnScreen
-from mmchat.tui.service import ChatService
+from mmchat.tui.service import ChatService, RoutingReload
 from mmchat.tui.slash import COMMANDS, SlashCommand, parse_slash
 from mmchat.tui.widgets.conversation import FOCUS_REACH, ConversationView
 from mmchat.tui.widgets.footer import KeyFooter
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 PREVIEW_DELAY_S = 0.25  # the typing preview is routed this long after the last keystroke
 CIRCUITS_EVERY_S = 1.0  # how often the status line looks for providers skipped or back
+ROUTING_EVERY_S = 1.0  # how often the config file is looked at for edited routing rules
 
 
 class ChatScreen(TurnScreen):
@@ -51,6 +52,7 @@ class ChatScreen(TurnScreen):
         super().__init__(service)
         self._circuits: dict[str, str] = {}  # open circuits the status line shows
         self._preview_timer: Timer | None = None
+        self._routing_reader: Worker[RoutingReload] | None = None  # reading the edited rules
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -66,6 +68,8 @@ class ChatScreen(TurnScreen):
     async def on_mount(self) -> None:
         self.start_live_timer()
         self.set_interval(CIRCUITS_EVERY_S, self._watch_circuits)
+        if self.service.config.source is not None:  # built from the environment: nothing to watch
+            self.set_interval(ROUTING_EVERY_S, self.check_routing)
         self.show_status()
         if self.service.conversation_id is not None:
             await self.show_conversation()
@@ -93,6 +97,7 @@ class ChatScreen(TurnScreen):
                 auto=service.auto_route, model=service.model, provider=provider,
                 health=self._health.get(provider or ""), override=service.override,
                 locked=service.privacy_locked(), open_circuits=self._circuits,
+                routing_problem=service.routing_problem,
             )
         )
         self.query_one(RoutePreview).display = service.auto_route
@@ -101,6 +106,33 @@ class ChatScreen(TurnScreen):
         """A provider's circuit opens during a turn and closes after its cooldown: show both."""
         if self.service.open_circuits() != self._circuits:
             self.show_status()
+
+    # -- live routing rules ----------------------------------------------------
+
+    def check_routing(self) -> None:
+        """Read the routing rules again when the config file was saved: here one stat, the
+        parsing in a worker thread (one at a time; a save meanwhile is seen by the next check)."""
+        if self._routing_reader is not None and not self._routing_reader.is_finished:
+            return
+        if self.service.routing_file_changed():
+            self._routing_reader = self.run_worker(
+                self.service.read_routing, thread=True, group="routing", exit_on_error=False
+            )
+
+    def _routing_read(self, worker: Worker[RoutingReload]) -> None:
+        """The edited rules apply to the preview and the next turn; a broken edit keeps the old
+        ones and the status line says file:line: why, until an edit that loads."""
+        result = worker.result if worker.state == WorkerState.SUCCESS else worker.error
+        if result is None:
+            return
+        self.service.reloaded(result)
+        if isinstance(result, RoutingReload):
+            built_in = len(result.rules.rules) - result.own
+            self.notify(f"routing rules reloaded ({result.own} rules, {built_in} built in)")
+            if result.restart:
+                self.notify("restart mmchat to apply provider changes", severity="warning")
+        self.show_status()
+        self._schedule_preview()
 
     # -- the typing preview --------------------------------------------------
 
@@ -204,6 +236,8 @@ class ChatScreen(TurnScreen):
             self.refresh_bindings()
         elif event.worker.group == "preview" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
             self._show_preview(event.worker.result if event.state == WorkerState.SUCCESS else None)
+        elif event.worker.group == "routing" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
+            self._routing_read(event.worker)
 
     # -- actions -------------------------------------------------------------
 

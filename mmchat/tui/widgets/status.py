@@ -1,5 +1,6 @@
-"""The status line: the mode (auto-route, or the pinned model), a one-turn override, the
-privacy lock, the last turn's provider health and the providers being skipped."""
+"""The status line: the mode (auto-route, or the pinned model), a broken edit of the routing
+rules, a one-turn override, the privacy lock, the last turn's provider health and the
+providers being skipped."""
 
 from __future__ import annotations
 
@@ -20,12 +21,15 @@ class Status:
     override: str | None = None  # the next message's model
     locked: bool = False  # the conversation is private: local models only
     open_circuits: dict[str, str] = field(default_factory=dict)  # provider → why it is skipped
+    routing_problem: str | None = None  # why the config file's edited rules were not taken: file:line: message
 
 
 def status_content(status: Status) -> Content:
     if not status.auto and status.model is None:
         return Content("no model chosen: press Ctrl+O or type /model (or /auto)")
     parts: list[Content | str] = ["auto" if status.auto else f"pinned: {status.model}"]
+    if status.routing_problem:  # second: a long line is cut at the right
+        parts.append(Content.styled(f"old rules kept: {printable(status.routing_problem)}", "$error"))
     if status.override:
         parts.append(Content.styled(f"next message: {status.override}", "$accent"))
     if status.locked:
