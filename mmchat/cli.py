@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Sequence
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_PIPE = 128 + 13  # stdout's reader stopped early (see _reader_gone)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -87,6 +88,42 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        try:
+            return _main(argv)
+        finally:
+            # Output still in the buffer is written here, where a closed pipe is handled
+            # like any other, not by the interpreter's last flush (which would complain).
+            if sys.stdout is not None:
+                sys.stdout.flush()
+    except BrokenPipeError:
+        return _reader_gone()
+
+
+def _reader_gone() -> int:
+    """stdout's reader stopped early (`mmchat … | head`): normal for a Unix tool, so
+    exit quietly.
+
+    The status is 141, what the shell reports for a command that SIGPIPE ended
+    (128 + 13): the one every other tool in the pipe gives for the same event
+    (`seq 1e6 | head -1`), so `set -o pipefail` scripts treat mmchat like them,
+    and a cut-short answer is not passed off as a success (it is stored marked
+    interrupted). Python ignores SIGPIPE, hence the exception; stdout is pointed
+    at /dev/null so that flushing what is left in its buffer at exit cannot raise
+    again.
+    """
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+    return EXIT_PIPE
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     from mmchat import commands
     from mmchat.catalog import UnknownModel
@@ -108,6 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("mmchat: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        raise  # stdout's reader has gone: main() exits quietly
     except Exception as exc:  # a bug: report it without ever printing a key
         return _internal_error(exc)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 from typing import Any
 
@@ -124,39 +125,44 @@ async def _ask(
     conversation = conversation_id
     status = 0
     on_start = route.pop("on_start", None)
+    turn = engine.turn(prompt, conversation_id=conversation_id, params=params, **route)
     try:
-        async for event in engine.turn(prompt, conversation_id=conversation_id, params=params, **route):
-            if type(event) is TextDelta:
-                out.write(printable(event.text))
-                out.flush()
-            elif isinstance(event, TurnStarted):
-                address, conversation = event.model.address, event.conversation_id
-                if on_start is not None:
-                    on_start(event)
-                if event.history_dropped:
-                    print(
-                        f"mmchat: left out the {event.history_dropped} oldest messages to fit "
-                        f"{address}'s context window",
-                        file=err,
-                    )
-            elif isinstance(event, FallingBack):
-                print(f"mmchat: {event.reason}; trying {event.model.address}", file=err)
-                address = event.model.address
-            elif isinstance(event, Retrying):
-                print(f"mmchat: {event.reason}; retrying in {event.delay_s:.1f} s", file=err)
-            elif isinstance(event, TurnFinished):
-                out.write("\n")
-                print(f"{fmt.turn_summary(address, event.metrics)} · conversation {conversation}", file=err)
-            elif isinstance(event, TurnFailed):
-                if event.partial:
+        # aclosing: when a write fails (stdout's reader stopped: BrokenPipeError) the turn is
+        # closed here, so the answer is stored marked interrupted with the text received so
+        # far, before the connection is closed and with no more of the answer paid for.
+        async with contextlib.aclosing(turn):
+            async for event in turn:
+                if type(event) is TextDelta:
+                    out.write(printable(event.text))
+                    out.flush()
+                elif isinstance(event, TurnStarted):
+                    address, conversation = event.model.address, event.conversation_id
+                    if on_start is not None:
+                        on_start(event)
+                    if event.history_dropped:
+                        print(
+                            f"mmchat: left out the {event.history_dropped} oldest messages to fit "
+                            f"{address}'s context window",
+                            file=err,
+                        )
+                elif isinstance(event, FallingBack):
+                    print(f"mmchat: {event.reason}; trying {event.model.address}", file=err)
+                    address = event.model.address
+                elif isinstance(event, Retrying):
+                    print(f"mmchat: {event.reason}; retrying in {event.delay_s:.1f} s", file=err)
+                elif isinstance(event, TurnFinished):
                     out.write("\n")
-                    print(
-                        f"mmchat: the answer was cut short and is kept, marked interrupted (conversation {conversation}); "
-                        f"`mmchat ask --conversation {conversation} --again next` answers it again on the next model",
-                        file=err,
-                    )
-                print(f"mmchat: {event.reason}", file=err)
-                status = 1
+                    print(f"{fmt.turn_summary(address, event.metrics)} · conversation {conversation}", file=err)
+                elif isinstance(event, TurnFailed):
+                    if event.partial:
+                        out.write("\n")
+                        print(
+                            f"mmchat: the answer was cut short and is kept, marked interrupted (conversation {conversation}); "
+                            f"`mmchat ask --conversation {conversation} --again next` answers it again on the next model",
+                            file=err,
+                        )
+                    print(f"mmchat: {event.reason}", file=err)
+                    status = 1
     finally:
         await engine.aclose()
     return status
