@@ -15,3 +15,15 @@ def printable(text: str) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n")
     return _CONTROL.sub("", text)
+
+
+# A lone surrogate cannot be encoded: it is how Python keeps a byte that was not UTF-8
+# (U+DC80–U+DCFF, the surrogateescape of argv and the environment), or half of a pair.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def utf8_text(data: bytes | str) -> tuple[str, int]:
+    """Text from bytes, or from a str that may hold surrogate escapes (argv), with every
+    byte that is not UTF-8 replaced by U+FFFD; and how many were replaced."""
+    text = data.decode("utf-8", "surrogateescape") if isinstance(data, bytes) else data
+    return _SURROGATE.subn("\ufffd", text)

@@ -77,3 +77,41 @@ def test_every_command_into_a_closed_pipe_exits_quietly(home, openai_server, arg
     done = run_into_closed_pipe(home, *args, config=config)
     assert (done.returncode, done.stderr) == (141, "")
 
+
+
+def ask_bytes(home: Path, config: Path, *args: bytes, stdin: bytes = b"") -> subprocess.CompletedProcess:
+    """`mmchat ask ARGS` with raw bytes for its arguments and stdin."""
+    return subprocess.run(
+        [os.fsencode(sys.executable), b"-m", b"mmchat", b"ask", *args],
+        input=stdin, capture_output=True, env=private_env(home, config), timeout=60,
+    )
+
+
+def test_a_latin1_prompt_on_stdin_is_sent_with_replacements_and_one_warning(home, openai_server):
+    config = lab_config(home, openai_server)
+    done = ask_bytes(home, config, stdin="-caf\xe9 cr\xe8me\n+ok\n".encode("latin-1"))  # `git diff` of a latin-1 file
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.decode().splitlines()
+    assert lines[0] == "mmchat: stdin is not valid UTF-8: replaced 2 bytes with U+FFFD"
+    assert len(lines) == 2 and lines[1].startswith("lab/small")  # then the usual summary, no error
+    assert openai_server.requests[-1].json["messages"][-1]["content"] == "-caf\ufffd cr\ufffdme\n+ok\n"
+    assert stored_answer(home).content == "You said: -caf\ufffd cr\ufffdme\n+ok\n"
+
+
+@pytest.mark.parametrize("data", [b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "hi\n".encode("utf-16")])
+def test_binary_stdin_is_refused_in_one_line(home, openai_server, data):
+    done = ask_bytes(home, lab_config(home, openai_server), stdin=data)
+    assert done.returncode == 2
+    assert done.stderr.decode().startswith("mmchat: stdin looks binary (NUL bytes): ")
+    assert len(done.stderr.splitlines()) == 1
+    assert openai_server.requests == []
+    with Store(home / "data" / "mmchat.db") as store:
+        assert store.latest_conversation_id() is None  # nothing stored
+
+
+def test_a_prompt_argument_that_is_not_utf8_is_sent_with_a_replacement(home, openai_server):
+    done = ask_bytes(home, lab_config(home, openai_server), b"caf\xe9", b"ok")  # argv from a latin-1 terminal
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.decode().splitlines()[0] == "mmchat: the prompt is not valid UTF-8: replaced 1 byte with U+FFFD"
+    assert openai_server.requests[-1].json["messages"][-1]["content"] == "caf\ufffd ok"
+    assert done.stdout.decode() == "You said: caf\ufffd ok\n"
