@@ -79,6 +79,10 @@ def _parser() -> argparse.ArgumentParser:
     route.add_argument("--conversation", type=int, metavar="ID", help="route as the next turn of conversation ID")
     route.add_argument("--pin", metavar="PROVIDER/MODEL", help="as if pinned to this model")
     route.add_argument("--tag", action="append", default=[], metavar="TAG", help="a routing tag (private, fast, …)")
+    route.add_argument(
+        "--watch", action="store_true",
+        help="with test: run the cases again on every save of the cases file or the config (Ctrl+C stops)",
+    )
 
     config = sub.add_parser("config", help="check the config file")
     config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)

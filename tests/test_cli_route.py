@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
+import signal
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 from mmchat.store import Store
-from tests.cli_helpers import mmchat, two_provider_config, write_config
+from tests.cli_helpers import mmchat, private_env, two_provider_config, write_config
 
 SECRET = "sk-proj-" + "A1b2C3d4E5f6G7h8I9j0" * 2
 
@@ -211,3 +216,75 @@ def test_ask_again_needs_a_conversation_with_an_answer_and_no_prompt(home, opena
     nothing = mmchat(home, "ask", "--conversation", str(conversation), "--again", config=config)
     assert nothing.returncode == 2 and f"conversation {conversation} has no answer to give again" in nothing.stderr
     assert openai_server.requests == []
+
+
+class Output:
+    """The lines a running command writes on a pipe, read by a thread so that waits have a deadline."""
+
+    def __init__(self, pipe) -> None:
+        self.lines: list[str] = []
+        self._changed = threading.Condition()
+        threading.Thread(target=self._read, args=(pipe,), daemon=True).start()
+
+    def _read(self, pipe) -> None:
+        for line in pipe:
+            with self._changed:
+                self.lines.append(line.rstrip("\n"))
+                self._changed.notify_all()
+
+    def wait_for(self, condition, limit: float = 30.0) -> list[str]:
+        """Waits until `condition(lines)` holds (fails the test after `limit` seconds); returns the lines."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: condition(self.lines), timeout=limit):
+                raise AssertionError("never printed what was expected:\n" + "\n".join(self.lines))
+            return list(self.lines)
+
+
+def runs(lines: list[str]) -> list[str]:
+    """The separator line that closes each run of `route test --watch`."""
+    return [line for line in lines if line.startswith("──── ")]
+
+
+def test_route_test_watch_runs_again_on_each_save_until_ctrl_c(home, openai_server, tmp_path):
+    config = routed_config(home, openai_server)
+    cases = tmp_path / "cases.yaml"
+    cases.write_text("cases:\n  - name: essays are big\n    prompt: write an essay on tides\n    expect: {model: cloud/big}\n")
+    watch = subprocess.Popen(
+        [sys.executable, "-m", "mmchat", "route", "test", str(cases), "--watch"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=private_env(home, config),
+    )
+    try:
+        out = Output(watch.stdout)
+        lines = out.wait_for(lambda lines: len(runs(lines)) == 1)
+        assert f"watching {cases} and {config} (Ctrl+C stops)" in lines
+        assert re.fullmatch(r"──── \d\d:\d\d:\d\d · ok: 1 passed, 0 failed ────", runs(lines)[0])
+
+        # The config's rule now sends essays to the small model: the case fails, and the watch goes on.
+        config.write_text(config.read_text().replace("use: cloud/big", "use: lab/small"))
+        lines = out.wait_for(lambda lines: len(runs(lines)) == 2)
+        assert runs(lines)[1].endswith(" · FAILED: 0 passed, 1 failed ────")
+        assert "        model: expected cloud/big, got lab/small" in lines
+
+        # A broken cases file: one line with the file and line, and still watching.
+        cases.write_text("cases:\n  - name: vague\n    prompt: no expectation\n")
+        lines = out.wait_for(lambda lines: len(runs(lines)) == 3)
+        error = lines[-2]
+        assert error.startswith(f"error: {cases}:2: ") and "expect" in error
+        assert runs(lines)[2].endswith(" · error: fix the file and save it ────")
+
+        # So is a broken config (a bad regex), which names the config's line.
+        config.write_text(config.read_text().replace("{contains: essay}", "{regex: '(essay'}"))
+        cases.write_text("cases:\n  - name: essays are small now\n    prompt: write an essay on tides\n    expect: {model: lab/small}\n")
+        lines = out.wait_for(lambda lines: any(line.startswith(f"error: {config}:") for line in lines))
+        config.write_text(config.read_text().replace("{regex: '(essay'}", "{contains: essay}"))
+        lines = out.wait_for(lambda lines: runs(lines)[-1].endswith(" · ok: 1 passed, 0 failed ────"))
+    finally:
+        watch.send_signal(signal.SIGINT)
+        try:
+            code = watch.wait(timeout=30)
+        finally:
+            watch.kill()
+    assert code == 130
+    stderr = watch.stderr.read()
+    assert "Traceback" not in stderr and "interrupted" not in stderr, stderr

@@ -2,6 +2,7 @@
 
     mmchat route "PROMPT" [--json]     the decision for a prompt (or --prompt TEXT)
     mmchat route test CASES.yaml       expected models or tags per prompt; exit 1 on a miss
+        --watch                        again on every save of the cases or the config file (Ctrl+C: exit 130)
     mmchat route replay CONVERSATION   which stored turns would change model now, and the cost
     mmchat route check                 load the rules; errors name the file, line and rule
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -24,11 +26,16 @@ from mmchat.routing_report import decision_lines
 from mmchat.sanitize import printable
 
 ACTIONS = ("test", "replay", "check")
+WATCH_EVERY_S = 0.5  # how often `route test --watch` looks at the files for a save
 
 
 def run(args: argparse.Namespace) -> int:
     words = list(args.words)
     action = words[0] if words and args.prompt is None and words[0] in ACTIONS else None
+    if args.watch:
+        if action != "test":
+            raise ConfigError("--watch goes with `mmchat route test CASES.yaml`")
+        return _watch(args, _cases_path(words[1:]))
     config = load(args)
     catalog = build_catalog(config)
     from mmchat.model_lists import add_cached_lists, default_cache
@@ -40,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         auto = AutoRoute(config, catalog, store)
         if action == "test":
-            return _test(auto, words[1:])
+            return _test(auto, _cases_path(words[1:]))
         if action == "replay":
             return _replay(auto, words[1:])
         prompt = args.prompt if args.prompt is not None else " ".join(words)
@@ -74,15 +81,26 @@ def _check(config: Any, catalog: Any, extra: list[str]) -> int:
 # ---- route test -----------------------------------------------------------------------------
 
 
-def _test(auto: AutoRoute, extra: list[str]) -> int:
-    """Route each case of a cases file (format: mmchat/data/route_cases.yaml); exit 1 on a miss."""
-    from mmchat.routing.cases import misses, parse_cases
-
+def _cases_path(extra: list[str]) -> Path:
     if len(extra) != 1:
         raise ConfigError("write `mmchat route test CASES.yaml` (one file)")
-    path = Path(extra[0])
+    return Path(extra[0])
+
+
+def _test(auto: AutoRoute, path: Path) -> int:
+    """Route each case of a cases file (format: mmchat/data/route_cases.yaml); exit 1 on a miss."""
+    _, failed = _run_cases(auto, path)
+    return 1 if failed else 0
+
+
+def _run_cases(auto: AutoRoute, path: Path) -> tuple[int, int]:
+    """Print each case's outcome, then the counts; returns (passed, failed)."""
+    from mmchat.routing.cases import misses, parse_cases
+
     try:
         text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError("not UTF-8 text: save the file as UTF-8", path=path) from None
     except OSError as exc:
         raise ConfigError(f"cannot read it ({exc.strerror})", path=path) from None
     cases = parse_cases(text, path)  # ConfigError with the file, line and case
@@ -102,7 +120,53 @@ def _test(auto: AutoRoute, extra: list[str]) -> int:
         else:
             print(f"pass  {printable(case.name)}: {printable(decision.line())}")
     print(f"{len(cases) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    return len(cases) - failed, failed
+
+
+def _watch(args: argparse.Namespace, cases: Path) -> int:
+    """`route test CASES.yaml --watch`: run the cases, then again whenever the cases file or the
+    config file is saved (their stamps polled every WATCH_EVERY_S), each run closed by a line
+    with the time and the result. A broken file is one line (file:line: why) and the watch goes
+    on; Ctrl+C ends it with 130, quietly."""
+    from mmchat.autoroute import file_stamp
+
+    store = open_store()
+    config_path: Path | None = None  # known once the config was read (None: built from the environment)
+    try:
+        while True:
+            files = [cases] if config_path is None else [cases, config_path]
+            stamps = [file_stamp(path) for path in files]  # before the run: a save during it runs again
+            result, found = _watch_run(args, cases, store)
+            if config_path is None and found is not None:
+                config_path = found
+                files, stamps = [*files, found], [*stamps, file_stamp(found)]
+                print(f"watching {printable(str(cases))} and {printable(str(found))} (Ctrl+C stops)")
+            print(f"──── {time.strftime('%H:%M:%S')} · {result} ────", flush=True)
+            while [file_stamp(path) for path in files] == stamps:
+                time.sleep(WATCH_EVERY_S)
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        store.close()
+
+
+def _watch_run(args: argparse.Namespace, cases: Path, store: Any) -> tuple[str, Path | None]:
+    """One run of the watch: (its result, the config file read or found broken, if any)."""
+    from mmchat.model_lists import add_cached_lists, default_cache
+
+    config_path = None
+    try:
+        config = load(args)
+        config_path = config.source
+        catalog = build_catalog(config)
+        add_cached_lists(catalog, config, default_cache())
+        passed, failed = _run_cases(AutoRoute(config, catalog, store), cases)
+    except ConfigError as exc:
+        print(f"error: {printable(' '.join(str(exc).split()))}")
+        if config_path is None and exc.path is not None and exc.path != cases:
+            config_path = exc.path  # the config file is broken: its next save runs again
+        return "error: fix the file and save it", config_path
+    return f"{'FAILED' if failed else 'ok'}: {passed} passed, {failed} failed", config_path
 
 
 # ---- route replay ---------------------------------------------------------------------------
