@@ -167,3 +167,17 @@ def test_an_internal_error_is_reported_without_the_key(capsys, monkeypatch):
     err = capsys.readouterr().err
     assert "internal error: RuntimeError: boom with ***" in err
     assert "Traceback" in err and "0123456789abcdef" not in err
+
+
+def test_bidirectional_controls_in_model_text_are_shown_as_markers(home, openai_server):
+    disguised = 'if user == "guest\u202e \u2066// admin\u2069 \u2066":'  # Trojan Source
+    openai_server.reply_text(disguised, chunks=3)
+    config = lab_config(home, openai_server)
+    done = mmchat(home, "ask", "hi", config=config)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == 'if user == "guest<U+202E> <U+2066>// admin<U+2069> <U+2066>":\n'
+    shown = mmchat(home, "history", "show", "1", config=config).stdout
+    assert "guest<U+202E> <U+2066>// admin<U+2069>" in shown and "\u202e" not in shown
+    exported = mmchat(home, "history", "export", "1", "-f", "json", config=config).stdout
+    assert "\u202e" not in exported and "\\u202e" in exported  # escaped: still the same data
+    assert json.loads(exported)["messages"][-1]["content"] == disguised  # stored as it came

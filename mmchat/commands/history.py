@@ -8,7 +8,7 @@ import time
 from mmchat import export
 from mmchat import format as fmt
 from mmchat.commands.setup import open_store
-from mmchat.sanitize import printable
+from mmchat.sanitize import printable, printable_json
 
 
 def run(args: argparse.Namespace) -> int:
@@ -29,8 +29,8 @@ def run(args: argparse.Namespace) -> int:
         if args.output:
             export.write_private(args.output, text)
             print(f"wrote conversation {args.id} to {args.output}")
-        else:
-            print(printable(text))
+        else:  # JSON keeps its data: what printable() removes or marks is escaped instead
+            print(printable(text) if args.format == "md" else printable_json(text))
         return 0
     finally:
         store.close()

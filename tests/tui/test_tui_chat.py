@@ -212,3 +212,15 @@ async def test_themes_switch_from_the_slash_command_and_the_palette(store, opena
         await until(pilot, lambda: app.screen.query("CommandList") and app.screen.query_one("CommandList").option_count > 0)
         await pilot.press("enter")
         await until(pilot, lambda: app.theme == "mmchat-solarized")
+
+
+async def test_bidirectional_controls_in_an_answer_are_shown_as_markers(store, openai_server):
+    openai_server.reply_text('if user == "guest\u202e \u2066// admin\u2069 \u2066":', chunks=3)
+    app = make_app(store, [openai_server.config("local", timeouts=QUICK)], default_model="local/gpt-4o-mini")
+    async with app.run_test(size=(110, 30)) as pilot:
+        await send(pilot, "pick\u202e me")
+        await until(pilot, lambda: answers(app) and answers(app)[0].state == "complete")
+        shown = shown_text(answers(app)[0])
+        assert "guest<U+202E> <U+2066>// admin<U+2069> <U+2066>" in shown
+        assert not {"\u202e", "\u2066", "\u2069"} & set(shown)
+        assert [plain(w) for w in app.screen.query(UserMessage)] == ["pick<U+202E> me"]
