@@ -26,6 +26,7 @@ _CODE_LINE = re.compile(
         |[A-Za-z_][\w.\[\]]+[ \t]*(?:=|\+=|-=|:=)[ \t]*\S.*
         |Traceback\ \(most\ recent\ call\ last\):
         |at\ [\w.$]+\(.*\)
+        |[A-Za-z_][\w.]*\.[A-Za-z_]\w*\(.*\)
     )[ \t]*$""",
     re.X,
 )

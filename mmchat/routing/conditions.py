@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any, NoReturn, Protocol
 
 from mmchat.routing.code import normalise_language
+from mmchat.routing.intent import INTENTS
 from mmchat.yaml_nodes import NodeReader, suggest
 from mmchat.routing.secrets import PERSONAL_KINDS, SECRET_KINDS
 from mmchat.routing.signals import Signals
@@ -22,7 +23,7 @@ COMPLEXITIES = ("simple", "moderate", "complex")
 ATTACHMENT_KINDS = ("image", "audio", "pdf", "text")
 CONDITION_KEYS = (
     "regex", "contains", "min_tokens", "max_tokens", "min_total_tokens", "max_total_tokens", "tags", "language",
-    "has_code", "code_language", "math", "reasoning", "complexity", "private", "secrets", "personal",
+    "has_code", "code_language", "intent", "math", "reasoning", "complexity", "private", "secrets", "personal",
     "attachments", "min_turns", "max_turns", "budget_low", "any", "not",
 )
 _SLOW = ("regex", "contains")  # run last
@@ -102,6 +103,11 @@ def _condition(name: str, node: Any, key: str, where: Where, tags_seen: set[str]
     if name == "code_language":
         languages = {normalise_language(t) for t in reader.texts(node, key)}
         return lambda s, private: not languages.isdisjoint(s.code_languages)
+    if name == "intent":
+        intents = set(reader.texts(node, key))
+        for intent in sorted(intents - set(INTENTS)):
+            where.fail(node, key, f"unknown intent '{intent}'; use {', '.join(INTENTS)}")
+        return lambda s, private: s.intent in intents
     # complexity
     levels = set(reader.texts(node, key))
     for level in levels - set(COMPLEXITIES):

@@ -25,7 +25,7 @@ from mmchat.routing.usertags import BUILTIN_TAGS
 
 ROUTING_KEYS = ("policy", "defaults", "candidates", "tiers", "fallbacks", "rules")
 RULE_KEYS = ("name", "when", "then")
-THEN_KEYS = ("use", "require", "prefer", "tier", "exclude", "policy", "private", "stop")
+THEN_KEYS = ("use", "require", "need", "prefer", "tier", "exclude", "policy", "private", "stop")
 
 # Built-in rules, sensible with any set of models: each asks for tags or a policy, never a named model.
 # The tags typed in a prompt are the user's own word for this turn: their rules come before the config's.
@@ -49,17 +49,17 @@ DEFAULT_RULES_YAML = """\
   when: {attachments: [image]}
   then: {require: [vision]}
 - name: hard questions
-  when: {any: [{complexity: complex}, {math: true}]}
-  then: {tier: strong, prefer: [reasoning]}
-- name: everyday questions
-  when: {complexity: moderate}
-  then: {tier: standard}
+  when: {complexity: complex}
+  then: {tier: strong, need: [reasoning]}
 - name: code
   when: {has_code: true}
-  then: {prefer: [code]}
+  then: {tier: standard, need: [code]}
+- name: everyday questions
+  when: {intent: [everyday, creative]}
+  then: {tier: standard}
 - name: long conversations
   when: {min_total_tokens: 100000}
-  then: {prefer: [long-context]}
+  then: {need: [long-context]}
 - name: budget nearly spent
   when: {budget_low: true}
   then: {policy: cheapest}
@@ -208,7 +208,7 @@ def _rules(reader: NodeReader, node: Any, known: _Models, tags_seen: set[str]) -
             where.fail(fields["name"], f"{key}.name", "another rule has this name: give each rule its own")
         names.add(name)
         if "then" not in fields:
-            where.fail(item, key, "missing 'then': say what the rule does (use, require, prefer, tier, exclude, "
+            where.fail(item, key, "missing 'then': say what the rule does (use, require, need, prefer, tier, exclude, "
                                   "policy, private)")
         test = compile_when(fields.get("when"), f"{key}.when", where, tags_seen)
         then = _then(reader, fields["then"], f"{key}.then", where, known)
@@ -220,7 +220,7 @@ def _then(reader: NodeReader, node: Any, key: str, where: _Where, known: _Models
     """The `then:` mapping; `known` None skips the checks against the models (the built-in rules)."""
     items = reader.mapping(node, key, None)
     if not items:
-        where.fail(node, key, "empty: say what the rule does (use, require, prefer, tier, exclude, policy, private)")
+        where.fail(node, key, "empty: say what the rule does (use, require, need, prefer, tier, exclude, policy, private)")
     values: dict[str, Any] = {}
     nodes: dict[str, Any] = {}
     for name, knode, vnode in items:
@@ -232,7 +232,7 @@ def _then(reader: NodeReader, node: Any, key: str, where: _Where, known: _Models
             values[name] = reader.text(vnode, dotted)
             if known is not None:
                 known.check_address(values[name], vnode, dotted, where.fail)
-        elif name in ("require", "prefer"):
+        elif name in ("require", "need", "prefer"):
             values[name] = tuple(t.lower() for t in reader.texts(vnode, dotted))
         elif name == "exclude":
             values[name] = reader.texts(vnode, dotted)
@@ -252,9 +252,10 @@ def _then(reader: NodeReader, node: Any, key: str, where: _Where, known: _Models
 
 
 def _check_consistent(action: Action, nodes: dict[str, Any], key: str, where: _Where, known: _Models) -> None:
-    if action.require and not known.tags_exist(action.require):
-        where.fail(nodes["require"], f"{key}.require",
-                   f"no configured model has the tags {', '.join(action.require)}: add them to a model's tags")
+    for name, tags in (("require", action.require), ("need", action.need)):
+        if tags and not known.tags_exist(tags):
+            where.fail(nodes[name], f"{key}.{name}",
+                       f"no configured model has the tags {', '.join(tags)}: add them to a model's tags")
     if action.use is None:
         return
     use_node = nodes["use"]

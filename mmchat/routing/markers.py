@@ -37,16 +37,16 @@ class Words:
 Phrases = tuple[tuple[str, str, str | None], ...]  # (label, key word, the whole phrase or None for one word)
 
 
-def _phrases(*entries: str) -> Phrases:
+def phrases(*entries: str) -> Phrases:
     """A phrase's key is its longest (so rarest) word: the phrase is searched for only when the key is there."""
     return tuple((e, max(e.split(), key=len), f" {e} " if " " in e else None) for e in entries)
 
 
-def _found(words: Words, phrases: Phrases) -> list[str]:
+def found(words: Words, phrases: Phrases) -> list[str]:
     return [label for label, key, phrase in phrases if key in words.set and (phrase is None or phrase in words.text)]
 
 
-_MATH_WORDS = _phrases(
+_MATH_WORDS = phrases(
     "integral", "integrals", "derivative", "derivatives", "differentiate", "equation", "equations", "theorem",
     "lemma", "prove that", "probability", "eigenvalue", "eigenvalues", "eigenvector", "eigenvectors", "polynomial",
     "polynomials", "logarithm", "factorise", "factorize", "solve for", "modulo", "convergence", "converges",
@@ -61,30 +61,30 @@ _EQUATION = re.compile(r"\b\d*[a-z]\s*[+\-*/]\s*\d+\s*=\s*-?\d")  # 2x + 3 = 7
 _AROUND = 24  # characters looked at around each '^' or '='
 _LOOKS = 20  # occurrences looked at
 
-_REASONING = _phrases(
+_REASONING = phrases(
     "step by step", "think carefully", "think hard", "think through", "reason about", "reason through", "prove",
     "derive", "trade off", "trade offs", "tradeoff", "tradeoffs", "pros and cons", "compare", "analyze", "analyse",
     "architecture", "design", "root cause", "debug", "debugging", "optimize", "optimise", "evaluate", "why",
     "what would happen", "plan", "strategy", "in depth", "rigorous", "rigorously", "edge cases", "refactor",
     "justify",
 )
-_TASK = _phrases(
-    "explain", "describe", "how", "write", "implement", "summarize", "summarise",
-    "translate", "review", "fix", "convert", "generate", "create", "list",
-)
-_SMALL_TALK = re.compile(
-    r"(?i)^\W*(?:hi|hello|hey|thanks|thank you|thx|ok|okay|yes|no|sure|great|cool|nice|bye|good (?:morning|night))\W*$"
-)
 # Searched in "\n" + text: the literal line break first keeps the search fast.
 _LIST_ITEM = re.compile(r"\n[ \t]{0,8}(?:\d{1,3}[.)]|[-*•])[ \t]+\S")
-_SHORT = _phrases("briefly", "brief", "short", "shortly", "one line", "one sentence", "one word", "in a word", "tldr",
+
+
+def list_items(text: str) -> int:
+    """The lines of `text` that start a numbered or bulleted list item."""
+    return len(_LIST_ITEM.findall("\n" + text))
+
+
+_SHORT = phrases("briefly", "brief", "short", "shortly", "one line", "one sentence", "one word", "in a word", "tldr",
                   "tl dr", "yes or no", "concise", "concisely")
-_LONG = _phrases("in detail", "detailed", "thorough", "thoroughly", "comprehensive", "full code", "full implementation",
+_LONG = phrases("in detail", "detailed", "thorough", "thoroughly", "comprehensive", "full code", "full implementation",
                  "full example", "essay", "complete code", "complete program", "complete implementation")
 
 
 def has_math(prose: str, words: Words) -> bool:
-    if _found(words, _MATH_WORDS):
+    if found(words, _MATH_WORDS):
         return True
     if not prose.isascii() and _MATH_SYMBOLS.search(prose):
         return True
@@ -109,26 +109,27 @@ def _near(prose: str, mark: str, pattern: re.Pattern[str]) -> bool:
 
 def reasoning_markers(words: Words) -> tuple[str, ...]:
     """The distinct multi-step/reasoning phrases found."""
-    return tuple(_found(words, _REASONING))
+    return tuple(found(words, _REASONING))
 
 
-def complexity(prose: str, words: Words, tokens: int, *, code: bool, math: bool, reasoning: int) -> str:
-    """'simple', 'moderate' or 'complex' from size, markers and structure."""
-    if tokens <= 12 and _SMALL_TALK.match(prose.strip()):
+def complexity(prose: str, words: Words, tokens: int, *, intent: str, reasoning: int) -> str:
+    """'simple', 'moderate' or 'complex': a light intent is simple, a reasoning one complex; between
+    them size, markers and structure decide, and nothing else is ever simple."""
+    if intent == "light":
         return "simple"
-    score = min(reasoning, 3) + math + code
+    if intent == "reasoning":
+        return "complex"
+    score = min(reasoning, 3) + (intent == "code")
     score += (tokens > 300) + (tokens > 1500)
     score += words.sample.count("?") >= 2
-    score += len(_LIST_ITEM.findall("\n" + words.sample)) >= 3
-    if score == 0 and tokens < 40 and not _found(words, _TASK):
-        return "simple"
-    return "complex" if score >= 3 else "moderate"
+    score += list_items(words.sample) >= 3
+    return "complex" if score >= 4 else "moderate"
 
 
 def answer_length(words: Words) -> str:
     """'short', 'long' or 'normal': what the prompt asks of the answer's length."""
-    if _found(words, _SHORT):
+    if found(words, _SHORT):
         return "short"
-    if _found(words, _LONG):
+    if found(words, _LONG):
         return "long"
     return "normal"

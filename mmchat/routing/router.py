@@ -113,6 +113,7 @@ class _Turn:
         self.policy = self.plan.policy[0] if self.plan.policy else rules.policy
         self.prefer = tuple(self.plan.prefer)
         self.expected_output, self.output_samples = expected_output(signals, lengths)
+        self.needs: tuple[str, ...] = ()  # the capabilities the rules need that some allowed model has
         self.escalate_tier: int | None = None
         if state.escalate_from and state.override is None:
             origin = router.profiles.get(state.escalate_from)
@@ -200,13 +201,35 @@ class _Turn:
         return kept
 
     def _rank(self, profiles: list[Profile]) -> list[Candidate]:
+        """Best first: models with the capabilities the rules need before those without (while
+        any has them), a small local model after the others for a question in another
+        language, then by score and the tie-breaks."""
+        self._set_needs(profiles)
         ranked = [self._candidate(p) for p in profiles]
         ranked.sort(key=self._order)
         return ranked
 
-    def _order(self, c: Candidate) -> tuple[float, bool, float, float, str]:
+    def _set_needs(self, profiles: list[Profile]) -> None:
+        need = self.plan.need
+        had = {tag for tag in need if any(tag in p.tags for p in profiles)}
+        for tag in sorted(set(need) - had):
+            self.notes.append(f"rule '{need[tag]}' needs {tag}: no allowed model has it, so the choice is among the rest")
+        self.needs = tuple(sorted(had))
+
+    def _order(self, c: Candidate) -> tuple[int, bool, float, bool, float, float, str]:
+        p = self.router.profiles[c.model]
         cost = c.cost_usd if c.cost_usd is not None else float("inf")
-        return (-round(c.score, 9), c.model != self.current, cost, c.latency_s, c.model)
+        return (self._missing(p), self._out_of_language(p), -round(c.score, 9), c.model != self.current, cost,
+                c.latency_s, c.model)
+
+    def _missing(self, p: Profile) -> int:
+        """How many of the capabilities the rules need (and some allowed model has) `p` lacks."""
+        return sum(tag not in p.tags for tag in self.needs)
+
+    def _out_of_language(self, p: Profile) -> bool:
+        """A small local model for a question in another language than English, on a turn that may
+        leave the machine: small models answer other languages poorly."""
+        return p.local and p.tier == 1 and not self.private and self.signals.language not in ("en", "und")
 
     def _choose(self, ranked: list[Candidate]) -> tuple[str, Profile | None, str]:
         """(mode, chosen model, why)."""
@@ -263,10 +286,11 @@ class _Turn:
         return "next", p, self._why(f"next after {skip}", p)
 
     def _stays(self, current: Profile) -> bool:
-        """Stay unless a rule named a model or a policy, or asks for a stronger tier than the current one's."""
+        """Stay unless a rule named a model or a policy, or asks for a stronger tier or a capability
+        the current model lacks."""
         if self.plan.use is not None or self.plan.policy is not None:
             return False
-        return current.tier >= self.needed_tier
+        return current.tier >= self.needed_tier and not self._missing(current) and not self._out_of_language(current)
 
     # -- helpers -------------------------------------------------------------
 
@@ -286,6 +310,11 @@ class _Turn:
         value, reasons = score(self.policy, p.tier, f, self.needed_tier, self.prefer, p.tags)
         if f.cached_tokens:
             reasons.append(f"{f.cached_tokens:,} history tokens likely cached")
+        lacks = [tag for tag in self.needs if tag not in p.tags]
+        if lacks:
+            reasons.append(f"lacks {', '.join(lacks)}: ranked after models with it")
+        if self._out_of_language(p):
+            reasons.append(f"small local model: ranked after the others for a question in '{self.signals.language}'")
         if p.tier_source == "unknown":
             reasons.append("tier unknown (no price or tier tag)")
         measured = self.stats.get(p.model.address)

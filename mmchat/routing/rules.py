@@ -1,8 +1,8 @@
 """Rules, read top to bottom: every rule whose `when` holds applies its `then`.
 
 The first matching rule that names a model (`use`) or a policy decides it;
-`tier` takes the strongest asked for; `require`, `prefer` and `exclude` add
-up; `private` locks the conversation; `stop` ends the reading.
+`tier` takes the strongest asked for; `require`, `need`, `prefer` and
+`exclude` add up; `private` locks the conversation; `stop` ends the reading.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from mmchat.routing.usertags import BUILTIN_TAGS
 class Action:
     use: str | None = None  # a model address
     require: tuple[str, ...] = ()  # tags every candidate must have
+    need: tuple[str, ...] = ()  # capabilities: the choice is among models with them while any is allowed
     prefer: tuple[str, ...] = ()  # tags that add to a candidate's score
     tier: int | None = None  # at least this tier (1 light, 2 standard, 3 strong), softly
     exclude: tuple[str, ...] = ()  # addresses or glob patterns
@@ -56,6 +57,7 @@ class Plan:
     policy: tuple[str, str] | None = None
     tier: tuple[int, str] | None = None
     require: dict[str, str] = field(default_factory=dict)
+    need: dict[str, str] = field(default_factory=dict)
     prefer: dict[str, str] = field(default_factory=dict)
     exclude: list[tuple[str, str]] = field(default_factory=list)
     private: list[str] = field(default_factory=list)
@@ -76,6 +78,8 @@ def evaluate(rules: tuple[Rule, ...], signals: Signals, private: bool) -> Plan:
             plan.tier = (then.tier, rule.name)
         for tag in then.require:
             plan.require.setdefault(tag, rule.name)
+        for tag in then.need:
+            plan.need.setdefault(tag, rule.name)
         for tag in then.prefer:
             plan.prefer.setdefault(tag, rule.name)
         plan.exclude.extend((pattern, rule.name) for pattern in then.exclude)

@@ -8,7 +8,8 @@ from dataclasses import asdict, dataclass
 from functools import cached_property
 from typing import Any
 
-from mmchat.routing.code import find_code
+from mmchat.routing.code import find_code, normalise_language
+from mmchat.routing.intent import read_intent
 from mmchat.routing.inputs import Conversation, RouterState, Turn
 from mmchat.routing.language import detect_language
 from mmchat.routing.markers import answer_length, complexity, has_math, reasoning_markers, Words
@@ -30,8 +31,10 @@ class Signals:
     text: str  # the prompt to send: tags removed
     tokens: int  # of the prompt and its attachments
     history_tokens: int  # of the conversation before this turn
-    has_code: bool
+    has_code: bool  # code pasted or asked for in words
     code_languages: tuple[str, ...]
+    intent: str  # light | everyday | creative | code | reasoning (mmchat.routing.intent)
+    intent_why: str  # the evidence for it, in a few words
     math: bool
     reasoning: tuple[str, ...]  # the reasoning/multi-step markers found
     complexity: str  # simple | moderate | complex
@@ -83,16 +86,22 @@ def compute_signals(
     words = Words.of(prose)
     math_found = has_math(prose, words)
     reasoning = reasoning_markers(words)
+    intent = read_intent(prose, words, has_code=code.has_code, math=math_found, tokens=tokens)
+    languages = set(code.languages)
+    if intent.kind == "code" and not code.has_code:
+        languages.update(normalise_language(name) for name in intent.code_languages)
     left, low = _budget(state)
     return Signals(
         text=text,
         tokens=tokens,
         history_tokens=history,
-        has_code=code.has_code,
-        code_languages=code.languages,
+        has_code=code.has_code or intent.kind == "code",
+        code_languages=tuple(sorted(languages)),
+        intent=intent.kind,
+        intent_why=intent.why,
         math=math_found,
         reasoning=reasoning,
-        complexity=complexity(prose, words, tokens, code=code.has_code, math=math_found, reasoning=len(reasoning)),
+        complexity=complexity(prose, words, tokens, intent=intent.kind, reasoning=len(reasoning)),
         answer_length=answer_length(words),
         language=detect_language(prose, words.set),
         attachments=tuple(sorted({a.kind for a in turn.attachments})),

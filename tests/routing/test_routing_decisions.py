@@ -187,7 +187,15 @@ def test_a_stronger_tier_asked_for_moves_the_conversation(models) -> None:
     hard = "Prove that there are infinitely many primes, step by step."
     d = route(hard, models, conversation=on("cloud/nano"))
     assert d.mode == "auto" and d.chosen.tier == "strong"
-    assert route(hard, models, conversation=on("cloud/big")).mode == "stay"
+    assert route(hard, models, conversation=on("cloud/thinker")).mode == "stay"
+
+
+def test_a_capability_needed_moves_the_conversation_to_a_model_with_it(models) -> None:
+    hard = "Prove that there are infinitely many primes, step by step."
+    d = route(hard, models, conversation=on("cloud/big"))  # strong, but not tagged reasoning
+    assert d.mode == "auto" and d.model == "cloud/thinker"
+    big = next(c for c in d.candidates if c.model == "cloud/big")
+    assert any("lacks reasoning" in reason for reason in big.reasons)
 
 
 def test_a_conversation_model_that_fails_a_filter_is_left(models) -> None:

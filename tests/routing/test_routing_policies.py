@@ -31,12 +31,12 @@ def cheapest(models, **kwargs):
 def test_cheapest_prices_the_turns_own_token_mix() -> None:
     # Summed per-token prices ($20.10 vs $6.00) would always pick the writer; the turn's mix decides.
     models = two_models()
-    long_prompt = route("x", models, rules=cheapest(models), conversation=Conversation(tokens=50_000))
+    long_prompt = route("hi", models, rules=cheapest(models), conversation=Conversation(tokens=50_000))
     assert long_prompt.model == "cloud/reader"  # 50k tokens in, a few hundred out
     short_prompt = route("Write a detailed essay on rivers", models, rules=cheapest(models))
     assert short_prompt.model == "cloud/writer"  # a handful in, a long answer out
     reader = next(c for c in long_prompt.candidates if c.model == "cloud/reader")
-    expected = ((50_000 + 1) * 0.10 + 150 * 20.00) / 1_000_000  # 'x' is one token, a simple turn writes ~150
+    expected = ((50_000 + 1) * 0.10 + 150 * 20.00) / 1_000_000  # 'hi' is one token, small talk writes ~150
     assert reader.cost_usd == pytest.approx(expected)
 
 

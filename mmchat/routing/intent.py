@@ -1,0 +1,428 @@
+"""What a prompt asks for, read from its words in a dozen languages: the turn's intent.
+
+  code       code pasted, or asked for in words (a query, a regex, a shell one-liner, a
+             Dockerfile, a CI workflow), a traceback, a compiler or package-manager error
+  reasoning  proofs, puzzles, probability, multi-step plans, trade-off analyses, estimates
+  creative   poems, stories, slogans, jokes, lyrics, names
+  light      greetings and thanks, short factual questions, conversions, definitions,
+             one-phrase translations
+  everyday   everything else: explanations, summaries, drafts, advice
+
+A light intent is found only by positive evidence (a short question of a known shape);
+anything not recognised is everyday, so a prompt in a language these lists read poorly is
+never taken for a lighter turn than it is. Word lists are looked up in the prose's set of
+words (Latin and Cyrillic scripts) and as substrings of the prose (Chinese, Japanese and
+Korean, which do not separate words by spaces).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from mmchat.routing.markers import HEAD_CHARS, Words, found, list_items, phrases
+
+INTENTS = ("light", "everyday", "creative", "code", "reasoning")
+
+# --- code --------------------------------------------------------------------------------
+
+# Names of languages, tools and formats: naming one is half of asking for code.
+_TECH = frozenset("""
+python javascript typescript java kotlin   golang csharp cpp  php perl  haskell 
+erlang clojure lua   matlab fortran cobol ocaml zig nim groovy vba assembly wasm webassembly
+sql postgres postgresql psql mysql mariadb sqlite mssql plpgsql  snowflake bigquery mongodb redis cassandra
+dynamodb elasticsearch graphql grpc protobuf kafka rabbitmq
+bash shell zsh powershell cmd awk sed grep jq curl wget ssh rsync cron crontab systemd systemctl
+regex regexp docker dockerfile kubernetes k8s kubectl helm terraform ansible nginx apache
+caddy haproxy git github gitlab bitbucket npm yarn pnpm pip poetry conda cargo maven gradle cmake makefile
+webpack vite babel eslint prettier  pytest junit mocha cypress playwright selenium
+react  angular svelte nextjs nuxt django  fastapi  laravel  nodejs 
+pandas numpy scipy pytorch tensorflow sklearn matplotlib jupyter  pyspark airflow dbt
+yaml json toml xml csv html css scss tailwind jsx tsx api endpoint oauth jwt websocket http2 cors
+linux ubuntu debian macos homebrew wsl vim neovim emacs vscode intellij xcode
+aws  s3 ec2 gcp azure cloudformation cdk serverless vercel heroku netlify
+""".split())
+
+# Names that are also ordinary words ('rust', 'swift', 'jest' is Polish for 'is'): they count only
+# beside a word of code (a function, a script, compile ...) or another tool's name.
+_AMBIGUOUS_TECH = frozenset("rust ruby swift julia dart vue jest flask rails node oracle spark lambda scala elixir deno".split())
+
+# What code is made of, in English and other languages (the longest word of a phrase is its key).
+_CODE_OBJECTS = phrases(
+    # en
+    "function", "functions", "method", "class", "script", "query", "queries", "regex", "regular expression",
+    "one liner", "oneliner", "program", "snippet", "code", "algorithm", "unit test", "unit tests",
+    "test case", "endpoint", "dockerfile", "makefile", "config file", "configuration file", "workflow",
+    "pipeline", "cli", "command", "commands", "component", "hook", "migration", "schema", "decorator", "struct",
+    "interface", "loop", "recursion", "recursive", "stored procedure", "cron expression", "github action",
+    "github actions", "pull request", "commit", "merge conflict", "rebase", "segfault", "segmentation fault",
+    "null pointer", "exception", "stack trace", "stacktrace", "traceback", "compile", "compiler", "compiles",
+    "syntax error", "type error", "borrow checker", "memory leak", "off by one", "linked list", "binary tree",
+    "hash map", "hashmap", "lru cache", "data structure", "api", "library", "framework", "deployment yaml",
+    "manifest", "bug", "variable", "array", "dataframe", "dictionary", "dict", "list comprehension", "type hints",
+    "generic", "generics", "async", "await", "promise", "callback", "thread", "mutex", "goroutine", "closure",
+    "unit testing", "mock", "refactor", "refactoring", "implementation", "cli tool", "parser", "lexer",
+    "webhook", "middleware", "orm", "index", "join", "select", "group by", "inner join", "primary key",
+    # de
+    "funktion", "skript", "abfrage", "klasse", "programm", "regulären ausdruck", "regulärer ausdruck",
+    "fehlermeldung", "befehl", "schleife",
+    # fr
+    "fonction", "requête", "classe", "programme", "expression régulière", "commande", "boucle",
+    # es / pt / it
+    "función", "consulta", "clase", "programa", "expresión regular", "comando", "bucle",
+    "função", "expressão regular", "funcao", "funzione", "espressione regolare", "ciclo",
+    # nl / pl
+    "functie", "klasse", "zapytanie", "funkcję", "funkcja", "funkcji", "klasę", "skrypt", "wyrażenie regularne",
+    "polecenie",
+    # ru
+    "функцию", "функция", "функции", "запрос", "класс", "программу", "скрипт", "регулярное выражение",
+    "код", "команду", "ошибка", "ошибку",
+)
+_CODE_VERBS = phrases(
+    "write", "implement", "code", "create", "generate", "build", "fix", "refactor", "debug", "optimize",
+    "optimise", "convert", "port", "rewrite", "make", "give me", "show me", "how do i", "how to", "how can i",
+    "add", "parse", "validate", "sort", "scrape", "deploy", "configure", "set up", "setup", "install",
+    "undo", "revert", "rename", "delete", "remove", "why does", "why is", "doesn't", "does not", "won't",
+    "can't", "cannot", "failing", "fails", "error", "errors", "broken", "crash", "crashes",
+    # de, fr, es, pt, it, nl, pl, ru
+    "schreibe", "schreib", "implementiere", "erstelle", "wie kann ich", "funktioniert nicht",
+    "écris", "écrivez", "implémente", "implémenter", "crée", "créer", "comment puis je", "comment faire",
+    "escribe", "escribir", "implementa", "implementar", "crea", "cómo puedo", "como puedo",
+    "escreva", "escrever", "implemente", "crie", "como posso", "scrivi", "scrivere", "implementare", "come posso",
+    "schrijf", "implementeer", "maak", "hoe kan ik", "napisz", "zaimplementuj", "utwórz", "jak mogę",
+    "напиши", "напишите", "реализуй", "реализуйте", "создай", "как мне", "как сделать",
+)
+# Asking for one of these is asking for code, whatever the verb.
+_CODE_ALONE = phrases(
+    "regex", "regular expression", "one liner", "oneliner", "dockerfile", "makefile", "sql query",
+    "segfault", "segmentation fault", "stack trace", "stacktrace", "traceback", "syntax error", "unit test",
+    "unit tests", "cron expression", "github actions", "github action", "bash script", "shell script",
+    "python script", "borrow checker", "merge conflict", "null pointer", "deployment yaml", "stored procedure",
+    "lru cache", "linked list", "binary tree", "list comprehension", "type hints",
+    "regulären ausdruck", "expression régulière", "expresión regular", "expressão regular", "espressione regolare",
+    "wyrażenie regularne", "регулярное выражение",
+)
+_CJK_CODE = ("関数", "クエリ", "スクリプト", "正規表現", "コード", "プログラム", "実装", "コンパイル", "函数", "查询",
+             "脚本", "正则", "代码", "程序", "编写", "报错", "编译", "함수", "쿼리", "스크립트", "정규식", "코드",
+             "프로그램", "구현", "컴파일")
+
+# Error output pasted from a compiler, an interpreter, a package manager or a service log.
+_ERROR_TEXT = re.compile(
+    r"Traceback \(most recent call last\)|^\s*File \".+\", line \d+|\b[A-Z]\w*(?:Error|Exception)\b:"
+    r"|^error(?:\[E\d{4}\])?: |^\s*--> \S+:\d+:\d+|\bpanic: |\bgoroutine \d+ \[|^\s+at [\w.$<>]+\(.*\)$"
+    r"|\bundefined reference to\b|\bnpm (?:ERR!|error)\b|\bSegmentation fault\b|\bcore dumped\b"
+    r"|^\S+\.\w{1,5}:\d+(?::\d+)?: (?:error|warning|fatal)|^\S+\.[a-z]{1,5}:\d+:\d+: \S|\bexit (?:code|status) \d+\b|\bTS\d{4}: "
+    r"|\bcannot find symbol\b|\bModuleNotFoundError\b|\bNullPointerException\b|\bE\d{4}\b.*\berror\b",
+    re.M,
+)
+
+# --- reasoning ---------------------------------------------------------------------------
+
+# Each is evidence enough on its own: proofs, puzzles, probability, deliberate step-by-step work.
+_REASONING_STRONG = phrases(
+    "prove", "proof", "prove that", "show that", "theorem", "lemma", "irrational", "infinitely many", "puzzle",
+    "riddle", "brain teaser", "brainteaser", "knights and knaves", "knaves", "truth teller", "truth tellers",
+    "always lie", "always lies", "always tell the truth", "always tells the truth", "river crossing",
+    "across the river", "across a river", "monty hall", "paradox", "how many ways", "probability",
+    "expected value", "step by step", "think carefully", "think through", "reason through", "show your work",
+    "show your reasoning", "explain your reasoning", "zero downtime", "fermi", "back of the envelope",
+    "race condition", "data race", "deadlock", "deadlocks", "rigorous", "rigorously", "system design",
+    "design a system", "decision matrix", "migration plan", "game theory", "nash equilibrium", "logic problem",
+    "combinatorics", "by induction", "by contradiction", "optimal strategy", "counterfeit", "weighings",
+    "balance scale", "heisenbug", "counterexample", "roadmap", "under load", "intermittently", "intermittent",
+    "derive", "derivation", "expected number", "bayes", "bayesian", "plan a", "plan the", "plan my", "plan our",
+    "plan out", "make a plan",
+    # de
+    "beweise", "beweisen", "beweis", "rätsel", "wahrscheinlichkeit", "schritt für schritt", "rechenweg",
+    # fr
+    "prouve", "prouvez", "prouver", "démontre", "démontrez", "démontrer", "démonstration", "énigme",
+    "casse tête", "probabilité", "étape par étape", "raisonnement",
+    # es, pt, it
+    "demuestra", "demostrar", "demostración", "acertijo", "rompecabezas", "probabilidad", "paso a paso",
+    "razonamiento", "demonstre", "demonstrar", "demonstração", "charada", "probabilidade", "passo a passo",
+    "raciocínio", "dimostra", "dimostrare", "dimostrazione", "indovinello", "probabilità", "passo dopo passo",
+    "ragionamento",
+    # nl, pl, sv, ru
+    "bewijs", "bewijzen", "raadsel", "stap voor stap", "udowodnij", "dowód", "zagadka", "zagadkę",
+    "prawdopodobieństwo", "krok po kroku", "zaplanuj", "спланируй", "составь план", "planifie", "planifica",
+    "planeje", "pianifica", "erstelle einen plan", "bevisa", "gåta", "sannolikhet", "steg för steg", "докажи", "докажите",
+    "доказательство", "загадка", "загадку", "головоломка", "головоломку", "вероятность", "шаг за шагом",
+    "рассуждения",
+)
+# Weighing options, or asking for a plan: evidence worth two (a third makes it reasoning).
+_REASONING_DECIDE = phrases(
+    "trade off", "trade offs", "tradeoff", "tradeoffs", "pros and cons", "advantages and disadvantages",
+    "build or buy", "build vs buy", "which is better", "which would you", "which should", "should we",
+    "should i use", "is it worth", "we care most", "recommendation", "recommend one", "a plan for", "estimate",
+    "walk through", "walk me through", "vs", "recommend", "what would you choose", "what happens when", "what happens if", "what would happen",
+    "root cause", "why did", "figure out", "capacity planning", "sharding strategy", "strategy for",
+    "compare", "comparison", "versus",
+    # de, fr, es, pt, it, nl, pl, ru
+    "vor und nachteile", "abwägung", "abwägen", "sollten wir", "was ist besser", "plane", "planen", "schätze",
+    "vergleiche", "avantages et inconvénients", "compromis", "devrions nous", "planifier", "estime",
+    "comparer", "ventajas y desventajas", "pros y contras", "deberíamos", "estima", "compara",
+    "prós e contras", "vantagens e desvantagens", "devemos", "planejar", "pro e contro",
+    "vantaggi e svantaggi", "dovremmo", "confronta", "stima", "voor en nadelen", "moeten we",
+    "plannen", "vergelijk", "zalety i wady", "plusy i minusy", "porównaj", "oszacuj",
+    "плюсы и минусы", "за и против", "стоит ли", "сравни", "сравните", "оцени",
+)
+# Setting up a problem: each distinct one is worth one.
+_REASONING_WEAK = phrases(
+    "analyze", "analyse", "analysis", "strategy", "architecture", "design", "constraints", "constraint",
+    "schedule", "migrate", "migration", "scalability", "consistency", "throughput", "risks", "decide",
+    "justify", "why", "optimal", "minimize", "maximize", "minimise", "maximise", "assumptions", "assume",
+    "suppose", "given that", "each", "every", "only", "at least", "at most", "exactly", "must", "cannot",
+    "can't", "never", "different", "wrong", "chance", "odds", "likely", "how many days", "how long until",
+    "how far", "what if", "options", "requirements", "sometimes", "randomly", "at random", "partition",
+    "outage", "retries", "concurrently", "threads", "goroutines", "timeout", "time out", "expires",
+    "analysiere", "analyser", "analysez", "analiza", "analise", "analizza", "analyseer", "przeanalizuj",
+    "проанализируй", "strategie", "architektur", "jeder", "jede", "nur", "stratégie", "chaque", "seulement", "estrategia",
+    "cada", "solo", "estratégia", "apenas", "strategia", "ogni", "ognuno", "solo", "każdy", "tylko",
+    "стратегия", "архитектура", "каждый", "только", "все", "неверны",
+)
+_CJK_REASONING_STRONG = ("証明", "パズル", "なぞなぞ", "確率", "ステップバイステップ", "段階的に", "证明", "谜题", "谜语",
+                         "概率", "一步一步", "逐步", "증명", "퍼즐", "수수께끼", "확률", "단계별")
+_CJK_REASONING_DECIDE = ("メリットとデメリット", "長所と短所", "トレードオフ", "ロードマップ", "計画", "比較", "優缺点",
+                         "优缺点", "利弊", "权衡", "路线图", "计划", "规划", "对比", "장단점", "트레이드오프", "로드맵",
+                         "계획", "비교", "推定", "估算", "추정")
+_CJK_REASONING_WEAK = ("戦略", "アーキテクチャ", "分析", "移行", "手順", "策略", "架构", "分析", "迁移", "步骤", "전략",
+                       "아키텍처", "분석", "마이그레이션", "단계")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+_SENTENCE_END = re.compile(r"[.?!。？！]\s")
+REASONING_SCORE = 3
+
+# --- creative ----------------------------------------------------------------------------
+
+_CREATIVE = phrases(
+    "poem", "poems", "haiku", "limerick", "sonnet", "verse", "rhyme", "rhyming", "story", "short story",
+    "fairy tale", "bedtime story", "fable", "slogan", "slogans", "tagline", "taglines", "joke", "jokes", "pun",
+    "puns", "lyrics", "song", "rap", "ballad", "names for", "name ideas", "product names", "brand names",
+    "catchphrase", "toast", "wedding speech", "screenplay", "dialogue", "monologue", "plot", "character",
+    "eslogan", "eslóganes", "eslogans", "lema", "werbespruch", "slogans", "gedicht", "geschichte", "witz", "reim", "poème", "histoire", "blague", "chanson", "poema", "cuento",
+    "historia", "chiste", "canción", "poesia", "história", "piada", "canção", "poesia", "storia", "barzelletta",
+    "canzone", "gedicht", "verhaal", "grap", "wiersz", "opowiadanie", "żart", "стихотворение", "стих",
+    "рассказ", "сказку", "сказка", "шутку", "анекдот", "песню",
+)
+_CJK_CREATIVE = ("詩", "俳句", "物語", "ジョーク", "歌詞", "小説", "诗", "故事", "笑话", "歌词", "口号", "시를", "시 ",
+                 "이야기", "농담", "가사")
+
+# --- light -------------------------------------------------------------------------------
+
+# Small talk: a short message that opens with one of these and asks nothing else.
+_GREETINGS = frozenset("""
+hi hello hey hiya yo thanks thank thx ty cheers ok okay k yes no yep nope sure great cool nice awesome perfect
+bye goodbye good morning evening night gm howdy welcome np appreciated brilliant excellent lovely wonderful
+hallo danke moin tschüss servus bonjour salut merci coucou hola gracias buenas olá oi obrigado obrigada ciao
+grazie buongiorno dank bedankt hoi cześć dzięki dziękuję hej tack привет спасибо здравствуйте пока merhaba
+teşekkürler
+""".split())
+_CJK_GREETINGS = ("こんにちは", "こんばんは", "おはよう", "ありがとう", "どうも", "你好", "谢谢", "您好", "早上好", "안녕",
+                  "감사합니다", "고맙습니다")
+SMALL_TALK_MAX_WORDS = 12
+# Shapes of a short factual question, a conversion, a definition or a one-phrase translation.
+_LIGHT = phrases(
+    "capital of", "who wrote", "who invented", "who painted", "who discovered", "who directed", "who was",
+    "who is", "who won", "who founded", "who composed", "who sang", "when did", "when was", "when is",
+    "where is", "where was", "what year", "how many", "how much is", "how tall", "how far", "how old",
+    "how long is", "how big", "how deep", "how high", "how heavy", "what is the", "what's the", "whats the",
+    "mean", "means", "what do you call", "define", "definition of", "meaning of", "synonym", "synonyms",
+    "antonym", "opposite of", "plural of", "spell", "spelling", "how do you say", "how do i say", "translate",
+    "in spanish", "in french", "in german", "in italian", "in japanese", "in chinese", "convert",
+    "is it true", "is a", "is the", "are there", "stand for", "abbreviation", "largest", "smallest",
+    "tallest", "longest", "fastest", "population of", "boiling point", "freezing point", "speed of",
+    "chemical symbol", "what color", "what colour", "how many days", "what time", "which country",
+    "which planet", "which ocean", "what language", "currency of",
+    # de, fr, es, pt, it, nl, pl, ru
+    "hauptstadt", "wer hat", "wer war", "wann wurde", "wann war", "wie viele", "wie viel", "wie hoch", "wie alt",
+    "wie lang", "wie weit", "was bedeutet", "was heißt", "wie sagt man", "übersetze", "capitale", "qui a",
+    "quand", "combien", "que veut dire", "que signifie", "comment dit on", "traduis", "traduire", "capital de",
+    "quién", "cuándo", "cuántos", "cuántas", "cuánto", "qué significa", "cómo se dice", "traduce", "traducir",
+    "quem", "quando", "quantos", "quantas", "quanto", "o que significa", "como se diz", "traduza", "chi ha",
+    "quanti", "quante", "cosa significa", "come si dice", "traduci", "hoofdstad", "wie heeft", "hoeveel",
+    "wat betekent", "hoe zeg je", "vertaal", "stolica", "kto", "kiedy", "ile", "co znaczy", "jak powiedzieć",
+    "przetłumacz", "столица", "кто", "когда", "сколько", "что значит", "что означает", "как сказать",
+    "переведи", "huvudstad", "hur många", "hur mycket", "vad betyder", "başkent", "başkenti", "kaç", "nedir",
+)
+_CJK_LIGHT = ("首都", "誰が", "いつ", "高さ", "何メートル", "何キロ", "いくつ", "何ですか", "とは", "意味", "翻訳", "訳して",
+              "谁", "什么时候", "多少", "几", "什么意思", "是什么", "翻译", "수도", "누가", "언제", "몇", "얼마",
+              "뜻", "번역")
+# "72 F in C", "5 miles to km", "10 mil w kilometrach": a number, a unit, then another unit.
+_CONVERSION = re.compile(
+    r"(?i)\d[\d.,]*\s*(?:°\s*)?([^\W\d_]{1,14})\.?\s+(?:in|to|into|en|em|na|nach|para|a|à|w|i|op|till|в|に)\s+"
+    r"(?:°\s*)?([^\W\d_]{1,14})"
+)
+# Units by the start of their names in several languages (one or two letters must match whole).
+_UNIT_STEMS = tuple("""kilom kilog kilo meter metre metr mile mil meil feet foot fuß pie inch zoll pulg yard pound
+libra pfund ounce onz gram litr liter litre gallon galon cup tasse taza tbsp tsp celsius fahr kelvin mph kph knot
+acre hect byte bit hour minut second week year stund heure jour hora dollar euro yen grad degree stopn км мил
+метр фут градус кило литр фунт""".split())
+_UNITS = frozenset("km m cm mm mi ft in yd kg g lb lbs oz l ml dl c f k kb mb gb tb s h min usd eur gbp".split())
+
+
+def _conversion(sample: str) -> bool:
+    for match in _CONVERSION.finditer(sample):
+        if any(_unit(name) for name in match.groups()):
+            return True
+    return False
+
+
+def _unit(name: str) -> bool:
+    name = name.lower()
+    return name in _UNITS or (len(name) > 2 and name.startswith(_UNIT_STEMS))
+
+
+_PRODUCE = phrases(  # asking for a made thing: not a light turn however short
+    "write", "draft", "explain", "describe", "summarize", "summarise", "list", "outline", "create", "generate",
+    "help", "review", "improve", "rewrite", "plan", "compare", "why", "how does", "how do i", "how can", "tips",
+    "advice", "difference between", "erkläre", "schreibe", "explique", "écris", "explica", "escribe", "explique",
+    "escreva", "spiega", "scrivi", "leg uit", "wyjaśnij", "объясни", "напиши",
+)
+_MAKE_TEXT = phrases("write", "draft", "rewrite", "summarize", "summarise", "list", "outline", "generate",
+                     "create", "translate", "tips", "advice", "email", "letter", "post", "message")
+_CJK_PRODUCE = ("説明", "書いて", "まとめ", "解释", "说明", "写", "总结", "설명", "작성", "요약", "정리")
+_TRANSLATE = phrases("translate", "how do you say", "how do i say", "how do u say", "spell", "spelling", "übersetze",
+                     "traduis", "traduce", "traduza", "traduci", "vertaal", "przetłumacz", "переведи")
+# A yes/no question of fact: "Is Pluto a planet?", "do penguins live in the arctic".
+_YES_NO = re.compile(r"(?i)^(?:is|are|was|were|do|does|did|can|could|has|have|will)\s+\w+")
+# Explaining a tool is not writing code with it.
+_EXPLAIN = phrases("explain", "what is", "what's", "whats", "what are", "difference between", "how does",
+                   "overview", "stand for", "history of", "no code", "at a high level", "in plain terms",
+                   "non technical", "analogy", "erkläre", "explique", "explica", "spiega", "объясни")
+# Names of programming languages among the tools a request names (for `code_language` rules).
+_LANGUAGE_NAMES = frozenset("""python javascript typescript java kotlin scala rust golang ruby php perl swift haskell
+elixir erlang clojure lua dart julia sql bash shell zsh powershell html css yaml json""".split())
+LIGHT_MAX_WORDS = 16
+YES_NO_MAX_WORDS = 10
+LIGHT_MAX_CJK_CHARS = 40
+
+
+@dataclass(frozen=True)
+class Intent:
+    kind: str  # one of INTENTS
+    why: str  # the evidence, in a few words ('asks for a regex', 'a puzzle')
+    code_languages: tuple[str, ...] = ()  # programming languages named in a request for code
+
+
+def read_intent(prose: str, words: Words, *, has_code: bool, math: bool, tokens: int) -> Intent:
+    """The intent of a prompt whose code (if any) was found already (`prose` has it blanked)."""
+    sample = words.sample
+    cjk = _cjk(sample)
+    tech = words.set & _TECH
+    if cjk:  # tool names written in Latin letters among Chinese, Japanese or Korean text
+        tech |= {w.lower() for w in _ASCII_WORD.findall(sample)} & (_TECH | {"go"})
+    objects = found(words, _CODE_OBJECTS) + _cjk_found(sample, cjk, _CJK_CODE)
+    ambiguous = words.set & _AMBIGUOUS_TECH
+    if ambiguous and (tech or set(objects) - ambiguous):
+        tech |= ambiguous
+    languages = tuple(sorted(tech & (_LANGUAGE_NAMES | {"go"})))
+    strong = found(words, _REASONING_STRONG) + _cjk_found(sample, cjk, _CJK_REASONING_STRONG)
+    if strong:
+        return Intent("reasoning", strong[0], languages)
+    if math:
+        return Intent("reasoning", "mathematics", languages)
+    score, evidence = _reasoning_score(words, cjk, len(tech))
+    if score >= REASONING_SCORE:
+        return Intent("reasoning", ", ".join(evidence[:3]), languages)
+    if has_code:
+        return Intent("code", "code in the prompt")
+    if _ERROR_TEXT.search(sample):
+        return Intent("code", "an error message")
+    alone = found(words, _CODE_ALONE)
+    if alone:
+        return Intent("code", f"asks for {alone[0]}", languages)
+    verbs = found(words, _CODE_VERBS)
+    explains = found(words, _EXPLAIN)
+    if "no code" in words.text:
+        pass  # about a tool, not code
+    elif tech and (not explains or verbs or set(objects) - tech) and not _fact(words, verbs):
+        return Intent("code", f"{(verbs or objects or ['about'])[0]} {sorted(tech)[0]}", languages)
+    elif (objects and verbs or cjk and objects) and not _definition(words):
+        return Intent("code", f"{verbs[0] if verbs else 'asks for'} {objects[0]}", languages)
+    creative = found(words, _CREATIVE) + _cjk_found(sample, cjk, _CJK_CREATIVE)
+    if creative:
+        return Intent("creative", creative[0])
+    light = _light(words, cjk, tokens)
+    if light:
+        return Intent("light", light)
+    return Intent("everyday", "a question or task")
+
+
+def _reasoning_score(words: Words, cjk: bool, tools: int) -> tuple[int, list[str]]:
+    """Evidence of a problem to think through: weighing options, planning, and a set-up with
+    numbers, constraints and several sentences."""
+    sample = words.sample
+    decide = found(words, _REASONING_DECIDE) + _cjk_found(sample, cjk, _CJK_REASONING_DECIDE)
+    weak = found(words, _REASONING_WEAK) + _cjk_found(sample, cjk, _CJK_REASONING_WEAK)
+    score = 2 * len(decide)
+    evidence = list(decide)
+    if len(sample) >= HEAD_CHARS:  # a pasted document: its figures and sentences say nothing of the request
+        return score, evidence
+    score += min(len(weak), 3)
+    evidence += weak
+    if len(_NUMBER.findall(sample)) >= 3:
+        score += 1
+        evidence.append("figures")
+    if len(_SENTENCE_END.findall(sample + " ")) >= 3 or list_items(sample) >= 3:
+        score += 1
+        evidence.append("a set-up")
+    if tools >= 2 and decide:
+        score += 1  # two tools weighed against each other
+    if found(words, _MAKE_TEXT) and not decide:
+        score -= 1  # asks for a text to be made, not a problem to be solved
+    return score, evidence
+
+
+def _light(words: Words, cjk: bool, tokens: int) -> str:
+    """Why the prompt is a light turn, or ''."""
+    sample = words.sample.strip()
+    lowered = words.text.split()
+    if cjk:
+        if any(sample.startswith(g) for g in _CJK_GREETINGS) and len(sample) <= 24:
+            return "small talk"
+        if len(sample) > LIGHT_MAX_CJK_CHARS or any(c in sample for c in _CJK_PRODUCE):
+            return ""
+        hit = next((c for c in _CJK_LIGHT if c in sample), None)
+        if hit:
+            return f"a short question ({hit})"
+        return "a short question" if len(sample) <= 15 and sample.endswith(("?", "？")) else ""
+    if lowered and lowered[0] in _GREETINGS and len(lowered) <= SMALL_TALK_MAX_WORDS and "?" not in sample.rstrip("?")[:-1]:
+        if not set(found(words, _PRODUCE)) - {"help"} or len(lowered) <= 4:
+            return "small talk"
+    if len(lowered) > LIGHT_MAX_WORDS or sample.count("\n") > 2:
+        return ""
+    if found(words, _TRANSLATE):
+        return "a translation or spelling"
+    produce = found(words, _PRODUCE)
+    if produce:
+        return ""
+    if _conversion(sample):
+        return "a conversion"
+    shape = found(words, _LIGHT)
+    if shape:
+        return f"a short question ({shape[0]})"
+    if len(lowered) <= YES_NO_MAX_WORDS and _YES_NO.match(sample) and words.set & _ENGLISH_ONLY:
+        return "a yes/no question"
+    return ""
+
+
+def _fact(words: Words, verbs: list[str]) -> bool:
+    """A question of fact or definition about a tool ('when was Python released?', 'what does
+    API stand for'), not a request for code."""
+    return _definition(words) or (not verbs and bool(found(words, _LIGHT)) and len(words.text.split()) <= 12)
+
+
+def _definition(words: Words) -> bool:
+    return bool(found(words, phrases("stand for", "what does", "meaning of", "define")))
+
+
+def _cjk(text: str) -> bool:
+    return not text.isascii() and any("\u3040" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" for ch in text[:400])
+
+
+def _cjk_found(sample: str, cjk: bool, needles: tuple[str, ...]) -> list[str]:
+    return [n for n in needles if n in sample] if cjk else []
+
+
+_ASCII_WORD = re.compile(r"[A-Za-z][A-Za-z0-9+#]*")
+# A yes/no question is read as light only in English, where these lists are complete enough.
+_ENGLISH_ONLY = frozenset("is are was were do does did can could has have will".split())
