@@ -133,8 +133,9 @@ def evaluate(cases: Iterable[Case], catalogs: Iterable[str] = tuple(CATALOGS)) -
     return outcomes
 
 
-def figures(outcomes: list[Outcome]) -> dict[str, float]:
-    """The target figures: overall accuracy (both catalogs), secrets recall, look-alike precision."""
+def figures(outcomes: list[Outcome]) -> dict[str, float | None]:
+    """The target figures: overall accuracy (both catalogs), secrets recall, look-alike precision
+    (None when the set has no case for one)."""
     private = [o for o in outcomes if o.case.category == "private"]
     lookalike = [o for o in outcomes if o.case.category == "lookalike"]
     return {
@@ -148,9 +149,9 @@ def _kind_found(o: Outcome) -> bool:
     return o.case.secret is None or o.case.secret in {*o.decision.signals.secrets, *o.decision.signals.personal}
 
 
-def _share(flags: Iterable[bool]) -> float:
+def _share(flags: Iterable[bool]) -> float | None:
     values = list(flags)
-    return sum(values) / len(values) if values else 1.0
+    return sum(values) / len(values) if values else None
 
 
 def group_of(model: str | None, named: dict[str, tuple[str, ...]]) -> str:
@@ -192,9 +193,10 @@ def report(outcomes: list[Outcome], show_misses: bool) -> int:
     print()
     failed = False
     for name, value in results.items():
-        ok = value >= TARGETS[name]
+        ok = value is not None and value >= TARGETS[name]
         failed |= not ok
-        print(f"{name:<22} {value:7.1%}   target >= {TARGETS[name]:.0%}   {'PASS' if ok else 'MISS'}")
+        shown = "no cases" if value is None else f"{value:.1%}"
+        print(f"{name:<22} {shown:>8}   target >= {TARGETS[name]:.0%}   {'PASS' if ok else 'MISS'}")
     return 1 if failed else 0
 
 

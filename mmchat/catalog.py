@@ -36,6 +36,7 @@ class ModelInfo:
     tags: tuple[str, ...]
     params: dict[str, Any]  # default generation parameters for this model
     source: str  # 'bundled' | 'config' | 'discovered' | 'unlisted' (resolved without any entry)
+    tier: int | None = None  # 1 light, 2 standard, 3 strong when the catalog or config says; else derived
 
 
 class UnknownModel(LookupError):
@@ -73,6 +74,7 @@ def _bundle() -> _Bundle:
             max_output=entry.get("max_output"),
             price=Price(**{k: float(v) for k, v in price.items()}) if price else None,
             tags=tuple(entry.get("tags", ())),
+            tier=entry.get("tier"),
             params=dict(entry.get("params", {})),
         )
     sources = raw["source"]
@@ -240,5 +242,6 @@ def _apply(base: ModelInfo, entry: ModelConfig) -> ModelInfo:
         max_output=_first(entry.max_output, base.max_output),
         price=_merge_price(base.price, entry.price),
         tags=tags,
+        tier=_first(entry.tier, base.tier),
         params={**base.params, **entry.params},
     )

@@ -73,6 +73,7 @@ class ModelConfig:
     max_output: int | None = None
     price: Price | None = None
     tags: tuple[str, ...] | None = None
+    tier: int | None = None  # 1 light, 2 standard, 3 strong: the routing tier, when not derived
     params: dict[str, Any] = field(default_factory=dict)
 
 
@@ -110,7 +111,8 @@ TOP_LEVEL_KEYS = ("providers", "models", "default_model", "keys", "budget", "rou
 BUDGET_KEYS = ("conversation", "day", "warn_at")
 PROVIDER_KEYS = ("type", "base_url", "api_key_env", "api_key_cmd", "headers", "timeouts", "max_retries")
 TIMEOUT_KEYS = ("connect", "first_token", "idle")
-MODEL_KEYS = ("display_name", "context", "max_output", "price", "tags", "params")
+MODEL_KEYS = ("display_name", "context", "max_output", "price", "tags", "tier", "params")
+TIER_NAMES = ("light", "standard", "strong")  # a model's `tier:`, weakest first
 PRICE_KEYS = ("input", "cached_input", "cache_write", "output", "reasoning")
 PARAM_KEYS = ("temperature", "top_p", "max_tokens", "stop", "seed")
 
@@ -476,8 +478,17 @@ class _Reader(NodeReader):
             max_output=self.positive_int(fields["max_output"], f"{key}.max_output") if "max_output" in fields else None,
             price=self.price(fields["price"], f"{key}.price") if "price" in fields else None,
             tags=tags,
+            tier=self.tier(fields["tier"], f"{key}.tier") if "tier" in fields else None,
             params=self.params(fields["params"], f"{key}.params") if "params" in fields else {},
         )
+
+    def tier(self, node: Any, key: str) -> int:
+        value = self.value(node)
+        if isinstance(value, str) and value.strip().lower() in TIER_NAMES:
+            return TIER_NAMES.index(value.strip().lower()) + 1
+        if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 3:
+            return value
+        self.fail(node, key, f"unknown tier {self.kind(node)}; use {', '.join(TIER_NAMES)} (or 1, 2, 3)")
 
     def price(self, node: Any, key: str) -> Price:
         values = {name: self.number(vnode, f"{key}.{name}") for name, _, vnode in self.mapping(node, key, PRICE_KEYS)}

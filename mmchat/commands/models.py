@@ -12,22 +12,33 @@ from mmchat.config import Config
 from mmchat.engine import Engine
 from mmchat.model_lists import ModelListCache, add_cached_lists, default_cache
 from mmchat.providers.errors import ProviderError
+from mmchat.routing import load_routing
+from mmchat.routing.estimate import TIER_NAMES, tier_of, tier_scale
 
 
 def _price(value: float | None) -> str:
     return "?" if value is None else f"{value:g}"
 
 
-def _row(model: ModelInfo, reach: str) -> list[str]:
+def _row(model: ModelInfo, tier: tuple[int, str], reach: str) -> list[str]:
     price = model.price
     return [
         model.address,
         f"{model.context:,}" if model.context else "?",
         _price(price.input if price else None),
         _price(price.output if price else None),
+        f"{TIER_NAMES[tier[0]]} ({tier[1]})",
         ",".join(model.tags),
         reach,
     ]
+
+
+def _tiers(config: Config, models: list[ModelInfo]) -> dict[str, tuple[int, str]]:
+    """Each model's routing tier and where it comes from (the routing section's `tiers`, the
+    model's `tier:`, a tier tag, or its price relative to the catalog)."""
+    patterns = load_routing(config, models).tiers
+    scale = tier_scale(models)
+    return {m.address: tier_of(m, patterns, scale) for m in models}
 
 
 async def _reachability(config: Config, catalog: Catalog, cache: ModelListCache) -> dict[str, str]:
@@ -63,8 +74,10 @@ def run(args: argparse.Namespace) -> int:
         reach = asyncio.run(_reachability(config, catalog, cache))
     else:
         add_cached_lists(catalog, config, cache)
-    rows = [["MODEL", "CONTEXT", "IN $/M", "OUT $/M", "TAGS", "REACHABLE"]]
-    rows += [_row(m, reach.get(m.provider, "not checked")) for m in catalog.models()]
+    models = catalog.models()
+    tiers = _tiers(config, models)
+    rows = [["MODEL", "CONTEXT", "IN $/M", "OUT $/M", "TIER", "TAGS", "REACHABLE"]]
+    rows += [_row(m, tiers[m.address], reach.get(m.provider, "not checked")) for m in models]
     if len(rows) == 1:
         print("No models: configure a provider (see config.example.yaml) or set an API key variable.")
         return 0

@@ -21,6 +21,11 @@ from mmchat.routing.signals import Signals
 TIER_NAMES = {1: "light", 2: "standard", 3: "strong"}
 TIERS = {name: tier for tier, name in TIER_NAMES.items()}
 _TIER_TAGS = {"best": 3, "strong": 3, "frontier": 3, "light": 1, "small": 1}
+# Output prices (USD per million tokens) from which a model is standard and strong, in a catalog
+# whose priciest model reaches the strong mark; a cheaper catalog scales both down (tier_scale).
+STANDARD_PRICE, STRONG_PRICE = 1.5, 8.0
+TIER_SOURCES = {"routing": "routing.tiers", "catalog": "its tier:", "tag": "a tier tag",
+                "price": "its price in this catalog", "unknown": "no price or tier: assumed"}
 
 CACHE_MIN_TOKENS = 1024  # below this, providers do not cache a prompt
 MIN_COMPARES = 3  # compare results count from this many on
@@ -42,7 +47,7 @@ class Profile:
     tags: frozenset[str]
     local: bool
     tier: int  # 1 light | 2 standard | 3 strong
-    tier_source: str  # 'config', 'tag', 'price' or 'unknown'
+    tier_source: str  # one of TIER_SOURCES
     prior: tuple[float, float, float]  # TTFT s, tokens/s, prompt tokens read per second (until measured)
     auto_cache: bool  # the provider caches prompts by itself (a cache read price, no cache write price)
     # USD per million tokens of input, cached input, output and reasoning as mmchat.catalog.cost_usd
@@ -65,8 +70,8 @@ class Figures:
     measured: bool  # speed from this model's own measurements
 
 
-def profile(model: ModelInfo, tiers: Sequence[tuple[str, int]]) -> Profile:
-    tier, source = tier_of(model, tiers)
+def profile(model: ModelInfo, tiers: Sequence[tuple[str, int]], scale: float = 1.0) -> Profile:
+    tier, source = tier_of(model, tiers, scale)
     prior = next((values for tag, values in _PRIORS.items() if tag in model.tags), _DEFAULT_PRIOR)
     price = model.price
     auto_cache = price is not None and price.cached_input is not None and price.cache_write is None
@@ -80,11 +85,22 @@ def profile(model: ModelInfo, tiers: Sequence[tuple[str, int]]) -> Profile:
     return Profile(model, frozenset(model.tags), "local" in model.tags, tier, source, prior, auto_cache, rates, reserve)
 
 
-def tier_of(model: ModelInfo, tiers: Sequence[tuple[str, int]]) -> tuple[int, str]:
-    """(1 light | 2 standard | 3 strong, where it came from): config, then tags, then the output price."""
+def tier_scale(models: Sequence[ModelInfo]) -> float:
+    """How far the price marks of the tiers scale down for this catalog: 1 when its priciest cloud
+    model reaches STRONG_PRICE, else that model's share of it (so it is strong, relative to the rest)."""
+    prices = [m.price.output for m in models if m.price is not None and m.price.output and "local" not in m.tags]
+    return min(1.0, max(prices) / STRONG_PRICE) if prices else 1.0
+
+
+def tier_of(model: ModelInfo, tiers: Sequence[tuple[str, int]], scale: float = 1.0) -> tuple[int, str]:
+    """(1 light | 2 standard | 3 strong, where it came from, a key of TIER_SOURCES): the routing
+    section's `tiers`, then the model's own `tier:`, then a tier tag, then its output price
+    relative to the catalog (`scale`, from tier_scale)."""
     for pattern, tier in tiers:
         if fnmatchcase(model.address, pattern):
-            return tier, "config"
+            return tier, "routing"
+    if model.tier is not None:
+        return model.tier, "catalog"
     for tag in model.tags:
         if tag.startswith(("tier:", "tier-")) and tag[5:] in ("1", "2", "3"):
             return int(tag[5:]), "tag"
@@ -93,7 +109,7 @@ def tier_of(model: ModelInfo, tiers: Sequence[tuple[str, int]]) -> tuple[int, st
     output = model.price.output if model.price is not None else None
     if output is None:
         return 2, "unknown"
-    return (3 if output >= 8 else 2 if output >= 1.5 else 1), "price"
+    return (3 if output >= STRONG_PRICE * scale else 2 if output >= STANDARD_PRICE * scale else 1), "price"
 
 
 # A kind of turn, for learning answer lengths: (complexity, has code, the length asked for).

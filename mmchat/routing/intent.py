@@ -158,7 +158,10 @@ _REASONING_DECIDE = phrases(
     "root cause", "why did", "figure out", "capacity planning", "sharding strategy", "strategy for",
     "compare", "comparison", "versus",
     # de, fr, es, pt, it, nl, pl, ru
-    "vor und nachteile", "abwägung", "abwägen", "sollten wir", "was ist besser", "plane", "planen", "schätze",
+    "vor und nachteile", "abwägung", "abwägen", "sollten wir", "was ist besser", "empfehlung", "empfiehlst",
+    "qué es mejor", "cuál es mejor", "recomendación", "recomiendas", "lequel est meilleur", "qu'est ce qui est mieux",
+    "recommandation", "qual é melhor", "recomendação", "quale è meglio", "raccomandazione", "co jest lepsze",
+    "rekomendacja", "что лучше", "рекомендация", "wat is beter", "aanbeveling", "plane", "planen", "schätze",
     "vergleiche", "avantages et inconvénients", "compromis", "devrions nous", "planifier", "estime",
     "comparer", "ventajas y desventajas", "pros y contras", "deberíamos", "estima", "compara",
     "prós e contras", "vantagens e desvantagens", "devemos", "planejar", "pro e contro",

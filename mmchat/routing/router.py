@@ -19,7 +19,9 @@ from collections.abc import Mapping, Sequence
 
 from mmchat.catalog import ModelInfo
 from mmchat.routing.decision import Candidate, Decision, Rejected
-from mmchat.routing.estimate import TIER_NAMES, AnswerKind, Figures, Profile, expected_output, figures, profile
+from mmchat.routing.estimate import (
+    TIER_NAMES, TIER_SOURCES, AnswerKind, Figures, Profile, expected_output, figures, profile, tier_scale,
+)
 from mmchat.routing.filters import FITS, TRIM, Gate, context_fit, glob, rejection
 from mmchat.routing.inputs import Conversation, ModelStats, RouterState, Turn
 from mmchat.routing.policies import score
@@ -44,7 +46,10 @@ class Router:
     def __init__(self, models: Sequence[ModelInfo], rules: RuleSet) -> None:
         self.rules = rules
         # By address, so that nothing in a decision depends on the order the models were given in.
-        self.profiles = {m.address: profile(m, rules.tiers) for m in sorted(models, key=lambda m: m.address)}
+        self.scale = tier_scale(models)
+        self.profiles = {
+            m.address: profile(m, rules.tiers, self.scale) for m in sorted(models, key=lambda m: m.address)
+        }
         patterns = [glob(p) for p in rules.candidates]
         # Auto-route picks from the `candidates` patterns; by default from the catalog's entries
         # and local models, not every model a cloud provider lists.
@@ -250,7 +255,7 @@ class _Turn:
                 continue
             if p is None:
                 self.notes.append(f"{mode} {address} is not in the catalog: used as given")
-                p = profile(_bare(address), self.router.rules.tiers)
+                p = profile(_bare(address), self.router.rules.tiers, self.router.scale)
             self._note_unfit(mode, p)
             return mode, p, self._why("pinned" if mode == "pin" else "chosen for this turn", p)
         profiles = self.router.profiles
@@ -315,8 +320,7 @@ class _Turn:
             reasons.append(f"lacks {', '.join(lacks)}: ranked after models with it")
         if self._out_of_language(p):
             reasons.append(f"small local model: ranked after the others for a question in '{self.signals.language}'")
-        if p.tier_source == "unknown":
-            reasons.append("tier unknown (no price or tier tag)")
+        reasons.append(f"{TIER_NAMES[p.tier]} tier from {TIER_SOURCES[p.tier_source]}")
         measured = self.stats.get(p.model.address)
         if f.measured and measured is not None:
             reasons.append(f"speed measured over {measured.samples} answers")
