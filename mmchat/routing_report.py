@@ -19,7 +19,10 @@ def signal_summary(signals: dict[str, Any]) -> str:
         parts.append("math")
     if signals.get("reasoning"):
         parts.append("reasoning: " + ", ".join(signals["reasoning"]))
-    parts.append(f"{signals.get('complexity', '?')} question")
+    if signals.get("intent"):
+        parts.append(f"{signals['intent']} ({signals.get('intent_why', '')}), {signals.get('complexity', '?')}")
+    else:  # a decision stored before intents were read
+        parts.append(f"{signals.get('complexity', '?')} question")
     if signals.get("language") not in (None, "und"):
         parts.append(f"language {signals['language']}")
     if signals.get("attachments"):

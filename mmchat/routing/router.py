@@ -351,6 +351,8 @@ class _Turn:
             reason += f" (rule '{self.plan.policy[1]}')"
         if self.plan.tier and self.plan.tier[0] > 1:
             reason += f", {TIER_NAMES[self.plan.tier[0]]} tier ({self.plan.tier[1]})"
+        if self.needs:
+            reason += f", has {' and '.join(self.needs)}"
         return reason
 
     def _why(self, reason: str, p: Profile) -> str:
