@@ -2,6 +2,7 @@
 
     .venv/bin/python -m benchmarks.routing_quality            # every case, both catalogs
     .venv/bin/python -m benchmarks.routing_quality --misses   # also each miss with its decision
+    .venv/bin/python -m benchmarks.routing_quality --set benchmarks/routing_holdout   # another folder of cases
 
 Nothing is sent: each case's prompt goes through `Router.decide` (token counts
 from tiktoken, as the engine counts them) and the chosen model is checked
@@ -231,9 +232,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--misses", action="store_true", help="print every miss with its decision")
     parser.add_argument("--catalog", choices=tuple(CATALOGS), action="append", help="only this catalog")
+    parser.add_argument("--set", type=Path, default=SET, help="the folder of case files (default: %(default)s)")
     args = parser.parse_args()
-    cases = load_cases()
-    print(f"routing quality: {len(cases)} labelled cases from {SET.relative_to(ROOT)}/")
+    cases = load_cases(args.set)
+    print(f"routing quality: {len(cases)} labelled cases from {args.set}/")
     return report(evaluate(cases, args.catalog or tuple(CATALOGS)), args.misses)
 
 

@@ -222,6 +222,10 @@ teşekkürler
 _CJK_GREETINGS = ("こんにちは", "こんばんは", "おはよう", "ありがとう", "どうも", "你好", "谢谢", "您好", "早上好", "안녕",
                   "감사합니다", "고맙습니다")
 SMALL_TALK_MAX_WORDS = 12
+# The questions small talk asks.
+_PLEASANTRIES = phrases("how are you", "how's it going", "hows it going", "how are things", "what's up", "whats up",
+                        "how have you been", "wie geht's", "wie gehts", "wie geht es", "ça va", "ca va", "qué tal",
+                        "que tal", "como estás", "tudo bem", "come stai", "hoe gaat het", "jak się masz", "как дела")
 # Shapes of a short factual question, a conversion, a definition or a one-phrase translation.
 _LIGHT = phrases(
     "capital of", "who wrote", "who invented", "who painted", "who discovered", "who directed", "who was",
@@ -231,7 +235,7 @@ _LIGHT = phrases(
     "mean", "means", "what do you call", "define", "definition of", "meaning of", "synonym", "synonyms",
     "antonym", "opposite of", "plural of", "spell", "spelling", "how do you say", "how do i say", "translate",
     "in spanish", "in french", "in german", "in italian", "in japanese", "in chinese", "convert",
-    "is it true", "is a", "is the", "are there", "stand for", "abbreviation", "largest", "smallest",
+    "is it true", "yes or no", "true or false", "stand for", "abbreviation", "largest", "smallest",
     "tallest", "longest", "fastest", "population of", "boiling point", "freezing point", "speed of",
     "chemical symbol", "what color", "what colour", "how many days", "what time", "which country",
     "which planet", "which ocean", "what language", "currency of",
@@ -388,8 +392,9 @@ def _light(words: Words, cjk: bool, tokens: int) -> str:
         if hit:
             return f"a short question ({hit})"
         return "a short question" if len(sample) <= 15 and sample.endswith(("?", "？")) else ""
-    if lowered and lowered[0] in _GREETINGS and len(lowered) <= SMALL_TALK_MAX_WORDS and "?" not in sample.rstrip("?")[:-1]:
-        if not set(found(words, _PRODUCE)) - {"help"} or len(lowered) <= 4:
+    if lowered and lowered[0] in _GREETINGS and len(lowered) <= SMALL_TALK_MAX_WORDS:
+        asks = "?" in sample and not found(words, _PLEASANTRIES)  # 'hello, what is a monad?' asks something
+        if not asks and (not set(found(words, _PRODUCE)) - {"help"} or len(lowered) <= 4):
             return "small talk"
     if len(lowered) > LIGHT_MAX_WORDS or sample.count("\n") > 2:
         return ""
