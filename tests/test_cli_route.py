@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import subprocess
@@ -61,6 +62,14 @@ def test_route_explains_a_decision_and_sends_nothing(home, openai_server):
     assert "tokens expected (guessed from the prompt)" in done.stdout  # no past answers to learn from yet
     assert openai_server.requests == []
     assert mmchat(home, "history", "list", config=config).stdout.count("\n") <= 1  # nothing stored
+
+
+def test_route_takes_a_prompt_that_is_not_utf8(home, openai_server):
+    config = routed_config(home, openai_server)
+    latin1 = os.fsdecode(b"caf\xe9 au lait: write an essay")  # argv keeps the byte as a surrogate
+    done = mmchat(home, "route", latin1, config=config)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("→ ") and "internal error" not in done.stderr
 
 
 def test_a_secret_keeps_the_turn_local_whatever_the_rules_say(home, openai_server):

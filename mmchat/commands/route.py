@@ -23,7 +23,7 @@ from mmchat.config import ConfigError
 from mmchat.format import cost as money
 from mmchat.routing import RouterState, Turn
 from mmchat.routing_report import decision_lines
-from mmchat.sanitize import printable
+from mmchat.sanitize import printable, utf8_text
 
 ACTIONS = ("test", "replay", "check")
 WATCH_EVERY_S = 0.5  # how often `route test --watch` looks at the files for a save
@@ -52,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
             return _replay(auto, words[1:])
         prompt = args.prompt if args.prompt is not None else " ".join(words)
         if not prompt.strip() and not sys.stdin.isatty():
-            prompt = sys.stdin.read()
+            prompt = sys.stdin.buffer.read().decode("utf-8", "replace")
+        prompt, _ = utf8_text(prompt)  # argv keeps bytes that are not UTF-8 as surrogates: nothing is sent
         if not prompt.strip():
             raise ConfigError("no prompt: write `mmchat route \"PROMPT\"` (or pipe it on stdin)")
         if args.conversation is not None:
