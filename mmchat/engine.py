@@ -30,6 +30,7 @@ from mmchat.providers.types import (
     Usage,
 )
 from mmchat.retry import backoff_delay, should_retry
+from mmchat.sanitize import utf8_text
 from mmchat.store import Store
 from mmchat.tokens import count_text
 
@@ -270,7 +271,7 @@ class _TurnRun:
                                 # The clock is read every 32 deltas, not on each one.
                                 if not len(pieces) & 31 and time.monotonic() >= next_save:
                                     next_save = time.monotonic() + SAVE_INTERVAL_S
-                                    self.store.update_message(self.answer_id, content="".join(pieces))
+                                    self.store.update_message(self.answer_id, content=_storable(pieces))
                                 yield event
                             elif kind is ReasoningDelta:
                                 meter.first_token()
@@ -370,7 +371,7 @@ class _TurnRun:
         metrics = self.meter.finish(usage or Usage(), cost_usd(usage, self.info.price) if usage else None)
         self.store.update_message(
             self.answer_id,
-            content="".join(self.pieces),
+            content=_storable(self.pieces),
             status=status,
             error=error,
             usage=usage,
@@ -388,3 +389,9 @@ class _TurnRun:
         partial = bool(self.pieces)
         metrics = self._save_end("interrupted" if partial else "error", None, reason)
         return TurnFailed(self.answer_id, kind, reason, partial, metrics)
+
+
+def _storable(pieces: list[str]) -> str:
+    """The answer's text as SQLite can store it: a lone surrogate (half of a pair a server
+    escaped badly) becomes U+FFFD instead of failing the save."""
+    return utf8_text("".join(pieces))[0]

@@ -12,12 +12,15 @@ import re
 # so an answer could show one thing and be another ("Trojan Source"): each is shown as a
 # visible marker, "<U+202E>", never silently removed (that would hide that it was there).
 _BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f" + "".join(sorted(_BIDI)) + "]")
+# A lone surrogate (half of a pair a server escaped badly) cannot be written out: shown as U+FFFD.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff" + "".join(sorted(_BIDI)) + "]")
 
 
 def _shown(match: re.Match[str]) -> str:
     char = match.group()
-    return f"<U+{ord(char):04X}>" if char in _BIDI else ""
+    if char in _BIDI:
+        return f"<U+{ord(char):04X}>"
+    return "\ufffd" if "\ud800" <= char <= "\udfff" else ""
 
 
 def printable(text: str) -> str:

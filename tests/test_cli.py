@@ -169,6 +169,16 @@ def test_an_internal_error_is_reported_without_the_key(capsys, monkeypatch):
     assert "Traceback" in err and "0123456789abcdef" not in err
 
 
+def test_half_a_surrogate_pair_in_model_text_is_shown_and_stored_as_a_replacement(home, openai_server):
+    openai_server.reply_text("smile \ud83d please", chunks=2)  # a server's broken \\ud83d escape
+    config = lab_config(home, openai_server)
+    done = mmchat(home, "ask", "hi", config=config)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "smile \ufffd please\n"
+    exported = mmchat(home, "history", "export", "1", "-f", "json", config=config).stdout
+    assert json.loads(exported)["messages"][-1]["content"] == "smile \ufffd please"
+
+
 def test_bidirectional_controls_in_model_text_are_shown_as_markers(home, openai_server):
     disguised = 'if user == "guest\u202e \u2066// admin\u2069 \u2066":'  # Trojan Source
     openai_server.reply_text(disguised, chunks=3)
