@@ -28,6 +28,7 @@ INTENTS = ("light", "everyday", "creative", "code", "reasoning")
 
 # Names of languages, tools and formats: naming one is half of asking for code.
 _TECH = frozenset("""
+js
 python javascript typescript java kotlin   golang csharp cpp  php perl  haskell 
 erlang clojure lua   matlab fortran cobol ocaml zig nim groovy vba assembly wasm webassembly
 sql postgres postgresql psql mysql mariadb sqlite mssql plpgsql  snowflake bigquery mongodb redis cassandra
@@ -63,13 +64,16 @@ _CODE_OBJECTS = phrases(
     "generic", "generics", "async", "await", "promise", "callback", "thread", "mutex", "goroutine", "closure",
     "unit testing", "mock", "refactor", "refactoring", "implementation", "cli tool", "parser", "lexer",
     "webhook", "middleware", "orm", "index", "join", "select", "group by", "inner join", "primary key",
+    "footer", "navbar", "div", "flexbox", "viewport", "modal", "dropdown", "tooltip", "scrollbar", "css grid",
+    "hero image", "layout shift", "media query", "z index", "endpoint", "repo", "repository", "branch",
     # de
-    "funktion", "skript", "abfrage", "klasse", "programm", "regulären ausdruck", "regulärer ausdruck",
+    "funktion", "skript", "abfrage", "methode", "klasse", "programm", "regulären ausdruck", "regulärer ausdruck",
     "fehlermeldung", "befehl", "schleife",
     # fr
     "fonction", "requête", "classe", "programme", "expression régulière", "commande", "boucle",
     # es / pt / it
-    "función", "consulta", "clase", "programa", "expresión regular", "comando", "bucle",
+    "función", "consulta", "clase", "programa", "expresión regular", "comando", "bucle", "método", "tabla",
+    "metodę", "metoda", "méthode", "метод", "kod", "kodu", "kodunu",
     "função", "expressão regular", "funcao", "funzione", "espressione regolare", "ciclo",
     # nl / pl
     "functie", "klasse", "zapytanie", "funkcję", "funkcja", "funkcji", "klasę", "skrypt", "wyrażenie regularne",
@@ -90,7 +94,9 @@ _CODE_VERBS = phrases(
     "escribe", "escribir", "implementa", "implementar", "crea", "cómo puedo", "como puedo",
     "escreva", "escrever", "implemente", "crie", "como posso", "scrivi", "scrivere", "implementare", "come posso",
     "schrijf", "implementeer", "maak", "hoe kan ik", "napisz", "zaimplementuj", "utwórz", "jak mogę",
-    "напиши", "напишите", "реализуй", "реализуйте", "создай", "как мне", "как сделать",
+    "напиши", "напишите", "реализуй", "реализуйте", "создай", "как мне", "как сделать", "cómo hago",
+    "como faço", "wie mache ich", "jak zrobić", "yaz", "yazar mısın", "yazın", "viết", "buatkan", "tulis",
+    "how do i stop", "how do i make", "how do i get",
 )
 # Asking for one of these is asking for code, whatever the verb.
 _CODE_ALONE = phrases(
@@ -106,13 +112,20 @@ _CJK_CODE = ("関数", "クエリ", "スクリプト", "正規表現", "コー�
              "脚本", "正则", "代码", "程序", "编写", "报错", "编译", "함수", "쿼리", "스크립트", "정규식", "코드",
              "프로그램", "구현", "컴파일")
 
+# Names only code has: useEffect, getElementById, read_csv, os.path.join(, setState().
+_IDENTIFIER = re.compile(r"\b[a-z]{2,}[A-Z][A-Za-z]{2,}\b|\b[a-z]+_[a-z_]+\b|\b\w+\(\)|\b[a-z]\w*\.[a-z]\w*\(")
+
 # Error output pasted from a compiler, an interpreter, a package manager or a service log.
 _ERROR_TEXT = re.compile(
     r"Traceback \(most recent call last\)|^\s*File \".+\", line \d+|\b[A-Z]\w*(?:Error|Exception)\b:"
     r"|^error(?:\[E\d{4}\])?: |^\s*--> \S+:\d+:\d+|\bpanic: |\bgoroutine \d+ \[|^\s+at [\w.$<>]+\(.*\)$"
     r"|\bundefined reference to\b|\bnpm (?:ERR!|error)\b|\bSegmentation fault\b|\bcore dumped\b"
     r"|^\S+\.\w{1,5}:\d+(?::\d+)?: (?:error|warning|fatal)|^\S+\.[a-z]{1,5}:\d+:\d+: \S|\bexit (?:code|status) \d+\b|\bTS\d{4}: "
-    r"|\bcannot find symbol\b|\bModuleNotFoundError\b|\bNullPointerException\b|\bE\d{4}\b.*\berror\b",
+    r"|\bcannot find symbol\b|\bModuleNotFoundError\b|\bNullPointerException\b|\bE\d{4}\b.*\berror\b"
+    r"|\bis not a function\b|\bis not defined\b|\bcannot read propert|\bcommand not found\b"
+    r"|\bpermission denied\b|\bno such file or directory\b|\bstack overflow\b|\bout of memory\b"
+    r"|\bindex out of range\b|\bnull reference\b|\bexit(?:ed)? with code \d+|\bexit code \d+|\bOOMKilled\b"
+    r"|\b(?:SELECT|JOIN|WHERE|GROUP BY|ORDER BY|INSERT INTO|UPDATE|DELETE FROM)\b",
     re.M,
 )
 
@@ -130,7 +143,9 @@ _REASONING_STRONG = phrases(
     "design a system", "decision matrix", "migration plan", "game theory", "nash equilibrium", "logic problem",
     "combinatorics", "by induction", "by contradiction", "optimal strategy", "counterfeit", "weighings",
     "balance scale", "heisenbug", "counterexample", "roadmap", "under load", "intermittently", "intermittent",
-    "derive", "derivation", "expected number", "bayes", "bayesian", "plan a", "plan the", "plan my", "plan our",
+    "derive", "derivation", "expected number", "bayes", "bayesian", "steelman", "both sides", "devil's advocate",
+    "is this argument valid", "valid argument", "syllogism", "logically follow", "logically follows",
+    "necessarily true", "definitely true", "balanza", "pesadas", "wägungen", "pesées", "pesate", "weighing", "plan a", "plan the", "plan my", "plan our",
     "plan out", "make a plan",
     # de
     "beweise", "beweisen", "beweis", "rätsel", "wahrscheinlichkeit", "schritt für schritt", "rechenweg",
@@ -156,7 +171,7 @@ _REASONING_DECIDE = phrases(
     "should i use", "is it worth", "we care most", "recommendation", "recommend one", "a plan for", "estimate",
     "walk through", "walk me through", "vs", "recommend", "what would you choose", "what happens when", "what happens if", "what would happen",
     "root cause", "why did", "figure out", "capacity planning", "sharding strategy", "strategy for",
-    "compare", "comparison", "versus",
+    "compare", "comparison", "versus", "either", "which option", "better deal", "worth it", "best speedup",
     # de, fr, es, pt, it, nl, pl, ru
     "vor und nachteile", "abwägung", "abwägen", "sollten wir", "was ist besser", "empfehlung", "empfiehlst",
     "qué es mejor", "cuál es mejor", "recomendación", "recomiendas", "lequel est meilleur", "qu'est ce qui est mieux",
@@ -179,7 +194,10 @@ _REASONING_WEAK = phrases(
     "how far", "what if", "options", "requirements", "sometimes", "randomly", "at random", "partition",
     "outage", "retries", "concurrently", "threads", "goroutines", "timeout", "time out", "expires",
     "analysiere", "analyser", "analysez", "analiza", "analise", "analizza", "analyseer", "przeanalizuj",
-    "проанализируй", "strategie", "architektur", "jeder", "jede", "nur", "stratégie", "chaque", "seulement", "estrategia",
+    "проанализируй", "explain why", "twice", "times as", "half as", "so alt wie", "doppelt", "viermal", "dreimal",
+    "deux fois", "el doble", "il doppio", "in total", "together", "altogether", "remaining", "left over",
+    "pourquoi", "por qué", "warum", "perché", "dlaczego", "почему", "waarom", "varför", "proč", "mengapa",
+    "क्यों", "समझाइए", "لماذا", "strategie", "architektur", "jeder", "jede", "nur", "stratégie", "chaque", "seulement", "estrategia",
     "cada", "solo", "estratégia", "apenas", "strategia", "ogni", "ognuno", "solo", "każdy", "tylko",
     "стратегия", "архитектура", "каждый", "только", "все", "неверны",
 )
@@ -188,8 +206,23 @@ _CJK_REASONING_STRONG = ("証明", "パズル", "なぞなぞ", "確率", "ス�
 _CJK_REASONING_DECIDE = ("メリットとデメリット", "長所と短所", "トレードオフ", "ロードマップ", "計画", "比較", "優缺点",
                          "优缺点", "利弊", "权衡", "路线图", "计划", "规划", "对比", "장단점", "트레이드오프", "로드맵",
                          "계획", "비교", "推定", "估算", "추정")
-_CJK_REASONING_WEAK = ("戦略", "アーキテクチャ", "分析", "移行", "手順", "策略", "架构", "分析", "迁移", "步骤", "전략",
+_CJK_REASONING_WEAK = ("理由", "なぜ", "为什么", "原因", "이유", "왜", "リスク", "风险", "리스크", "優先順位", "优先级",
+                       "우선순위", "戦略", "アーキテクチャ", "分析", "移行", "手順", "策略", "架构", "分析", "迁移", "步骤", "전략",
                        "아키텍처", "분석", "마이그레이션", "단계")
+# Questions about numbers themselves: with a figure in the prompt they are mathematics.
+_NUMBER_THEORY = phrases("prime", "primes", "divisible", "factorial", "trailing zeros", "next number", "sequence",
+                         "remainder", "gcd", "lcm", "digits", "perfect square", "fibonacci", "modulo", "angle between",
+                         "primzahl", "nombre premier", "número primo", "numero primo", "простое число")
+_CJK_NUMBER_THEORY = ("素数", "质数", "소수")
+# A question asking for a quantity: with several figures and a set-up it is a word problem.
+_QUANTITY = phrases("how many", "how much", "how old", "how long", "how far", "how fast", "what time", "which is more",
+                    "which is cheaper", "what's the best", "what is the best", "maximum", "minimum", "wie viele",
+                    "wie viel", "wie alt", "wie lange", "combien", "quel âge", "cuántos", "cuántas", "cuánto", "qué edad",
+                    "quantos", "quantas", "quanto", "quanti", "quante", "hoeveel", "ile", "сколько", "kolik", "berapa",
+                    "bao nhiêu", "kaç", "hur många", "कितने", "कितना", "कितनी", "كم")
+_CJK_QUANTITY = ("何人", "何歳", "何分", "何時", "いくつ", "多少", "几", "몇", "얼마")
+_SYLLOGISM = re.compile(r"(?i)\ball\s+\w+\s+are\b.{0,80}\bsome\b|\bsome\s+\w+\s+are\b.{0,80}\ball\b")
+WORD_PROBLEM_WORDS = 12
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _SENTENCE_END = re.compile(r"[.?!。？！]\s")
 REASONING_SCORE = 3
@@ -217,15 +250,19 @@ hi hello hey hiya yo thanks thank thx ty cheers ok okay k yes no yep nope sure g
 bye goodbye good morning evening night gm howdy welcome np appreciated brilliant excellent lovely wonderful
 hallo danke moin tschüss servus bonjour salut merci coucou hola gracias buenas olá oi obrigado obrigada ciao
 grazie buongiorno dank bedankt hoi cześć dzięki dziękuję hej tack привет спасибо здравствуйте пока merhaba
-teşekkürler
+teşekkürler lol haha hahaha lmao wow omg oh ah hmm sweet terima makasih halo selamat ahoj děkuji díky
+cảm xin chào namaste नमस्ते धन्यवाद शुक्रिया مرحبا شكرا السلام
 """.split())
 _CJK_GREETINGS = ("こんにちは", "こんばんは", "おはよう", "ありがとう", "どうも", "你好", "谢谢", "您好", "早上好", "안녕",
                   "감사합니다", "고맙습니다")
 SMALL_TALK_MAX_WORDS = 12
+CHATTER_MAX_WORDS = 80
 # The questions small talk asks.
 _PLEASANTRIES = phrases("how are you", "how's it going", "hows it going", "how are things", "what's up", "whats up",
                         "how have you been", "wie geht's", "wie gehts", "wie geht es", "ça va", "ca va", "qué tal",
-                        "que tal", "como estás", "tudo bem", "come stai", "hoe gaat het", "jak się masz", "как дела")
+                        "que tal", "como estás", "tudo bem", "come stai", "hoe gaat het", "jak się masz", "как дела",
+                        "how r u", "hur mår du", "jak se máš", "apa kabar", "nasılsın", "kaise ho", "कैसे हो",
+                        "كيف حالك", "comment vas tu", "comment allez vous")
 # Shapes of a short factual question, a conversion, a definition or a one-phrase translation.
 _LIGHT = phrases(
     "capital of", "who wrote", "who invented", "who painted", "who discovered", "who directed", "who was",
@@ -235,7 +272,11 @@ _LIGHT = phrases(
     "mean", "means", "what do you call", "define", "definition of", "meaning of", "synonym", "synonyms",
     "antonym", "opposite of", "plural of", "spell", "spelling", "how do you say", "how do i say", "translate",
     "in spanish", "in french", "in german", "in italian", "in japanese", "in chinese", "convert",
-    "is it true", "yes or no", "true or false", "stand for", "abbreviation", "largest", "smallest",
+    "is it true", "yes or no", "true or false", "stand for", "which is bigger", "which is larger",
+    "which is smaller", "which is taller", "which is older", "which is longer", "which is heavier",
+    "which is hotter", "which is colder", "which is deeper", "which came first", "kdo", "kdy", "kolik",
+    "co znamená", "siapa", "kapan", "berapa", "apa arti", "ai là", "bao nhiêu", "कौन", "कब", "कितना", "कितने",
+    "من هو", "متى", "كم", "abbreviation", "largest", "smallest",
     "tallest", "longest", "fastest", "population of", "boiling point", "freezing point", "speed of",
     "chemical symbol", "what color", "what colour", "how many days", "what time", "which country",
     "which planet", "which ocean", "what language", "currency of",
@@ -264,6 +305,11 @@ libra pfund ounce onz gram litr liter litre gallon galon cup tasse taza tbsp tsp
 acre hect byte bit hour minut second week year stund heure jour hora dollar euro yen grad degree stopn км мил
 метр фут градус кило литр фунт""".split())
 _UNITS = frozenset("km m cm mm mi ft in yd kg g lb lbs oz l ml dl c f k kb mb gb tb s h min usd eur gbp".split())
+
+
+# Word starts of "capital (city)" in several languages: inflected forms ("huvudstaden") match too.
+_CAPITAL_STEMS = ("capital", "hauptstadt", "huvudstad", "hoofdstad", "stolic", "столиц", "başkent", "capitale",
+                  "hlavní", "राजधानी", "عاصمة")
 
 
 def _conversion(sample: str) -> bool:
@@ -325,26 +371,21 @@ def read_intent(prose: str, words: Words, *, has_code: bool, math: bool, tokens:
     strong = found(words, _REASONING_STRONG) + _cjk_found(sample, cjk, _CJK_REASONING_STRONG)
     if strong:
         return Intent("reasoning", strong[0], languages)
-    if math:
+    if math or _number_question(words, cjk):
         return Intent("reasoning", "mathematics", languages)
+    if _SYLLOGISM.search(sample):
+        return Intent("reasoning", "a syllogism", languages)
+    chat = _chatter(words)
+    if chat:
+        return Intent("light", chat)
     score, evidence = _reasoning_score(words, cjk, len(tech))
     if score >= REASONING_SCORE:
         return Intent("reasoning", ", ".join(evidence[:3]), languages)
     if has_code:
         return Intent("code", "code in the prompt")
-    if _ERROR_TEXT.search(sample):
-        return Intent("code", "an error message")
-    alone = found(words, _CODE_ALONE)
-    if alone:
-        return Intent("code", f"asks for {alone[0]}", languages)
-    verbs = found(words, _CODE_VERBS)
-    explains = found(words, _EXPLAIN)
-    if "no code" in words.text:
-        pass  # about a tool, not code
-    elif tech and (not explains or verbs or set(objects) - tech) and not _fact(words, verbs):
-        return Intent("code", f"{(verbs or objects or ['about'])[0]} {sorted(tech)[0]}", languages)
-    elif (objects and verbs or cjk and objects) and not _definition(words):
-        return Intent("code", f"{verbs[0] if verbs else 'asks for'} {objects[0]}", languages)
+    code = _code_evidence(words, cjk, tech, objects)
+    if code:
+        return Intent("code", code, languages)
     creative = found(words, _CREATIVE) + _cjk_found(sample, cjk, _CJK_CREATIVE)
     if creative:
         return Intent("creative", creative[0])
@@ -352,6 +393,52 @@ def read_intent(prose: str, words: Words, *, has_code: bool, math: bool, tokens:
     if light:
         return Intent("light", light)
     return Intent("everyday", "a question or task")
+
+
+def _code_evidence(words: Words, cjk: bool, tech: set[str], objects: list[str]) -> str:
+    """Why the prompt asks for code in words, or ''."""
+    sample = words.sample
+    if _ERROR_TEXT.search(sample):
+        return "an error message"
+    alone = found(words, _CODE_ALONE)
+    if alone:
+        return f"asks for {alone[0]}"
+    if "no code" in words.text:
+        return ""  # about a tool, not code
+    verbs = found(words, _CODE_VERBS)
+    explains = found(words, _EXPLAIN)
+    if tech and (not explains or verbs or set(objects) - tech) and not _fact(words, verbs):
+        return f"{(verbs or objects or ['about'])[0]} {sorted(tech)[0]}"
+    if (objects and verbs or cjk and objects) and not _definition(words):
+        return f"{verbs[0] if verbs else 'asks for'} {objects[0]}"
+    if _IDENTIFIER.search(sample) and (verbs or objects or "?" in sample):
+        return "names a code identifier"
+    return ""
+
+
+def _number_question(words: Words, cjk: bool) -> bool:
+    """A question about numbers (is 1001 prime?) or a word problem: several figures, a question
+    asking for a quantity, and a set-up of a dozen words or more."""
+    sample = words.sample
+    figures = len(_NUMBER.findall(sample))
+    if figures and (found(words, _NUMBER_THEORY) or _cjk_found(sample, cjk, _CJK_NUMBER_THEORY)):
+        return True
+    if figures < 2 or not (found(words, _QUANTITY) or _cjk_found(sample, cjk, _CJK_QUANTITY)):
+        return False
+    return len(words.text.split()) >= WORD_PROBLEM_WORDS or (cjk and len(sample) >= 30)
+
+
+def _chatter(words: Words) -> str:
+    """Small talk however long: a message that opens with a greeting and asks nothing (no question
+    but a pleasantry, nothing to write, explain or fix)."""
+    lowered = words.text.split()
+    if not lowered or lowered[0] not in _GREETINGS or len(lowered) > CHATTER_MAX_WORDS:
+        return ""
+    if "?" in words.sample and not found(words, _PLEASANTRIES):
+        return ""
+    if set(found(words, _PRODUCE)) - {"help"} or found(words, _CODE_VERBS):
+        return ""
+    return "small talk"
 
 
 def _reasoning_score(words: Words, cjk: bool, tools: int) -> tuple[int, list[str]]:
@@ -408,6 +495,8 @@ def _light(words: Words, cjk: bool, tokens: int) -> str:
     shape = found(words, _LIGHT)
     if shape:
         return f"a short question ({shape[0]})"
+    if any(word.startswith(_CAPITAL_STEMS) for word in words.set):
+        return "a short question (a capital city)"
     if len(lowered) <= YES_NO_MAX_WORDS and _YES_NO.match(sample) and words.set & _ENGLISH_ONLY:
         return "a yes/no question"
     return ""
