@@ -62,7 +62,10 @@ _CODE_OBJECTS = phrases(
     "hash map", "hashmap", "lru cache", "data structure", "api", "library", "framework", "deployment yaml",
     "manifest", "bug", "variable", "array", "dataframe", "dictionary", "dict", "list comprehension", "type hints",
     "generic", "generics", "async", "await", "promise", "callback", "thread", "mutex", "goroutine", "closure",
-    "unit testing", "mock", "refactor", "refactoring", "implementation", "cli tool", "parser", "lexer",
+    "unit testing", "mock", "refactor", "refactoring", "closures", "methods", "classes", "loops", "variables",
+    "arrays", "pointers", "pointer", "promises", "callbacks", "threads", "decorators", "lambdas", "iterators",
+    "iterator", "generators", "generator", "structs", "enums", "enum", "scope", "hoisting", "inheritance",
+    "polymorphism", "memoization", "big o", "time complexity", "file extension", "implementation", "cli tool", "parser", "lexer",
     "webhook", "middleware", "orm", "index", "join", "select", "group by", "inner join", "primary key",
     "footer", "navbar", "div", "flexbox", "viewport", "modal", "dropdown", "tooltip", "scrollbar", "css grid",
     "hero image", "layout shift", "media query", "z index", "endpoint", "repo", "repository", "branch",
@@ -112,6 +115,10 @@ _CJK_CODE = ("関数", "クエリ", "スクリプト", "正規表現", "コー�
              "脚本", "正则", "代码", "程序", "编写", "报错", "编译", "함수", "쿼리", "스크립트", "정규식", "코드",
              "프로그램", "구현", "컴파일")
 
+# Operators and literals of code written in prose: "[] + {}", "=>", "0.30000000000000004".
+_CODE_SYMBOLS = re.compile(r"\[\]|\{\}|=>|===|!==|==|!=|&&|\|\||::|->|\+\+|\+=|\d\.\d{12,}|(?i:\bc\+\+|\bc#)")
+# A thing of code described by what it must do: "script that renames …", "function to parse …".
+_REQUEST_LINKS = (" that ", " to ", " which ", " for ", " que ", " die ", " der ", " qui ", " который ", " которая ")
 # Names only code has: useEffect, getElementById, read_csv, os.path.join(, setState().
 _IDENTIFIER = re.compile(r"\b[a-z]{2,}[A-Z][A-Za-z]{2,}\b|\b[a-z]+_[a-z_]+\b|\b\w+\(\)|\b[a-z]\w*\.[a-z]\w*\(")
 
@@ -171,7 +178,8 @@ _REASONING_DECIDE = phrases(
     "should i use", "is it worth", "we care most", "recommendation", "recommend one", "a plan for", "estimate",
     "walk through", "walk me through", "vs", "recommend", "what would you choose", "what happens when", "what happens if", "what would happen",
     "root cause", "why did", "figure out", "capacity planning", "sharding strategy", "strategy for",
-    "compare", "comparison", "versus", "either", "which option", "better deal", "worth it", "best speedup",
+    "compare", "comparison", "versus", "choosing between", "choose between", "deciding between", "decide between",
+    "either", "which option", "better deal", "worth it", "best speedup",
     # de, fr, es, pt, it, nl, pl, ru
     "vor und nachteile", "abwägung", "abwägen", "sollten wir", "was ist besser", "empfehlung", "empfiehlst",
     "qué es mejor", "cuál es mejor", "recomendación", "recomiendas", "lequel est meilleur", "qu'est ce qui est mieux",
@@ -194,7 +202,8 @@ _REASONING_WEAK = phrases(
     "how far", "what if", "options", "requirements", "sometimes", "randomly", "at random", "partition",
     "outage", "retries", "concurrently", "threads", "goroutines", "timeout", "time out", "expires",
     "analysiere", "analyser", "analysez", "analiza", "analise", "analizza", "analyseer", "przeanalizuj",
-    "проанализируй", "explain why", "twice", "times as", "half as", "so alt wie", "doppelt", "viermal", "dreimal",
+    "проанализируй", "only once", "only one", "exactly one", "at the same time", "fair way", "fairly",
+    "fewest", "least number", "in what order", "what do i see", "один раз", "explain why", "twice", "times as", "half as", "so alt wie", "doppelt", "viermal", "dreimal",
     "deux fois", "el doble", "il doppio", "in total", "together", "altogether", "remaining", "left over",
     "pourquoi", "por qué", "warum", "perché", "dlaczego", "почему", "waarom", "varför", "proč", "mengapa",
     "क्यों", "समझाइए", "لماذا", "strategie", "architektur", "jeder", "jede", "nur", "stratégie", "chaque", "seulement", "estrategia",
@@ -206,7 +215,7 @@ _CJK_REASONING_STRONG = ("証明", "パズル", "なぞなぞ", "確率", "ス�
 _CJK_REASONING_DECIDE = ("メリットとデメリット", "長所と短所", "トレードオフ", "ロードマップ", "計画", "比較", "優缺点",
                          "优缺点", "利弊", "权衡", "路线图", "计划", "规划", "对比", "장단점", "트레이드오프", "로드맵",
                          "계획", "비교", "推定", "估算", "추정")
-_CJK_REASONING_WEAK = ("理由", "なぜ", "为什么", "原因", "이유", "왜", "リスク", "风险", "리스크", "優先順位", "优先级",
+_CJK_REASONING_WEAK = ("一番", "より", "顺序", "最少", "理由", "なぜ", "为什么", "原因", "이유", "왜", "リスク", "风险", "리스크", "優先順位", "优先级",
                        "우선순위", "戦略", "アーキテクチャ", "分析", "移行", "手順", "策略", "架构", "分析", "迁移", "步骤", "전략",
                        "아키텍처", "분석", "마이그레이션", "단계")
 # Questions about numbers themselves: with a figure in the prompt they are mathematics.
@@ -221,6 +230,13 @@ _QUANTITY = phrases("how many", "how much", "how old", "how long", "how far", "h
                     "quantos", "quantas", "quanto", "quanti", "quante", "hoeveel", "ile", "сколько", "kolik", "berapa",
                     "bao nhiêu", "kaç", "hur många", "कितने", "कितना", "कितनी", "كم")
 _CJK_QUANTITY = ("何人", "何歳", "何分", "何時", "いくつ", "多少", "几", "몇", "얼마")
+# Asking for the reasons behind an answer: with a question of quantity or order it is a puzzle.
+_JUSTIFY = phrases("explain why", "explain your answer", "explain the reasoning", "justify", "show why", "spiega perché",
+                   "explique pourquoi", "erkläre warum", "begründe", "explica por qué", "explique por que",
+                   "объясни почему", "uzasadnij", "leg uit waarom")
+_CJK_JUSTIFY = ("理由", "为什么", "이유")
+_ASKS_WHICH = phrases("who", "which", "what order", "qui", "quién", "quem", "chi", "wer", "кто", "kto")
+_CJK_ASKS_WHICH = ("誰", "谁", "누구", "どれ", "哪")
 _SYLLOGISM = re.compile(r"(?i)\ball\s+\w+\s+are\b.{0,80}\bsome\b|\bsome\s+\w+\s+are\b.{0,80}\ball\b")
 WORD_PROBLEM_WORDS = 12
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
@@ -274,7 +290,9 @@ _LIGHT = phrases(
     "in spanish", "in french", "in german", "in italian", "in japanese", "in chinese", "convert",
     "is it true", "yes or no", "true or false", "stand for", "which is bigger", "which is larger",
     "which is smaller", "which is taller", "which is older", "which is longer", "which is heavier",
-    "which is hotter", "which is colder", "which is deeper", "which came first", "kdo", "kdy", "kolik",
+    "which is hotter", "which is colder", "which is deeper", "which came first", "taller", "higher", "bigger",
+    "larger", "older", "heavier", "heights", "plus haut", "plus grand", "más alto", "más grande", "höher", "größer",
+    "älter", "più alto", "mais alto", "выше", "thủ đô", "ibu kota", "kdo", "kdy", "kolik",
     "co znamená", "siapa", "kapan", "berapa", "apa arti", "ai là", "bao nhiêu", "कौन", "कब", "कितना", "कितने",
     "من هو", "متى", "كم", "abbreviation", "largest", "smallest",
     "tallest", "longest", "fastest", "population of", "boiling point", "freezing point", "speed of",
@@ -307,6 +325,8 @@ acre hect byte bit hour minut second week year stund heure jour hora dollar euro
 _UNITS = frozenset("km m cm mm mi ft in yd kg g lb lbs oz l ml dl c f k kb mb gb tb s h min usd eur gbp".split())
 
 
+# "What's 15% of 80?", "12*7", "calculate 3.5 + 4.2": a sum to work out.
+_ARITHMETIC = re.compile(r"(?i)^\W*(?:what's|whats|what is|calculate|compute)?[\s\d.,%+\-*/x×÷^()=]*(?:of[\s\d.,]+)?\??$")
 # Word starts of "capital (city)" in several languages: inflected forms ("huvudstaden") match too.
 _CAPITAL_STEMS = ("capital", "hauptstadt", "huvudstad", "hoofdstad", "stolic", "столиц", "başkent", "capitale",
                   "hlavní", "राजधानी", "عاصمة")
@@ -326,7 +346,7 @@ def _unit(name: str) -> bool:
 
 _PRODUCE = phrases(  # asking for a made thing: not a light turn however short
     "write", "draft", "explain", "describe", "summarize", "summarise", "list", "outline", "create", "generate",
-    "help", "review", "improve", "rewrite", "plan", "compare", "why", "how does", "how do i", "how can", "tips",
+    "help", "review", "improve", "rewrite", "plan", "why", "how does", "how do i", "how can", "tips",
     "advice", "difference between", "erkläre", "schreibe", "explique", "écris", "explica", "escribe", "explique",
     "escreva", "spiega", "scrivi", "leg uit", "wyjaśnij", "объясни", "напиши",
 )
@@ -375,6 +395,8 @@ def read_intent(prose: str, words: Words, *, has_code: bool, math: bool, tokens:
         return Intent("reasoning", "mathematics", languages)
     if _SYLLOGISM.search(sample):
         return Intent("reasoning", "a syllogism", languages)
+    if _justified_count(words, cjk):
+        return Intent("reasoning", "a count or order to justify", languages)
     chat = _chatter(words)
     if chat:
         return Intent("light", chat)
@@ -400,6 +422,8 @@ def _code_evidence(words: Words, cjk: bool, tech: set[str], objects: list[str]) 
     sample = words.sample
     if _ERROR_TEXT.search(sample):
         return "an error message"
+    if _CODE_SYMBOLS.search(sample) and ("?" in sample or found(words, _CODE_VERBS) or tech):
+        return "code written in the question"
     alone = found(words, _CODE_ALONE)
     if alone:
         return f"asks for {alone[0]}"
@@ -411,6 +435,12 @@ def _code_evidence(words: Words, cjk: bool, tech: set[str], objects: list[str]) 
         return f"{(verbs or objects or ['about'])[0]} {sorted(tech)[0]}"
     if (objects and verbs or cjk and objects) and not _definition(words):
         return f"{verbs[0] if verbs else 'asks for'} {objects[0]}"
+    text = words.text
+    described = next((o for o in objects if any(f" {o}{link}" in text for link in _REQUEST_LINKS)), None)
+    if described:
+        return f"asks for a {described}"
+    if objects and (explains or "example" in words.set) and not _definition(words):
+        return f"explains {objects[0]}"
     if _IDENTIFIER.search(sample) and (verbs or objects or "?" in sample):
         return "names a code identifier"
     return ""
@@ -426,6 +456,16 @@ def _number_question(words: Words, cjk: bool) -> bool:
     if figures < 2 or not (found(words, _QUANTITY) or _cjk_found(sample, cjk, _CJK_QUANTITY)):
         return False
     return len(words.text.split()) >= WORD_PROBLEM_WORDS or (cjk and len(sample) >= 30)
+
+
+def _justified_count(words: Words, cjk: bool) -> bool:
+    """'How many times a day do the hands overlap? Explain why.': a quantity, a person or an order
+    asked for, with its reasons."""
+    sample = words.sample
+    if not (found(words, _JUSTIFY) or _cjk_found(sample, cjk, _CJK_JUSTIFY)):
+        return False
+    return bool(found(words, _QUANTITY) or found(words, _ASKS_WHICH) or _cjk_found(sample, cjk, _CJK_QUANTITY)
+                or _cjk_found(sample, cjk, _CJK_ASKS_WHICH))
 
 
 def _chatter(words: Words) -> str:
@@ -492,6 +532,8 @@ def _light(words: Words, cjk: bool, tokens: int) -> str:
         return ""
     if _conversion(sample):
         return "a conversion"
+    if _ARITHMETIC.match(sample):
+        return "a sum"
     shape = found(words, _LIGHT)
     if shape:
         return f"a short question ({shape[0]})"

@@ -12,7 +12,7 @@ import re
 import string
 from dataclasses import dataclass
 
-_PUNCTUATION = str.maketrans({c: " " for c in string.punctuation.replace("'", "") + "\n\r\t“”‘’«»¿¡…–—"})
+_PUNCTUATION = str.maketrans({c: " " for c in string.punctuation.replace("'", "") + "\n\r\t“”‘’«»¿¡…–—،؛؟"})
 
 
 # A long prompt's request is at its start or its end (a pasted document sits in the middle):
@@ -56,7 +56,7 @@ _MATH_SYMBOLS = re.compile(r"[∫∑∏√∞≤≥≠≈∂∇π]")
 _TEX = ("\\frac", "\\int", "\\sum", "\\sqrt", "\\lim", "\\partial", "\\infty", "\\mathbb", "\\cdot", "\\alpha",
         "\\theta", "\\lambda")
 _INLINE_TEX = re.compile(r"\$[^$\n]{1,80}[=^_\\][^$\n]{0,80}\$")
-_POWER = re.compile(r"(?:\b[a-z]|\))\s*\^\s*\d")  # x^2, (x+1)^2
+_POWER = re.compile(r"(?:\b[a-z]|\)|\d)\s*\^\s*\d")  # x^2, (x+1)^2, 2^100
 _EQUATION = re.compile(r"\b\d*[a-z]\s*[+\-*/]\s*\d+\s*=\s*-?\d")  # 2x + 3 = 7
 _AROUND = 24  # characters looked at around each '^' or '='
 _LOOKS = 20  # occurrences looked at
