@@ -271,7 +271,6 @@ cảm xin chào namaste नमस्ते धन्यवाद शुक्र
 """.split())
 _CJK_GREETINGS = ("こんにちは", "こんばんは", "おはよう", "ありがとう", "どうも", "你好", "谢谢", "您好", "早上好", "안녕",
                   "감사합니다", "고맙습니다")
-SMALL_TALK_MAX_WORDS = 12
 CHATTER_MAX_WORDS = 80
 # The questions small talk asks.
 _PLEASANTRIES = phrases("how are you", "how's it going", "hows it going", "how are things", "what's up", "whats up",
@@ -364,6 +363,10 @@ _EXPLAIN = phrases("explain", "what is", "what's", "whats", "what are", "differe
 # Names of programming languages among the tools a request names (for `code_language` rules).
 _LANGUAGE_NAMES = frozenset("""python javascript typescript java kotlin scala rust golang ruby php perl swift haskell
 elixir erlang clojure lua dart julia sql bash shell zsh powershell html css yaml json""".split())
+_DEFINITION = phrases("stand for", "what does", "meaning of", "define")
+# A yes/no question is read as light only in English, where these lists are complete enough.
+_ENGLISH_ONLY = frozenset("is are was were do does did can could has have will".split())
+_ASCII_WORD = re.compile(r"[A-Za-z][A-Za-z0-9+#]*")
 LIGHT_MAX_WORDS = 16
 YES_NO_MAX_WORDS = 10
 LIGHT_MAX_CJK_CHARS = 40
@@ -376,8 +379,8 @@ class Intent:
     code_languages: tuple[str, ...] = ()  # programming languages named in a request for code
 
 
-def read_intent(prose: str, words: Words, *, has_code: bool, math: bool, tokens: int) -> Intent:
-    """The intent of a prompt whose code (if any) was found already (`prose` has it blanked)."""
+def read_intent(words: Words, *, has_code: bool, math: bool) -> Intent:
+    """The intent of a prompt from the words of its prose (`has_code`: code was found in it)."""
     sample = words.sample
     cjk = _cjk(sample)
     tech = words.set & _TECH
@@ -411,7 +414,7 @@ def read_intent(prose: str, words: Words, *, has_code: bool, math: bool, tokens:
     creative = found(words, _CREATIVE) + _cjk_found(sample, cjk, _CJK_CREATIVE)
     if creative:
         return Intent("creative", creative[0])
-    light = _light(words, cjk, tokens)
+    light = _light(words, cjk)
     if light:
         return Intent("light", light)
     return Intent("everyday", "a question or task")
@@ -506,7 +509,7 @@ def _reasoning_score(words: Words, cjk: bool, tools: int) -> tuple[int, list[str
     return score, evidence
 
 
-def _light(words: Words, cjk: bool, tokens: int) -> str:
+def _light(words: Words, cjk: bool) -> str:
     """Why the prompt is a light turn, or ''."""
     sample = words.sample.strip()
     lowered = words.text.split()
@@ -519,10 +522,6 @@ def _light(words: Words, cjk: bool, tokens: int) -> str:
         if hit:
             return f"a short question ({hit})"
         return "a short question" if len(sample) <= 15 and sample.endswith(("?", "？")) else ""
-    if lowered and lowered[0] in _GREETINGS and len(lowered) <= SMALL_TALK_MAX_WORDS:
-        asks = "?" in sample and not found(words, _PLEASANTRIES)  # 'hello, what is a monad?' asks something
-        if not asks and (not set(found(words, _PRODUCE)) - {"help"} or len(lowered) <= 4):
-            return "small talk"
     if len(lowered) > LIGHT_MAX_WORDS or sample.count("\n") > 2:
         return ""
     if found(words, _TRANSLATE):
@@ -551,7 +550,7 @@ def _fact(words: Words, verbs: list[str]) -> bool:
 
 
 def _definition(words: Words) -> bool:
-    return bool(found(words, phrases("stand for", "what does", "meaning of", "define")))
+    return bool(found(words, _DEFINITION))
 
 
 def _cjk(text: str) -> bool:
@@ -560,8 +559,3 @@ def _cjk(text: str) -> bool:
 
 def _cjk_found(sample: str, cjk: bool, needles: tuple[str, ...]) -> list[str]:
     return [n for n in needles if n in sample] if cjk else []
-
-
-_ASCII_WORD = re.compile(r"[A-Za-z][A-Za-z0-9+#]*")
-# A yes/no question is read as light only in English, where these lists are complete enough.
-_ENGLISH_ONLY = frozenset("is are was were do does did can could has have will".split())

@@ -86,7 +86,7 @@ def compute_signals(
     words = Words.of(prose)
     math_found = has_math(prose, words)
     reasoning = reasoning_markers(words)
-    intent = read_intent(prose, words, has_code=code.has_code, math=math_found, tokens=tokens)
+    intent = read_intent(words, has_code=code.has_code, math=math_found)
     languages = set(code.languages)
     if intent.kind == "code" and not code.has_code:
         languages.update(normalise_language(name) for name in intent.code_languages)
