@@ -26,6 +26,7 @@ from mmchat.routing.filters import FITS, TRIM, Gate, context_fit, glob, rejectio
 from mmchat.routing.inputs import Conversation, ModelStats, RouterState, Turn
 from mmchat.routing.policies import score
 from mmchat.routing.rules import Plan, RuleSet, evaluate
+from mmchat.routing.secrets import reasons as finding_reasons
 from mmchat.routing.signals import Count, Signals, approx_tokens, compute_signals
 
 CHOSEN_MODES = ("pin", "override")  # the user chose the model: no other answers for it
@@ -405,8 +406,5 @@ def _private_reasons(signals: Signals, state: RouterState) -> list[str]:
         reasons.append("conversation locked")
     if "private" in signals.tags:
         reasons.append("tag #private")
-    if signals.secrets:
-        reasons.append("credential: " + ", ".join(signals.secrets))
-    if "card" in signals.personal:
-        reasons.append("card number")
+    reasons += finding_reasons(signals.findings)  # 'AWS secret key, line 3', 'card number, line 2' ...
     return reasons

@@ -1,128 +1,256 @@
-"""Secrets and personal data in a prompt, by kind only: the values themselves are never kept.
+"""Credentials and personal data in a text, by kind and line only: the values themselves are never kept.
 
-Each key shape is looked for only when its prefix occurs in the text (a fast
-literal search), so a long prompt without any costs one quick scan per shape.
+scan(text) makes three passes, each cheap on a text without candidates:
+- keys with a distinctive shape (ghp_..., AKIA..., -----BEGIN ... PRIVATE KEY-----), each
+  looked for only when its literal prefix occurs in the text;
+- values given to secret-like names (password, api_key, token ...), passwords in URLs
+  and authorization headers (mmchat.routing.assignments);
+- personal data: cards, IBANs, SSNs, emails ... (mmchat.routing.personal).
 """
 
 from __future__ import annotations
 
+import binascii
 import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
-# (a quick scan that must find something first, ((kind, pattern), ...)): one scan per prefix.
-_SHAPES: tuple[tuple[re.Pattern[str], tuple[tuple[str, re.Pattern[str]], ...]], ...] = tuple(
-    (re.compile(trigger), tuple((kind, re.compile(pattern)) for kind, pattern in shapes))
-    for trigger, shapes in (
-        ("sk-", (("anthropic-key", r"(?<![\w-])sk-ant-[A-Za-z0-9_\-]{20,}"),
-                 ("openai-key", r"(?<![\w-])sk-(?!ant-)(?:proj-|svcacct-|admin-)?([A-Za-z0-9_\-]{20,})"))),
-        ("AIza", (("google-key", r"(?<![\w-])AIza[0-9A-Za-z_\-]{35}(?![\w-])"),)),
-        ("gh[pousr]_|github_pat_",
-         (("github-token", r"(?<![\w-])(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{22,})"),)),
-        ("A[KS]IA", (("aws-access-key", r"(?<![A-Z0-9])(?:AKIA|ASIA)([0-9A-Z]{16})(?![A-Z0-9])"),)),
-        ("xox", (("slack-token", r"(?<![\w-])xox[abposr]-[A-Za-z0-9-]{10,}"),)),
-        ("_live_", (("stripe-key", r"(?<![\w-])(?:sk|rk)_live_[A-Za-z0-9]{20,}"),)),
-        ("eyJ", (("jwt", r"(?<![\w-])eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"),)),
-        ("PRIVATE KEY", (("private-key", r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----"),)),
-    )
+from mmchat.routing.assignments import LABELS as ASSIGNMENT_LABELS, Span, find_assigned, made_up, placeholder, wordy
+from mmchat.routing.personal import LABELS as PERSONAL_LABELS, find_personal, luhn_valid
+
+__all__ = ["PERSONAL_KINDS", "SECRET_KINDS", "Finding", "luhn_valid", "reasons", "scan"]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    kind: str  # e.g. 'aws-secret-key'
+    label: str  # e.g. 'AWS secret key'
+    line: int  # 1-based
+    source: str = ""  # the attachment it is in; '' for the prompt
+
+
+@dataclass(frozen=True)
+class _Shape:
+    kind: str
+    pattern: re.Pattern[str]
+    check: Callable[[str], bool]  # on the key without its prefix: rules out placeholders
+    starts: tuple[str, ...] = ()  # how a key of this shape starts (keys found from a long token)
+    trigger: str = ""  # a literal the text must hold (shapes that are not one long token)
+
+
+def _not_placeholder(token: str) -> bool:
+    return not made_up(token)
+
+
+def _generated(body: str) -> bool:
+    """Letters and digits, not words: rules out 'sk-your-key-goes-in-this-slot'."""
+    return any(c.isdigit() for c in body) and any(c.isalpha() for c in body) and not made_up(body) and not wordy(body)
+
+
+def _mixed_case(token: str) -> bool:
+    return any(c.isupper() for c in token) and any(c.islower() for c in token) and not made_up(token)
+
+
+def _pem_body(block: str) -> bool:
+    """Key material follows the header: not '...', '<key>' or the footer straight away."""
+    body = block.split("-----", 2)[-1].replace("\\n", "\n").strip()
+    return len(re.sub(r"[^A-Za-z0-9+/]", "", body)) >= 4 and not placeholder(body)
+
+
+def _pem_in_base64(body: str) -> bool:
+    """Base64 of a PEM block (a kubeconfig's client-key-data): a private key, not a certificate."""
+    chunk = ("LS0tLS1CRUdJTi" + body)[:80]
+    chunk = chunk[: len(chunk) // 4 * 4]
+    try:
+        return b"PRIVATE KEY" in binascii.a2b_base64(chunk)
+    except binascii.Error:
+        return False
+
+
+def _token(kind: str, starts: str, pattern: str, check: Callable[[str], bool] = _not_placeholder) -> _Shape:
+    return _Shape(kind, re.compile(pattern), check, starts=tuple(starts.split()))
+
+
+def _literal(kind: str, trigger: str, pattern: str, check: Callable[[str], bool] = _not_placeholder) -> _Shape:
+    return _Shape(kind, re.compile(pattern), check, trigger=trigger)
+
+
+_E = r"(?![A-Za-z0-9])"  # no letter or digit right after a key
+
+# Keys that are one long token (20 characters or more of letters, digits and _-.~), tried where
+# such a token starts with one of `starts`; in order, the more specific first.
+_TOKENS = (
+    _token("anthropic-key", "sk-ant-", r"sk-ant-[A-Za-z0-9_-]{20,}", _generated),
+    _token("openrouter-key", "sk-or-v1-", r"sk-or-v1-[A-Za-z0-9]{32,}" + _E),
+    _token("openai-key", "sk-proj- sk-svcacct- sk-admin- sk-None- sk-", r"sk-(?:(?:proj|svcacct|admin|None)-)?[A-Za-z0-9_-]{20,}",
+           _generated),
+    _token("stripe-key", "sk_live_ sk_test_ rk_live_ rk_test_ whsec_",
+           r"(?:[sr]k_(?:live|test)_[A-Za-z0-9]{16,}|whsec_[A-Za-z0-9]{24,})" + _E),
+    _token("groq-key", "gsk_", r"gsk_[A-Za-z0-9]{40,}" + _E),
+    _token("xai-key", "xai-", r"xai-[A-Za-z0-9]{50,}" + _E),
+    _token("huggingface-token", "hf_", r"hf_[A-Za-z0-9]{30,}" + _E, _mixed_case),
+    _token("replicate-token", "r8_", r"r8_[A-Za-z0-9]{30,}" + _E),
+    _token("perplexity-key", "pplx-", r"pplx-[A-Za-z0-9]{40,}" + _E),
+    _token("github-token", "ghp_ gho_ ghu_ ghs_ ghr_ github_pat_",
+           r"(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{50,})" + _E),
+    _token("gitlab-token", "glpat- gldt- glrt- glptt- glft- glimt- glagent- gloas- glcbt- glsoat- glffct- GR1348941",
+           r"(?:gl[a-z]+-[A-Za-z0-9_-]{20,}|GR1348941[A-Za-z0-9_-]{20,})"),
+    _token("aws-access-key", "AKIA ASIA ABIA ACCA", r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9/+])"),
+    _token("slack-token", "xoxa- xoxb- xoxp- xoxo- xoxs- xoxr- xoxe- xapp-",
+           r"(?:xox[abposre]-[A-Za-z0-9-]{10,}|xapp-\d-[A-Za-z0-9-]{10,})"),
+    _token("google-key", "AIza", r"AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])"),
+    _token("google-oauth", "GOCSPX- ya29.", r"(?:GOCSPX-[A-Za-z0-9_-]{20,}|ya29\.[A-Za-z0-9_-]{30,})"),
+    _token("jwt", "eyJ", r"eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"),
+    _token("twilio-key", "SK", r"SK[0-9a-fA-F]{32}" + _E),
+    _token("sendgrid-key", "SG.", r"SG\.[A-Za-z0-9_-]{16,32}\.[A-Za-z0-9_-]{30,50}"),
+    _token("npm-token", "npm_", r"npm_[A-Za-z0-9]{36}" + _E),
+    _token("pypi-token", "pypi-AgE", r"pypi-AgE[A-Za-z0-9_-]{50,}"),
+    _token("discord-token", "M N O", r"[MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}(?![\w-])",
+           _generated),
+    _token("telegram-token", "AA", r"(?<=\d{8}:)AA[A-Za-z0-9_-]{33}(?![\w-])"),
+    _token("heroku-key", "HRKU-", r"HRKU-[A-Za-z0-9_-]{40,}"),
+    _token("mailgun-key", "key-", r"key-[0-9a-f]{32}" + _E),
+    _token("shopify-token", "shpat_ shpca_ shppa_ shpss_", r"shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}" + _E),
+    _token("square-token", "sq0atp- sq0csp- EAAA", r"(?:sq0(?:atp|csp)-[A-Za-z0-9_-]{22,}|EAAA[A-Za-z0-9_-]{60,})"),
+    _token("digitalocean-token", "dop_v1_ doo_v1_ dor_v1_", r"do[opr]_v1_[a-f0-9]{64}" + _E),
+    _token("private-key", "LS0tLS1CRUdJTi", r"LS0tLS1CRUdJTi[A-Za-z0-9+/]{40,}", _pem_in_base64),
 )
-SECRET_KINDS = tuple(sorted(kind for _, shapes in _SHAPES for kind, _ in shapes))
-PERSONAL_KINDS = ("card", "email")
+_BY_FIRST: dict[str, tuple[_Shape, ...]] = {
+    c: tuple(s for s in _TOKENS if any(start[0] == c for start in s.starts))
+    for c in {start[0] for s in _TOKENS for start in s.starts}
+}
+# An Azure AD client secret has its mark inside: three characters, a digit, 'Q~'.
+_AZURE_SECRET = _Shape("azure-key", re.compile(r"[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34}" + _E), _not_placeholder)
+# Keys that are not one token, each looked for when its literal occurs.
+_LITERALS = (
+    _literal("gcp-service-account", "PRIVATE KEY",
+             r'"private_key"\s*:\s*"-----BEGIN[A-Z ]*PRIVATE KEY-----[^"]{20,}"(?=[^{}]*"service_account")'
+             r'|"service_account"[^{}]*"private_key"\s*:\s*"-----BEGIN[A-Z ]*PRIVATE KEY-----[^"]{20,}'),
+    _literal("private-key", "PRIVATE KEY",
+             r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?:\s|\\n)*[^\n]{0,16}", _pem_body),
+    _literal("private-key", "PuTTY-User-Key-File", r"PuTTY-User-Key-File-\d: [\w-]+\s+Encryption: [\w-]+"),
+    _literal("slack-webhook", "hooks.slack.com",
+             r"hooks\.slack\.com/(?:services|workflows|triggers)/T[A-Za-z0-9_]+/[A-Za-z0-9_/]{20,}"),
+    _literal("discord-token", "/api/webhooks/", r"discord(?:app)?\.com/api/webhooks/\d+/[A-Za-z0-9_-]{50,}"),
+    _literal("azure-key", "AccountKey=", r"AccountKey=[A-Za-z0-9+/]{30,}={0,2}"),
+    _literal("azure-key", "SharedAccessKey=", r"SharedAccessKey=[A-Za-z0-9+/]{30,}={0,2}"),
+    _literal("docker-auth", '"auths"', r'"auth"\s*:\s*"[A-Za-z0-9+/]{12,}={0,2}"'),
+)
+# Letters, digits and _-.~ (the characters of keys) -> 'a', the rest -> ' ': long tokens are
+# found with bytes.find on this mask, far faster than a regular expression over the text.
+_TOKEN_MASK = bytes(97 if chr(b).isascii() and (chr(b).isalnum() or chr(b) in "_-.~") else 32 for b in range(256))
+_LONG_TOKEN = b"a" * 20
 
-# Matched from the '@' (a fast literal search); the local part is read backwards from there.
-_EMAIL_DOMAIN = re.compile(r"@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})(?![\w-])")
-_LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
-# Domains reserved for examples and tests (RFC 2606, RFC 6761), and addresses that name no one.
-_EXAMPLE_DOMAINS = ("example.com", "example.org", "example.net", "example", "test", "invalid", "localhost", "local")
-_NOT_PEOPLE = frozenset({"git", "noreply", "no-reply", "user", "username", "you", "your", "name", "foo", "bar"})
+# AWS's console CSV and many notes put the secret key on the access key id's line.
+_AWS_PAIR = re.compile(r"[\s,;:|\"'=]+([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])")
 
-_CARD = re.compile(r"\d(?:[ -]?\d){12,18}(?!\d)")
-_NOT_DIGITS = bytes(b for b in range(256) if not 48 <= b <= 57)
-# Numbers payment networks publish for testing: not anyone's card.
-_TEST_CARDS = frozenset({
-    "4111111111111111", "4242424242424242", "4012888888881881", "4000056655665556", "5555555555554444",
-    "5105105105105100", "2223003122003222", "378282246310005", "371449635398431", "6011111111111117",
-    "3056930009020004", "3566002020360505", "4000000000000002", "5200828282828210",
-})
-
-
-def find_secrets(text: str) -> tuple[str, ...]:
-    """Kinds of credentials in `text` (sorted, each once)."""
-    found = []
-    for trigger, shapes in _SHAPES:
-        if trigger.search(text):
-            found += [kind for kind, pattern in shapes if any(_plausible(kind, m) for m in pattern.finditer(text))]
-    return tuple(sorted(found))
-
-
-def _plausible(kind: str, match: re.Match[str]) -> bool:
-    """Rules out placeholders such as sk-your-key-here-xxxxxxxxxxxxxxxx or AWS's documented example key."""
-    if kind == "openai-key":
-        body = match.group(1)
-        return any(c.isdigit() for c in body) and any(c.isalpha() for c in body) and body.count("-") <= 4
-    if kind == "aws-access-key":
-        return "EXAMPLE" not in match.group(1)
-    return True
-
-
-def find_personal(text: str) -> tuple[str, ...]:
-    """Kinds of personal data in `text`: 'card' (passes the Luhn check), 'email'."""
-    found = []
-    if _has_card(text):
-        found.append("card")
-    if "@" in text and any(_is_personal_email(text, m) for m in _EMAIL_DOMAIN.finditer(text)):
-        found.append("email")
-    return tuple(found)
+_SHAPE_LABELS = {
+    "gcp-service-account": "Google service-account key", "private-key": "private key",
+    "anthropic-key": "Anthropic API key", "openrouter-key": "OpenRouter API key", "openai-key": "OpenAI API key",
+    "groq-key": "Groq API key", "xai-key": "xAI API key", "huggingface-token": "Hugging Face token",
+    "replicate-token": "Replicate API token", "perplexity-key": "Perplexity API key", "github-token": "GitHub token",
+    "gitlab-token": "GitLab token", "aws-access-key": "AWS access key ID", "slack-webhook": "Slack webhook URL",
+    "slack-token": "Slack token", "stripe-key": "Stripe key", "google-key": "Google API key",
+    "google-oauth": "Google OAuth secret", "jwt": "JSON web token", "azure-key": "Azure key",
+    "twilio-key": "Twilio API key", "sendgrid-key": "SendGrid API key", "npm-token": "npm token",
+    "pypi-token": "PyPI token", "discord-token": "Discord token", "telegram-token": "Telegram bot token",
+    "heroku-key": "Heroku API key", "mailgun-key": "Mailgun API key", "shopify-token": "Shopify token",
+    "square-token": "Square token", "digitalocean-token": "DigitalOcean token", "docker-auth": "Docker registry login",
+}
+LABELS = {**_SHAPE_LABELS, **ASSIGNMENT_LABELS, **PERSONAL_LABELS}
+SECRET_KINDS = tuple(sorted({*_SHAPE_LABELS, *ASSIGNMENT_LABELS}))
+PERSONAL_KINDS = tuple(sorted(PERSONAL_LABELS))
 
 
-def _is_personal_email(text: str, match: re.Match[str]) -> bool:
-    start = match.start()
-    while start > 0 and text[start - 1] in _LOCAL_CHARS:
-        start -= 1
-    local, domain = text[start:match.start()].lower().strip("."), match.group(1).lower()
-    if not local or local in _NOT_PEOPLE:
-        return False
-    return not any(domain == d or domain.endswith("." + d) for d in _EXAMPLE_DOMAINS)
+def scan(text: str, *, prose: str | None = None, source: str = "") -> tuple[Finding, ...]:
+    """Credentials and personal data in `text`, in the order of their lines (one finding per kind and line).
+
+    `prose` is the text with its code blanked out (mmchat.routing.code.find_code), where emails and
+    phone numbers are looked for; it is worked out here when needed and not given. `source` names
+    the attachment the text is."""
+    spans = _shaped(text)
+    spans += find_assigned(text, spans)
+    spans += find_personal(text, prose)
+    return _findings(text, spans, source)
 
 
-def _has_card(text: str) -> bool:
-    # A card has 13 digits at least; UTF-8 encodes nothing else with the bytes of ASCII digits.
-    if len(text.encode().translate(None, _NOT_DIGITS)) < 13:
-        return False
-    for match in _CARD.finditer(text):
-        if match.start() and text[match.start() - 1] in "0123456789.,-":
-            continue  # part of a longer number, a decimal or a range
-        raw = match.group()
-        if " " in raw and "-" in raw:
-            continue  # mixed separators: a table of figures, not a card
-        digits = raw.replace(" ", "").replace("-", "")
-        if _issuer_known(digits) and luhn_valid(digits) and digits not in _TEST_CARDS:
-            return True
-    return False
+def _shaped(text: str) -> list[Span]:
+    spans: list[Span] = []
+    for shape in _LITERALS:
+        if shape.trigger in text:
+            spans += _matches(shape, shape.pattern.finditer(text), spans)
+    for start, end in _long_tokens(text):
+        for shape in _BY_FIRST.get(text[start], ()):
+            if text.startswith(shape.starts, start):
+                found = _matches(shape, [shape.pattern.match(text, start)], spans)
+                spans += found
+                if found:
+                    break
+        if "Q~" in text[start:end]:
+            spans += _matches(_AZURE_SECRET, _AZURE_SECRET.pattern.finditer(text, start, end), spans)
+    return spans
 
 
-def _issuer_known(digits: str) -> bool:
-    """The number starts as a payment network's cards do, with a length that network uses."""
-    n = len(digits)
-    two, four = int(digits[:2]), int(digits[:4])
-    if digits[0] == "4":
-        return n in (13, 16, 19)  # Visa
-    if 51 <= two <= 55 or 2221 <= four <= 2720:
-        return n == 16  # Mastercard
-    if two in (34, 37):
-        return n == 15  # American Express
-    if digits.startswith(("6011", "65")) or 644 <= int(digits[:3]) <= 649:
-        return 16 <= n <= 19  # Discover
-    if 3528 <= four <= 3589:
-        return 16 <= n <= 19  # JCB
-    if two in (36, 38, 39) or 300 <= int(digits[:3]) <= 305:
-        return n == 14  # Diners Club
-    return False
+def _long_tokens(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each run of 20 key characters or more, from its first letter or digit."""
+    mask = text.encode("ascii", "replace").translate(_TOKEN_MASK)
+    at = mask.find(_LONG_TOKEN)
+    while at >= 0:
+        start = mask.rfind(b" ", 0, at) + 1
+        end = mask.find(b" ", at)
+        end = len(mask) if end < 0 else end
+        while start < end and text[start] in "_-.~":
+            start += 1
+        yield start, end
+        at = mask.find(_LONG_TOKEN, end)
 
 
-def luhn_valid(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = ord(ch) - 48
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
+def _matches(shape: _Shape, matches: Iterable[re.Match[str] | None], spans: list[Span]) -> list[Span]:
+    found: list[Span] = []
+    for match in matches:
+        if match is None or _overlaps(match.start(), match.end(), spans + found):
+            continue
+        token = match.group()
+        prefix = max((p for p in shape.starts if token.startswith(p)), key=len, default="")
+        if not shape.check(token[len(prefix):]):
+            continue
+        found.append((shape.kind, match.start(), match.end()))
+        if shape.kind == "aws-access-key":
+            found += _aws_pair(match.string, match.end())
+    return found
+
+
+def _aws_pair(text: str, end: int) -> list[Span]:
+    line_end = text.find("\n", end)
+    pair = _AWS_PAIR.match(text, end, len(text) if line_end < 0 else line_end)
+    if pair is None or not _generated(pair.group(1)):
+        return []
+    return [("aws-secret-key", pair.start(1), pair.end(1))]
+
+
+def _overlaps(start: int, end: int, spans: Iterable[Span]) -> bool:
+    return any(start < e and s < end for _, s, e in spans)
+
+
+def _findings(text: str, spans: list[Span], source: str) -> tuple[Finding, ...]:
+    """One Finding per kind and line; lines are counted once, in order of position."""
+    found: dict[tuple[int, str], Finding] = {}
+    line, counted = 1, 0
+    for kind, start, _ in sorted(spans, key=lambda span: span[1]):
+        line += text.count("\n", counted, start)
+        counted = start
+        found.setdefault((line, kind), Finding(kind, LABELS[kind], line, source))
+    return tuple(found[key] for key in sorted(found))
+
+
+def reasons(findings: Iterable[Finding]) -> list[str]:
+    """'AWS secret key, line 3', 'email address, lines 1, 4 of notes.txt': one per label and source."""
+    lines: dict[tuple[str, str], list[int]] = {}
+    for f in findings:
+        lines.setdefault((f.label, f.source), []).append(f.line)
+    out = []
+    for (label, source), numbers in lines.items():
+        shown = ", ".join(map(str, numbers[:5])) + (f" and {len(numbers) - 5} more" if len(numbers) > 5 else "")
+        plural = "s" if len(numbers) > 1 else ""
+        out.append(f"{label}, line{plural} {shown}" + (f" of {source}" if source else ""))
+    return out

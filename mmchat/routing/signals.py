@@ -13,7 +13,7 @@ from mmchat.routing.intent import read_intent
 from mmchat.routing.inputs import Conversation, RouterState, Turn
 from mmchat.routing.language import detect_language
 from mmchat.routing.markers import answer_length, complexity, has_math, reasoning_markers, Words
-from mmchat.routing.secrets import find_personal, find_secrets
+from mmchat.routing.secrets import PERSONAL_KINDS, Finding, scan
 from mmchat.routing.usertags import BUILTIN_TAGS, extract_tags
 
 PER_MESSAGE_OVERHEAD = 4  # tokens of role and separators per message (as mmchat.context_window counts)
@@ -43,7 +43,8 @@ class Signals:
     attachments: tuple[str, ...]  # kinds
     turns: int  # user turns before this one
     secrets: tuple[str, ...]  # kinds of credentials found (never their values)
-    personal: tuple[str, ...]  # kinds of personal data found: card, email
+    personal: tuple[str, ...]  # kinds of personal data found: card, email ...
+    findings: tuple[Finding, ...]  # each credential and piece of personal data: kind and line, never the value
     tags: tuple[str, ...]  # routing tags typed (#private ...) or given with the turn
     budget_left: float | None  # USD left of the tightest budget, None without limits
     budget_low: bool  # a budget is past its warn_at share
@@ -60,7 +61,7 @@ class Signals:
     def to_dict(self) -> dict[str, Any]:
         """Everything but the text (which is stored as the message itself)."""
         data = asdict(self)
-        del data["text"]
+        del data["text"], data["findings"]
         if self.budget_left is not None:
             data["budget_left"] = round(self.budget_left, 6)
         return data
@@ -91,6 +92,7 @@ def compute_signals(
     if intent.kind == "code" and not code.has_code:
         languages.update(normalise_language(name) for name in intent.code_languages)
     left, low = _budget(state)
+    findings = _findings(turn, prose)
     return Signals(
         text=text,
         tokens=tokens,
@@ -106,21 +108,22 @@ def compute_signals(
         language=detect_language(prose, words.set),
         attachments=tuple(sorted({a.kind for a in turn.attachments})),
         turns=conversation.turns,
-        secrets=_union(find_secrets, turn),
-        personal=_union(find_personal, turn),
+        secrets=tuple(sorted({f.kind for f in findings if f.kind not in PERSONAL_KINDS})),
+        personal=tuple(sorted({f.kind for f in findings if f.kind in PERSONAL_KINDS})),
+        findings=findings,
         tags=tags,
         budget_left=left,
         budget_low=low,
     )
 
 
-def _union(find: Callable[[str], tuple[str, ...]], turn: Turn) -> tuple[str, ...]:
-    """What `find` finds in the prompt and in the text of its attachments."""
-    found = set(find(turn.prompt))
+def _findings(turn: Turn, prose: str) -> tuple[Finding, ...]:
+    """Credentials and personal data in the prompt (`prose` is it without its code) and in its text attachments."""
+    found = list(scan(turn.prompt, prose=prose))
     for attachment in turn.attachments:
         if attachment.text:
-            found.update(find(attachment.text))
-    return tuple(sorted(found))
+            found += scan(attachment.text, source=attachment.name)
+    return tuple(found)
 
 
 def _budget(state: RouterState) -> tuple[float | None, bool]:

@@ -40,8 +40,8 @@ def local(address: str) -> bool:
     ("prompt", "reason"),
     [
         ("#private what do you make of my diary?", "tag #private"),
-        (f"why does {KEY} return 401?", "credential: openai-key"),
-        ("charge 4539 1488 0343 6467 again", "card number"),
+        (f"why does {KEY} return 401?", "OpenAI API key, line 1"),
+        ("charge 4539 1488 0343 6467 again", "card number, line 1"),
     ],
 )
 def test_a_private_turn_goes_only_to_local_models(prompt: str, reason: str, models) -> None:
@@ -111,10 +111,11 @@ def test_a_rule_can_make_a_turn_private(models) -> None:
     assert local(d.model)
 
 
-def test_an_email_alone_does_not_make_a_turn_private(models) -> None:
+def test_an_email_makes_a_turn_private_outside_code_only(models) -> None:
     d = route("reply to maria.garcia@gmail.com politely", models)
-    assert not d.private
+    assert d.private and d.private_reasons == ("email address, line 1",)
     assert d.signals.personal == ("email",)
+    assert not route("```python\nSUPPORT = 'maria.garcia@gmail.com'\n```\nwhy does send fail?", models).private
 
 
 # --- hard filters -----------------------------------------------------------------------------

@@ -6,12 +6,20 @@ import pytest
 
 from mmchat.config import Budget
 from mmchat.routing import Attachment, Conversation, RouterState, Turn, compute_signals
-from mmchat.routing.secrets import find_personal, find_secrets, luhn_valid
+from mmchat.routing.secrets import PERSONAL_KINDS, luhn_valid, scan
 from mmchat.routing.usertags import BUILTIN_TAGS
 
 
 def signals(prompt: str, **kwargs):
     return compute_signals(Turn(prompt), Conversation(), RouterState(), **kwargs)
+
+
+def find_secrets(text: str) -> tuple[str, ...]:
+    return tuple(sorted({f.kind for f in scan(text) if f.kind not in PERSONAL_KINDS}))
+
+
+def find_personal(text: str) -> tuple[str, ...]:
+    return tuple(sorted({f.kind for f in scan(text) if f.kind in PERSONAL_KINDS}))
 
 
 # --- code --------------------------------------------------------------------
@@ -69,7 +77,7 @@ def test_a_code_block_with_an_email_is_still_code() -> None:
     s = signals("```python\nSUPPORT = 'ana.lopez@corp.io'\nsend(SUPPORT)\n```\nwhy does send fail?")
     assert s.has_code
     assert s.code_languages == ("python",)
-    assert s.personal == ("email",)
+    assert s.personal == ()  # an address in code names no one who asked for privacy
     assert s.secrets == ()
 
 
@@ -85,7 +93,7 @@ def test_a_code_block_with_an_email_is_still_code() -> None:
         ("GOOGLE=AIzaSyD4f8-Gh2jK9lM3nP6qR1sT5uV8wX0yZ2a", "google-key"),
         ("token ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8", "github-token"),
         ("aws_access_key_id = AKIAQ3EGRKTZ7WXJ4N5P", "aws-access-key"),
-        ("SLACK_TOKEN=xoxb-1234567890-abcdefghij", "slack-token"),
+        ("SLACK_TOKEN=xoxb-8264019375-40718226451-Qm3Xv9LpR2sTa7Wk", "slack-token"),
         ("stripe: sk_live_4eC39HqLyjWDarjtT1zdp7dc", "stripe-key"),
         ("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEA\n-----END OPENSSH PRIVATE KEY-----",
          "private-key"),
@@ -118,7 +126,7 @@ def test_a_card_number_must_pass_luhn_and_look_like_a_card() -> None:
     assert find_personal("card 4539-1488-0343-6467") == ("card",)
     assert find_personal("card 4539148803436467") == ("card",)
     assert find_personal("order 4539 1488 0343 6468") == ()  # fails the Luhn check
-    assert find_personal("test with 4242 4242 4242 4242") == ()  # a published test number
+    assert find_personal("test with 4242 4242 4242 4242") == ("card",)  # a test number looks like any other
     assert find_personal("created at 1700000000000 ms") == ()  # a timestamp: no network starts with 1
     assert find_personal("id 12345678903") == ()  # too short
 

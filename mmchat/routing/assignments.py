@@ -1,0 +1,289 @@
+"""Secrets written as values: given to a secret-like name (`DB_PASSWORD=...`, `"api_key": "..."`,
+`--token ...`), passwords in URLs (`postgres://user:pass@host`) and authorization headers.
+
+Names are found from a fast search for the words they contain (pass, secret, token, key ...);
+only those places are read further, so a long prompt without such words costs a few searches.
+"""
+
+from __future__ import annotations
+
+import binascii
+import math
+import re
+from collections import Counter
+
+Span = tuple[str, int, int]  # kind, start, end
+
+LABELS = {
+    "password-value": "password", "assigned-secret": "secret value", "aws-secret-key": "AWS secret key",
+    "url-password": "password in a URL", "auth-header": "authorization header",
+}
+
+# The words (in lower case) whose presence is searched for first; a name holds one of them.
+_TRIGGERS = ("pass", "pwd", "secret", "token", "key", "auth", "credential", "kennwort", "senha", "wachtwoord", "haslo")
+_TRIGGERS_NOT_ASCII = ("contraseña", "пароль", "hasło", "lösenord")
+_MAX_NAME = 80
+
+# The last word of a name says what its value is: DB_PASSWORD is a password, PASSWORD_MIN_LENGTH is not.
+_PASSWORD_WORDS = frozenset({"pass", "pwd", "pw", "passwd", "password", "passwort", "kennwort", "passphrase", "passe",
+                             "senha", "contraseña", "contrasena", "wachtwoord", "пароль", "hasło", "haslo", "lösenord"})
+_PASSWORD_ENDINGS = ("password", "passwd", "passwort", "kennwort", "passphrase")
+_SECRET_WORDS = frozenset({"secret", "token", "credential", "credentials", "auth", "apikey", "authkey", "accesskey",
+                           "secretkey", "privatekey", "authtoken", "accesstoken", "clientsecret", "bearer"})
+_KEY_QUALIFIERS = frozenset({"api", "secret", "access", "private", "auth", "client", "master", "signing", "sign",
+                             "encryption", "enc", "account", "app", "license", "service", "subscription", "shared",
+                             "storage", "admin", "session", "hmac", "crypto", "consumer", "webhook", "aes", "cipher"})
+_SHORT_PASSWORD_WORDS = frozenset({"pass", "pw", "pwd"})
+_IGNORED_LAST = frozenset({"value", "plain", "plaintext", "raw", "confirm", "confirmation"})
+
+# After a name: the end of a JSON key or subscript, then an operator (not a comparison).
+_OPERATOR = re.compile(r"""["'\]]{0,2}[ \t]*(:=|=>|=(?!=)|:(?![:/=])|\((?=["'])|>)[ \t]*""")
+_PROSE_OPERATOR = re.compile(r"[ \t]+(?:is|was|ist|est|es|era|war)[ \t]+")
+_SPACE = re.compile(r"[ \t]+")
+_VALUE = re.compile(r""""([^"\n]*)"|'([^'\n]*)'|`([^`\n]*)`|([^\s"'`,;&<>)\]}]+)""")
+_IDENTIFIER = re.compile(r"[^\W\d]\w*")
+_REFERENCE = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+")  # process.env.TOKEN, self.password
+_TEMPLATE = re.compile(r"\{[^}]*\}|\$\(|%s|%\(|%[A-Z_]+%")
+_NOT_VALUES = frozenset({
+    "none", "null", "nil", "true", "false", "undefined", "str", "string", "int", "bool", "bytes", "text", "any",
+    "object", "char", "varchar", "required", "optional", "secret", "password", "passwd", "pass", "token", "key",
+    "changeme", "test", "empty", "hidden", "omitted", "unset", "default", "prompt", "ask",
+})
+_PLACEHOLDER_PARTS = ("example", "placeholder", "your", "xxxx", "change_me", "change-me", "changeme", "redacted",
+                      "replace", "insert", "dummy", "<", ">", "{{", "${", "...", "…", "****", "••", "here", "sample",
+                      "todo")
+_MADE_UP_WORDS = ("secret", "test", "fake", "demo", "sample", "token", "password")
+_PHRASE = re.compile(r"[^\W\d_]+(?: [^\W\d_]+){2,}[.!?]?")  # words: a label, not a password
+_NOT_KEY_CHARS = frozenset("[]{}\\|,;<> \t")  # in code and prose, never in a generated key
+_SAME_CHAR_RUN = re.compile(r"(.)\1{5}")
+
+_URL_AUTH = re.compile(r"[^\s:/@'\"<>]*:([^\s/@'\"<>]+)@[\w\[.-]")
+_AUTH_VALUE = re.compile(r"""["']?[ \t]*[:=][ \t]*["']?(?:(bearer|basic|token|bot|digest|apikey)[ \t]+)?([\w.~+/=-]+)""",
+                         re.I)
+_BEARER_VALUE = re.compile(r"[ \t]+([\w.~+/=-]+)")
+_AWS_SECRET = re.compile(r"[A-Za-z0-9/+]{40}")
+
+
+def find_assigned(text: str, taken: list[Span]) -> list[Span]:
+    """Secret values in `text` that no span in `taken` (the keys of known shapes) already covers."""
+    lower = text.lower()
+    if len(lower) != len(text):  # a letter whose lower case is longer: positions would not match
+        lower = "".join(c.lower()[0] for c in text)
+    found: list[Span] = []
+    seen: set[int] = set()
+    triggers = _TRIGGERS if text.isascii() else _TRIGGERS + _TRIGGERS_NOT_ASCII
+    for trigger in triggers:
+        at = lower.find(trigger)
+        while at >= 0:
+            span = _assignment(text, at, at + len(trigger), seen)
+            if span is not None and not _overlaps(span, taken + found):
+                found.append(span)
+            at = lower.find(trigger, at + len(trigger))
+    if "://" in text:
+        found += [s for s in _url_passwords(text) if not _overlaps(s, taken + found)]
+    for word in ("authorization", "bearer"):
+        if word in lower:
+            found += [s for s in _auth_headers(text, lower, word) if not _overlaps(s, taken + found)]
+    return found
+
+
+def _overlaps(span: Span, spans: list[Span]) -> bool:
+    return any(span[1] < end and start < span[2] for _, start, end in spans)
+
+
+def _assignment(text: str, at: int, end: int, seen: set[int]) -> Span | None:
+    """The secret value given to the name around text[at:end], if any."""
+    start = at
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_-.") and at - start < _MAX_NAME:
+        start -= 1
+    while end < len(text) and (text[end].isalnum() or text[end] in "_-.") and end - start < _MAX_NAME:
+        end += 1
+    if start in seen:
+        return None
+    seen.add(start)
+    name = text[start:end].rstrip(".-")
+    kind = _kind_of(name)
+    if kind is None:
+        return None
+    found = _value_after(text, start, start + len(name), name)
+    if found is None or not _is_secret(kind, *found[:2]):
+        return None
+    value, _, value_start = found
+    if kind == "aws" and _AWS_SECRET.fullmatch(value):
+        return "aws-secret-key", value_start, value_start + len(value)
+    return ("password-value" if kind == "password" else "assigned-secret"), value_start, value_start + len(value)
+
+
+def _words(name: str) -> list[str]:
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name.strip("-._"))
+    return [w for w in re.split(r"[_\-.]+", spaced.lower()) if w]
+
+
+def _kind_of(name: str) -> str | None:
+    """'password', 'aws', 'secret' or None: what a value given to `name` would be."""
+    words = _words(name)
+    while len(words) > 1 and words[-1] in _IGNORED_LAST:
+        words.pop()
+    if not words:
+        return None
+    last = words[-1].rstrip("0123456789") or words[-1]
+    if last in _PASSWORD_WORDS or last.endswith(_PASSWORD_ENDINGS):
+        # 'pass', 'pw' and 'pwd' alone are a verb, Python's pass and the shell's working directory
+        return "password" if len(words) > 1 or last not in _SHORT_PASSWORD_WORDS else None
+    if "secret" in words and ("aws" in words or "access" in words):
+        return "aws"
+    if last in _SECRET_WORDS or last.endswith(("secret", "token", "apikey")):
+        return "secret"
+    if last == "key" and len(words) > 1 and words[-2] in _KEY_QUALIFIERS:
+        return "secret"
+    return None
+
+
+def _value_after(text: str, start: int, end: int, name: str) -> tuple[str, str, int] | None:
+    """(the value, how it is given: 'quoted', 'bare' or 'prose', where it starts) after the name
+    text[start:end]; None when nothing is given or what is given is a reference, not a value."""
+    op, prose = _operator(text, start, end, name)
+    if op is None:
+        return None
+    value = _VALUE.match(text, op.end())
+    if value is None:
+        return None
+    raw, quoted = value.group(value.lastindex), value.lastindex != 4
+    operator = op.group().strip(" \t\"']")
+    if operator == "(" and not (quoted and _words(name)[0] == "set"):
+        return None  # setPassword("...") is a value; ask_password("Password: ") is not
+    if quoted:
+        return None if _TEMPLATE.search(raw) else (raw, "quoted", value.start(value.lastindex))
+    if operator == ":" and (op.group()[0].isspace() or text[value.end():value.end() + 1] in (",", ")", "]", "=")):
+        return None  # a type: `password: str,`, `def f(private_key: KeyType)`
+    if prose:
+        raw = raw.rstrip(".,;:!?")
+    if not raw or not _literal(text, start, raw, op.group(), value.end()):
+        return None
+    return raw, "prose" if prose else "bare", value.start(value.lastindex)
+
+
+def _operator(text: str, start: int, end: int, name: str) -> tuple[re.Match[str] | None, bool]:
+    """What gives the name its value, and whether that is prose ('my password is ...')."""
+    op = _OPERATOR.match(text, end)
+    if op is not None and op.group(1) == ">" and (start == 0 or text[start - 1] != "<"):
+        op = None  # '>' only closes an XML element: <password>...</password>
+    if op is not None:
+        return op, False
+    if _space_separated(text, start, name):
+        return _SPACE.match(text, end), False
+    return _PROSE_OPERATOR.match(text, end), True
+
+
+def _space_separated(text: str, start: int, name: str) -> bool:
+    """`--password hunter2`, `ENV DB_PASSWORD hunter2`, `aws configure set aws_secret_access_key ...`."""
+    if name.startswith("-"):
+        return True
+    before = text[text.rfind("\n", 0, start) + 1:start].strip()
+    return before == "ENV" or before.endswith("configure set")
+
+
+def _literal(text: str, start: int, raw: str, op: str, value_end: int) -> bool:
+    """An unquoted value is written out, not a reference (getpass(), process.env.X, $VAR, a type)."""
+    if raw[0] in "$%{(@!*&<[" or "(" in raw or "[" in raw or _REFERENCE.fullmatch(raw):
+        return False
+    if raw.lower() in _NOT_VALUES:
+        return False
+    if not _IDENTIFIER.fullmatch(raw) or any(c.isdigit() for c in raw):
+        return True
+    # A bare word is a variable in code (password = new_password) and a value in a .env, YAML or
+    # INI line (DB_PASSWORD=hunter): the last thing on a line that starts with the name, with no
+    # spaces around an '='.
+    line_end = text.find("\n", value_end)
+    rest = text[value_end:len(text) if line_end < 0 else line_end].strip()
+    head = text[text.rfind("\n", 0, start) + 1:start].strip()
+    spaced_equals = op.strip() == "=" and op != "="
+    return head in ("", "-", "export", "set", "ENV") and (not rest or rest[0] == "#") and not spaced_equals
+
+
+def _is_secret(kind: str, value: str, given: str) -> bool:
+    if placeholder(value) or value.lower() in _NOT_VALUES:
+        return False
+    if kind != "password":
+        return looks_random(value)
+    if given == "prose":  # "my password is hunter2", not "the password is wrong"
+        return len(value) >= 6 and any(c.isalpha() for c in value) and any(not c.isalpha() for c in value)
+    if _IDENTIFIER.fullmatch(value) and not any(c.isdigit() for c in value) and "pass" in value.lower():
+        return False  # a name: "challengePassword", "new_password"
+    return len(value) >= 3 and not _PHRASE.fullmatch(value)
+
+
+def placeholder(value: str) -> bool:
+    """Text that stands for a value: 'your-key-here', 'xxxxxxxx', '<token>', AWS's documented examples."""
+    lower = value.lower()
+    return any(part in lower for part in _PLACEHOLDER_PARTS) or bool(_SAME_CHAR_RUN.search(value))
+
+
+def made_up(token: str) -> bool:
+    """A key someone typed to stand for one: a placeholder, a word like 'secret' or 'test' in it,
+    or runs like '0123456789abcdef' (a generated key has none of these)."""
+    lower = token.lower()
+    if placeholder(token) or any(word in lower for word in _MADE_UP_WORDS):
+        return True
+    return sum(1 for a, b in zip(token, token[1:]) if ord(b) - ord(a) == 1) >= len(token) / 3
+
+
+def looks_random(value: str, min_length: int = 12) -> bool:
+    """Long, letters and digits, high entropy, not words nor a run like 'abcdef123456': a generated key."""
+    if len(value) < min_length or made_up(value):
+        return False
+    if not any(c.isdigit() for c in value) or not any(c.isalpha() for c in value) or not _NOT_KEY_CHARS.isdisjoint(value):
+        return False
+    return entropy(value) >= 3.0 and not wordy(value)
+
+
+def entropy(value: str) -> float:
+    """Shannon entropy in bits per character."""
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in Counter(value).values())
+
+
+def wordy(value: str) -> bool:
+    """Mostly lower-case words: my-app-client-credentials, env-key-of-odd-shape-31."""
+    words = sum(len(w) for w in re.findall(r"(?<![A-Za-z0-9])[a-z]{2,}(?![A-Za-z0-9])", value))
+    return words >= 0.6 * len(value)
+
+
+def _url_passwords(text: str) -> list[Span]:
+    found = []
+    at = text.find("://")
+    while at >= 0:
+        match = _URL_AUTH.match(text, at + 3)
+        if match is not None:
+            password = match.group(1)
+            if (len(password) >= 3 and password[0] not in "$%{<" and not placeholder(password)
+                    and password.lower() not in _NOT_VALUES):
+                found.append(("url-password", match.start(1), match.end(1)))
+        at = text.find("://", at + 3)
+    return found
+
+
+def _auth_headers(text: str, lower: str, word: str) -> list[Span]:
+    """`Authorization: Bearer <token>`, `Authorization: Basic <base64>`, `Bearer <token>`."""
+    found = []
+    at = lower.find(word)
+    while at >= 0:
+        end = at + len(word)
+        match = (_AUTH_VALUE if word == "authorization" else _BEARER_VALUE).match(text, end)
+        if match is not None:
+            value = match.group(match.lastindex)
+            scheme = (match.group(1) or "").lower() if word == "authorization" else "bearer"
+            if _basic_login(value) if scheme == "basic" else looks_random(value, 16):
+                found.append(("auth-header", match.start(match.lastindex), match.end(match.lastindex)))
+        at = lower.find(word, end)
+    return found
+
+
+def _basic_login(value: str) -> bool:
+    """Base64 of 'user:password' (HTTP basic authentication)."""
+    try:
+        login = binascii.a2b_base64(value + "=" * (-len(value) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    user, colon, password = login.partition(":")
+    return bool(colon) and login.isprintable() and len(password) >= 3 and not placeholder(password)
