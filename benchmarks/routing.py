@@ -6,7 +6,8 @@
 Token counting (tiktoken, what the engine would pass as `count`) is timed on
 its own; `decide` is then timed with the count already known, so its figure is
 the router's own work: signals, 50 rules, filters, estimates and scores for 30
-models. Also shown: the signals alone, and a short prompt (the typing preview).
+models. Also shown: the signals alone, the secret and personal-data scan alone,
+and a short prompt (the typing preview).
 Prints medians and p95 in microseconds (wall and this thread's CPU time), the
 ratio of a decision to counting the same prompt's tokens, and PASS/MISS against
 the target (Router.decide median < 1 ms beyond counting); exit status 1 on a
@@ -29,6 +30,8 @@ from mmchat.config import parse_config
 from mmchat.routing import (
     Conversation, ModelStats, Router, RouterState, Turn, compute_signals, decide, parse_routing_text,
 )
+from mmchat.routing.code import find_code
+from mmchat.routing.secrets import scan
 from mmchat.tokens import count_text
 
 TARGET_US = 1000.0
@@ -130,6 +133,7 @@ def main() -> int:
     conversation = Conversation(tokens=3000)
     state = RouterState()
     turn = Turn(prompt)
+    prose = find_code(prompt).prose  # as the signals have it when they scan for secrets
     short = Turn("why does my rust borrow checker complain here?")
 
     print(f"routing: {len(models)} models, {len(rules.rules)} rules, prompt of {tokens:,} tokens "
@@ -143,6 +147,7 @@ def main() -> int:
     # For information, each in its own loop.
     others: dict[str, Callable[[], object]] = {
         "signals only": lambda: compute_signals(turn, conversation, state, count=lambda _: tokens),
+        "secret and personal-data scan only": lambda: scan(prompt, prose=prose),
         "Router(models, rules) (once per catalog)": lambda: Router(models, rules),
         "decide() (Router built per call)":
             lambda: decide(turn, conversation, models, stats, rules, state, count=lambda _: tokens),
