@@ -38,7 +38,10 @@ _IGNORED_LAST = frozenset({"value", "plain", "plaintext", "raw", "confirm", "con
 
 # After a name: the end of a JSON key or subscript, then an operator (not a comparison).
 _OPERATOR = re.compile(r"""["'\]]{0,2}[ \t]*(:=|=>|=(?!=)|:(?![:/=])|\((?=["'])|>)[ \t]*""")
-_PROSE_OPERATOR = re.compile(r"[ \t]+(?:is|was|ist|est|es|era|war)[ \t]+")
+# "my password is ...", "the password for the wifi was ...", "das Passwort für den Server ist ..."
+_PROSE_OPERATOR = re.compile(
+    r"[ \t]+(?:(?:for|of|on|to|für|von|de|du|del|pour|per)[ \t][^.,;:!?\n]{1,40}?[ \t])?(?:is|was|ist|est|es|era|war)[ \t]+"
+)
 _SPACE = re.compile(r"[ \t]+")
 _VALUE = re.compile(r""""([^"\n]*)"|'([^'\n]*)'|`([^`\n]*)`|([^\s"'`,;&<>)\]}]+)""")
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
@@ -55,6 +58,7 @@ _PLACEHOLDER_PARTS = ("example", "placeholder", "your", "xxxx", "change_me", "ch
 _MADE_UP_WORDS = ("secret", "test", "fake", "demo", "sample", "token", "password")
 _PHRASE = re.compile(r"[^\W\d_]+(?: [^\W\d_]+){2,}[.!?]?")  # words: a label, not a password
 _NOT_KEY_CHARS = frozenset("[]{}\\|,;<> \t")  # in code and prose, never in a generated key
+_WORDS = re.compile(r"(?<![A-Za-z0-9])[a-z]{2,}(?![A-Za-z0-9])|[A-Z][a-z]{3,}(?![a-z])")
 _SAME_CHAR_RUN = re.compile(r"(.)\1{5}")
 
 _URL_AUTH = re.compile(r"[^\s:/@'\"<>]*:([^\s/@'\"<>]+)@[\w\[.-]")
@@ -66,9 +70,7 @@ _AWS_SECRET = re.compile(r"[A-Za-z0-9/+]{40}")
 
 def find_assigned(text: str, taken: list[Span]) -> list[Span]:
     """Secret values in `text` that no span in `taken` (the keys of known shapes) already covers."""
-    lower = text.lower()
-    if len(lower) != len(text):  # a letter whose lower case is longer: positions would not match
-        lower = "".join(c.lower()[0] for c in text)
+    lower = lower_case(text)
     found: list[Span] = []
     seen: set[int] = set()
     triggers = _TRIGGERS if text.isascii() else _TRIGGERS + _TRIGGERS_NOT_ASCII
@@ -98,14 +100,14 @@ def _assignment(text: str, at: int, end: int, seen: set[int]) -> Span | None:
         start -= 1
     while end < len(text) and (text[end].isalnum() or text[end] in "_-.") and end - start < _MAX_NAME:
         end += 1
-    if start in seen:
+    if start in seen or text[start - 1:start] in ("{", "$"):  # ${DB_PASSWORD:-...} names, it gives nothing
         return None
     seen.add(start)
     name = text[start:end].rstrip(".-")
     kind = _kind_of(name)
     if kind is None:
         return None
-    found = _value_after(text, start, start + len(name), name)
+    found = _value_after(text, start, start + len(name), name, kind)
     if found is None or not _is_secret(kind, *found[:2]):
         return None
     value, _, value_start = found
@@ -139,7 +141,7 @@ def _kind_of(name: str) -> str | None:
     return None
 
 
-def _value_after(text: str, start: int, end: int, name: str) -> tuple[str, str, int] | None:
+def _value_after(text: str, start: int, end: int, name: str, kind: str) -> tuple[str, str, int] | None:
     """(the value, how it is given: 'quoted', 'bare' or 'prose', where it starts) after the name
     text[start:end]; None when nothing is given or what is given is a reference, not a value."""
     op, prose = _operator(text, start, end, name)
@@ -154,11 +156,11 @@ def _value_after(text: str, start: int, end: int, name: str) -> tuple[str, str, 
         return None  # setPassword("...") is a value; ask_password("Password: ") is not
     if quoted:
         return None if _TEMPLATE.search(raw) else (raw, "quoted", value.start(value.lastindex))
-    if operator == ":" and (op.group()[0].isspace() or text[value.end():value.end() + 1] in (",", ")", "]", "=")):
+    if operator == ":" and text[value.end():value.end() + 1] in (",", ")", "]", "="):
         return None  # a type: `password: str,`, `def f(private_key: KeyType)`
     if prose:
         raw = raw.rstrip(".,;:!?")
-    if not raw or not _literal(text, start, raw, op.group(), value.end()):
+    if not raw or not _literal(text, start, raw, op.group(), value.end(), kind):
         return None
     return raw, "prose" if prose else "bare", value.start(value.lastindex)
 
@@ -183,14 +185,14 @@ def _space_separated(text: str, start: int, name: str) -> bool:
     return before == "ENV" or before.endswith("configure set")
 
 
-def _literal(text: str, start: int, raw: str, op: str, value_end: int) -> bool:
+def _literal(text: str, start: int, raw: str, op: str, value_end: int, kind: str) -> bool:
     """An unquoted value is written out, not a reference (getpass(), process.env.X, $VAR, a type)."""
     if raw[0] in "$%{(@!*&<[" or "(" in raw or "[" in raw or _REFERENCE.fullmatch(raw):
         return False
     if raw.lower() in _NOT_VALUES:
         return False
-    if not _IDENTIFIER.fullmatch(raw) or any(c.isdigit() for c in raw):
-        return True
+    if not _IDENTIFIER.fullmatch(raw) or any(c.isdigit() for c in raw) or kind != "password":
+        return True  # (a variable's name given to a token or key is not random: looks_random says no)
     # A bare word is a variable in code (password = new_password) and a value in a .env, YAML or
     # INI line (DB_PASSWORD=hunter): the last thing on a line that starts with the name, with no
     # spaces around an '='.
@@ -213,6 +215,12 @@ def _is_secret(kind: str, value: str, given: str) -> bool:
     return len(value) >= 3 and not _PHRASE.fullmatch(value)
 
 
+def lower_case(text: str) -> str:
+    """`text` in lower case, each character where it was (İ's lower case is two characters long)."""
+    lower = text.lower()
+    return lower if len(lower) == len(text) else "".join(c.lower()[0] for c in text)
+
+
 def placeholder(value: str) -> bool:
     """Text that stands for a value: 'your-key-here', 'xxxxxxxx', '<token>', AWS's documented examples."""
     lower = value.lower()
@@ -232,9 +240,11 @@ def looks_random(value: str, min_length: int = 12) -> bool:
     """Long, letters and digits, high entropy, not words nor a run like 'abcdef123456': a generated key."""
     if len(value) < min_length or made_up(value):
         return False
-    if not any(c.isdigit() for c in value) or not any(c.isalpha() for c in value) or not _NOT_KEY_CHARS.isdisjoint(value):
+    if not _NOT_KEY_CHARS.isdisjoint(value) or not any(c.isalpha() for c in value):
         return False
-    return entropy(value) >= 3.0 and not wordy(value)
+    # letters and digits, or (20 characters or more) both cases: a generated key has these
+    mixed = any(c.isdigit() for c in value) or (len(value) >= 20 and not value.islower() and not value.isupper())
+    return mixed and entropy(value) >= 3.0 and not wordy(value)
 
 
 def entropy(value: str) -> float:
@@ -244,8 +254,8 @@ def entropy(value: str) -> float:
 
 
 def wordy(value: str) -> bool:
-    """Mostly lower-case words: my-app-client-credentials, env-key-of-odd-shape-31."""
-    words = sum(len(w) for w in re.findall(r"(?<![A-Za-z0-9])[a-z]{2,}(?![A-Za-z0-9])", value))
+    """Mostly words: my-app-client-credentials, env-key-of-odd-shape-31, PKCS7PrivateKeyTypes."""
+    words = sum(len(w) for w in _WORDS.findall(value))
     return words >= 0.6 * len(value)
 
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from mmchat.routing.assignments import Span, lower_case
 from mmchat.routing.code import find_code
-
-Span = tuple[str, int, int]  # kind, start, end
 
 LABELS = {
     "card": "card number", "email": "email address", "iban": "IBAN", "ssn": "US Social Security number",
@@ -36,8 +35,8 @@ _CONTEXT = 40  # characters before a number where a word that names it is looked
 _SSN_WORDS = ("ssn", "social security", "social-security")
 _NHS_WORDS = ("nhs",)
 _TAX_WORDS = ("steuer", "idnr", "identifikationsnummer", "tax id", "tax-id", "tin")
-_PHONE_WORDS = re.compile(r"\b(?:phone|tel|mobile|fax|whatsapp|call me|telefon|handy|mobil|t[ée]l[ée]phone"
-                          r"|tel[ée]fono|m[óo]vil|portable)\b")
+_PHONE_WORDS = re.compile(r"\b(?:phone|tel|mobile?|fax|whatsapp|call me|telefon|handy|t[ée]l[ée]phone|tel[ée]fono|m[óo]vil"
+                          r"|portable)(?:[_ -]?(?:number|nummer|no))?\b")  # Tel., phone_number, Handynummer
 _PHONE_HINTS = ("phone", "tel", "mobil", "fax", "whatsapp", "call me", "handy", "portable", "móvil")
 _PHONE_START = re.compile(r"[+(]?[\d()./ -]*?(?=\d)")  # from '+' or '(' or a digit, up to a run
 _PASSPORT_WORDS = ("passport", "reisepass", "passeport", "pasaporte", "passaporto", "paszport", "паспорт")
@@ -65,7 +64,8 @@ _LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01
 # Domains reserved for examples and tests (RFC 2606, RFC 6761) or used as placeholders.
 _EXAMPLE_DOMAINS = ("example.com", "example.org", "example.net", "example", "test", "invalid", "localhost", "local",
                     "domain.com", "yourdomain.com", "mydomain.com", "company.com", "yourcompany.com", "email.com",
-                    "openssh.com")  # SSH algorithm names: aes256-gcm@openssh.com
+                    "openssh.com",  # SSH algorithm names: aes256-gcm@openssh.com
+                    "gserviceaccount.com")  # Google service accounts: a robot
 _NOT_PEOPLE = frozenset({"git", "noreply", "no-reply", "donotreply", "do-not-reply", "user", "username", "you",
                          "your", "name", "me", "foo", "bar", "someone", "somebody", "email", "mail", "test",
                          "firstname.lastname", "first.last", "john.doe", "jane.doe",
@@ -82,10 +82,11 @@ def find_personal(text: str, prose: str | None = None) -> list[Span]:
     digits = mask.count(b"0")
     if "@" in text or digits >= 7:
         prose = find_code(text).prose if prose is None else prose
-    if digits >= 6:
-        lower = text.lower() if text.isascii() else "".join(c.lower()[0] for c in text)
-        found += _numbers(text, mask, lower, prose or text)
+    if digits >= 3:
+        lower = lower_case(text)
         found += _passports(text, lower)
+        if digits >= 6:
+            found += _numbers(text, mask, lower, prose or text)
     if "@" in text:
         found += _emails(prose or text)
     return found

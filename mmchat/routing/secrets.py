@@ -52,9 +52,13 @@ def _mixed_case(token: str) -> bool:
 
 
 def _pem_body(block: str) -> bool:
-    """Key material follows the header: not '...', '<key>' or the footer straight away."""
-    body = block.split("-----", 2)[-1].replace("\\n", "\n").strip()
-    return len(re.sub(r"[^A-Za-z0-9+/]", "", body)) >= 4 and not placeholder(body)
+    """Key material follows the header: on the next line, not '...', '<key>' or the footer; on the
+    same line (newlines lost in a copy), a long run of base64 (not '... and -----BEGIN ...')."""
+    after = block.split("-----", 2)[-1].replace("\\n", "\n")
+    body = after.strip()
+    material = re.match(r"[A-Za-z0-9+/=]*", body).group()
+    enough = 4 if "\n" in after[:len(after) - len(after.lstrip())] else 16
+    return (len(material) >= enough or body.startswith("Proc-Type:")) and not placeholder(body)
 
 
 def _pem_in_base64(body: str) -> bool:
