@@ -10,7 +10,6 @@ from __future__ import annotations
 import binascii
 import math
 import re
-from collections import Counter
 
 Span = tuple[str, int, int]  # kind, start, end
 
@@ -23,6 +22,9 @@ LABELS = {
 _TRIGGERS = ("pass", "pwd", "secret", "token", "key", "auth", "credential", "kennwort", "senha", "wachtwoord", "haslo")
 _TRIGGERS_NOT_ASCII = ("contraseña", "пароль", "hasło", "lösenord")
 _MAX_NAME = 80
+_NAME_CHARS = re.compile(r"[\w.-]*")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_SEPARATORS = re.compile(r"[_\-.]+")
 
 # The last word of a name says what its value is: DB_PASSWORD is a password, PASSWORD_MIN_LENGTH is not.
 _PASSWORD_WORDS = frozenset({"pass", "pwd", "pw", "passwd", "password", "passwort", "kennwort", "passphrase", "passe",
@@ -52,14 +54,21 @@ _NOT_VALUES = frozenset({
     "object", "char", "varchar", "required", "optional", "secret", "password", "passwd", "pass", "token", "key",
     "changeme", "test", "empty", "hidden", "omitted", "unset", "default", "prompt", "ask",
 })
-_PLACEHOLDER_PARTS = ("example", "placeholder", "your", "xxxx", "change_me", "change-me", "changeme", "redacted",
-                      "replace", "insert", "dummy", "<", ">", "{{", "${", "...", "…", "****", "••", "here", "sample",
-                      "todo")
-_MADE_UP_WORDS = ("secret", "test", "fake", "demo", "sample", "token", "password")
+# Text that stands for a value: these anywhere; the short words below only apart from other letters
+# (sk-your-key-here, YOUR_TOKEN_HERE), as inside a random key they turn up by chance.
+_PLACEHOLDER_PARTS = ("example", "placeholder", "changeme", "change_me", "change-me", "redacted", "replace", "insert",
+                      "dummy", "sample", "<", ">", "{{", "${", "...", "…", "****", "••")
+_PLACEHOLDER_WORDS = ("your", "here", "xxxx", "todo")
+# What makes a key one someone typed to stand for a key (a generated key has none of these, but
+# for one in millions or so): the placeholders, these words, a run such as '01234' or 'abcde'.
+_MADE_UP_PARTS = ("secret", "token", "password")
+_MADE_UP_WORDS = ("test", "fake", "demo")
+_SHORT_WORD = re.compile(r"(?<![a-z])(?:your|here|xxxx|todo|test|fake|demo)(?![a-z])", re.I)
+_SAME_CHAR_RUN = re.compile(r"(.)\1{5}")
+_ALIKE_RUN = re.compile(r"\d{5,}|[a-z]{5,}|[A-Z]{5,}")
 _PHRASE = re.compile(r"[^\W\d_]+(?: [^\W\d_]+){2,}[.!?]?")  # words: a label, not a password
 _NOT_KEY_CHARS = frozenset("[]{}\\|,;<> \t")  # in code and prose, never in a generated key
 _WORDS = re.compile(r"(?<![A-Za-z0-9])[a-z]{2,}(?![A-Za-z0-9])|[A-Z][a-z]{3,}(?![a-z])")
-_SAME_CHAR_RUN = re.compile(r"(.)\1{5}")
 
 _URL_AUTH = re.compile(r"[^\s:/@'\"<>]*:([^\s/@'\"<>]+)@[\w\[.-]")
 _AUTH_VALUE = re.compile(r"""["']?[ \t]*[:=][ \t]*["']?(?:(bearer|basic|token|bot|digest|apikey)[ \t]+)?([\w.~+/=-]+)""",
@@ -77,8 +86,8 @@ def find_assigned(text: str, taken: list[Span]) -> list[Span]:
     for trigger in triggers:
         at = lower.find(trigger)
         while at >= 0:
-            span = _assignment(text, at, at + len(trigger), seen)
-            if span is not None and not _overlaps(span, taken + found):
+            span = None if _overlaps(("", at, at + 1), taken) else _assignment(text, at, at + len(trigger), seen, taken)
+            if span is not None and not _overlaps(span, found):
                 found.append(span)
             at = lower.find(trigger, at + len(trigger))
     if "://" in text:
@@ -93,13 +102,10 @@ def _overlaps(span: Span, spans: list[Span]) -> bool:
     return any(span[1] < end and start < span[2] for _, start, end in spans)
 
 
-def _assignment(text: str, at: int, end: int, seen: set[int]) -> Span | None:
-    """The secret value given to the name around text[at:end], if any."""
-    start = at
-    while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_-.") and at - start < _MAX_NAME:
-        start -= 1
-    while end < len(text) and (text[end].isalnum() or text[end] in "_-.") and end - start < _MAX_NAME:
-        end += 1
+def _assignment(text: str, at: int, end: int, seen: set[int], taken: list[Span]) -> Span | None:
+    """The secret value given to the name around text[at:end], if any and not in a `taken` span."""
+    start = at - _NAME_CHARS.match(text[max(0, at - _MAX_NAME):at][::-1]).end()
+    end = _NAME_CHARS.match(text, end, end + _MAX_NAME).end()
     if start in seen or text[start - 1:start] in ("{", "$"):  # ${DB_PASSWORD:-...} names, it gives nothing
         return None
     seen.add(start)
@@ -108,7 +114,7 @@ def _assignment(text: str, at: int, end: int, seen: set[int]) -> Span | None:
     if kind is None:
         return None
     found = _value_after(text, start, start + len(name), name, kind)
-    if found is None or not _is_secret(kind, *found[:2]):
+    if found is None or _overlaps(("", found[2], found[2] + len(found[0])), taken) or not _is_secret(kind, *found[:2]):
         return None
     value, _, value_start = found
     if kind == "aws" and _AWS_SECRET.fullmatch(value):
@@ -117,8 +123,8 @@ def _assignment(text: str, at: int, end: int, seen: set[int]) -> Span | None:
 
 
 def _words(name: str) -> list[str]:
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name.strip("-._"))
-    return [w for w in re.split(r"[_\-.]+", spaced.lower()) if w]
+    """dbPassword -> ['db', 'password'], AWS_SECRET_ACCESS_KEY -> ['aws', 'secret', 'access', 'key']."""
+    return [w for w in _SEPARATORS.split(_CAMEL.sub("_", name.strip("-._")).lower()) if w]
 
 
 def _kind_of(name: str) -> str | None:
@@ -224,16 +230,31 @@ def lower_case(text: str) -> str:
 def placeholder(value: str) -> bool:
     """Text that stands for a value: 'your-key-here', 'xxxxxxxx', '<token>', AWS's documented examples."""
     lower = value.lower()
-    return any(part in lower for part in _PLACEHOLDER_PARTS) or bool(_SAME_CHAR_RUN.search(value))
+    return (any(part in lower for part in _PLACEHOLDER_PARTS) or _SAME_CHAR_RUN.search(value) is not None
+            or (any(word in lower for word in _PLACEHOLDER_WORDS) and _has_short_word(value, _PLACEHOLDER_WORDS)))
 
 
 def made_up(token: str) -> bool:
-    """A key someone typed to stand for one: a placeholder, a word like 'secret' or 'test' in it,
-    or runs like '0123456789abcdef' (a generated key has none of these)."""
+    """A key someone typed to stand for one: a placeholder, 'secret' or 'test' in it, '0123456789abcdef'."""
     lower = token.lower()
-    if placeholder(token) or any(word in lower for word in _MADE_UP_WORDS):
+    if placeholder(token) or any(part in lower for part in _MADE_UP_PARTS):
         return True
-    return sum(1 for a, b in zip(token, token[1:]) if ord(b) - ord(a) == 1) >= len(token) / 3
+    if any(word in lower for word in _MADE_UP_WORDS) and _has_short_word(token, _MADE_UP_WORDS):
+        return True
+    return any(_ascending_five(run) for run in _ALIKE_RUN.findall(token))
+
+
+def _ascending_five(run: str) -> bool:
+    steps = 0
+    for a, b in zip(run, run[1:]):
+        steps = steps + 1 if ord(b) - ord(a) == 1 else 0
+        if steps == 4:
+            return True
+    return False
+
+
+def _has_short_word(value: str, words: tuple[str, ...]) -> bool:
+    return any(m.group().lower() in words for m in _SHORT_WORD.finditer(value))
 
 
 def looks_random(value: str, min_length: int = 12) -> bool:
@@ -250,7 +271,7 @@ def looks_random(value: str, min_length: int = 12) -> bool:
 def entropy(value: str) -> float:
     """Shannon entropy in bits per character."""
     n = len(value)
-    return -sum(c / n * math.log2(c / n) for c in Counter(value).values())
+    return -sum(c / n * math.log2(c / n) for c in map(value.count, set(value)))
 
 
 def wordy(value: str) -> bool:
