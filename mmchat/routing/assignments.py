@@ -45,6 +45,12 @@ _PROSE_OPERATOR = re.compile(
     r"[ \t]+(?:(?:for|of|on|to|für|von|de|du|del|pour|per)[ \t][^.,;:!?\n]{1,40}?[ \t])?(?:is|was|ist|est|es|era|war)[ \t]+"
 )
 _SPACE = re.compile(r"[ \t]+")
+# What makes a space give a value: `--password hunter2` (a flag, by its name), `ENV DB_PASSWORD ...`,
+# fish's `set -x AWS_SECRET_ACCESS_KEY ...`, csh's `setenv`, `aws configure set aws_secret_access_key ...`.
+_SPACE_SEPARATED = re.compile(r"^[ \t]*(?:ENV|set(?:[ \t]+-[a-zA-Z]+)*|setenv|.*configure[ \t]+set)[ \t]+$", re.M)
+_NAME_KEY = re.compile(r"""\bname["']?[ \t]*[:=][ \t]*["']?$""", re.I | re.M)
+_PAIRED_VALUE = re.compile(r"""["']?[ \t]*,?[ \t]*(?:\n[ \t]*)?["']?value["']?[ \t]*[:=][ \t]*""", re.I)
+_MYSQL_PASSWORD = re.compile(r"""(?<![\w-])-p(?:'([^'\n]{3,})'|"([^"\n]{3,})"|([^\s'"$-][^\s'"]{2,}))""")
 _VALUE = re.compile(r""""([^"\n]*)"|'([^'\n]*)'|`([^`\n]*)`|([^\s"'`,;&<>)\]}]+)""")
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
 _REFERENCE = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+")  # process.env.TOKEN, self.password
@@ -92,6 +98,8 @@ def find_assigned(text: str, taken: list[Span]) -> list[Span]:
             at = lower.find(trigger, at + len(trigger))
     if "://" in text:
         found += [s for s in _url_passwords(text) if not _overlaps(s, taken + found)]
+    if "mysql" in lower or "mariadb" in lower:
+        found += [s for s in _mysql_passwords(text, lower) if not _overlaps(s, taken + found)]
     for word in ("authorization", "bearer"):
         if word in lower:
             found += [s for s in _auth_headers(text, lower, word) if not _overlaps(s, taken + found)]
@@ -178,17 +186,12 @@ def _operator(text: str, start: int, end: int, name: str) -> tuple[re.Match[str]
         op = None  # '>' only closes an XML element: <password>...</password>
     if op is not None:
         return op, False
-    if _space_separated(text, start, name):
+    line_start = text.rfind("\n", 0, start) + 1
+    if _NAME_KEY.search(text, line_start, start):  # - name: DB_PASSWORD / value: ... (Kubernetes, ECS)
+        return _PAIRED_VALUE.match(text, end), False
+    if _SPACE_SEPARATED.search(text, line_start, start) or name.startswith("-"):
         return _SPACE.match(text, end), False
     return _PROSE_OPERATOR.match(text, end), True
-
-
-def _space_separated(text: str, start: int, name: str) -> bool:
-    """`--password hunter2`, `ENV DB_PASSWORD hunter2`, `aws configure set aws_secret_access_key ...`."""
-    if name.startswith("-"):
-        return True
-    before = text[text.rfind("\n", 0, start) + 1:start].strip()
-    return before == "ENV" or before.endswith("configure set")
 
 
 def _literal(text: str, start: int, raw: str, op: str, value_end: int, kind: str) -> bool:
@@ -291,6 +294,21 @@ def _url_passwords(text: str) -> list[Span]:
                     and password.lower() not in _NOT_VALUES):
                 found.append(("url-password", match.start(1), match.end(1)))
         at = text.find("://", at + 3)
+    return found
+
+
+def _mysql_passwords(text: str, lower: str) -> list[Span]:
+    """`mysql -u root -pS3cret`, `mysqldump -p'S3cret' ...`: the password glued to -p."""
+    found = []
+    for word in ("mysql", "mariadb"):
+        at = lower.find(word)
+        while at >= 0:
+            line_end = text.find("\n", at)
+            for match in _MYSQL_PASSWORD.finditer(text, at, len(text) if line_end < 0 else line_end):
+                password = match.group(match.lastindex)
+                if password[0] not in "$%{<" and not placeholder(password):
+                    found.append(("password-value", match.start(match.lastindex), match.end(match.lastindex)))
+            at = lower.find(word, at + len(word))
     return found
 
 
