@@ -28,7 +28,8 @@ _SEPARATORS = re.compile(r"[_\-.]+")
 
 # The last word of a name says what its value is: DB_PASSWORD is a password, PASSWORD_MIN_LENGTH is not.
 _PASSWORD_WORDS = frozenset({"pass", "pwd", "pw", "passwd", "password", "passwort", "kennwort", "passphrase", "passe",
-                             "senha", "contraseña", "contrasena", "wachtwoord", "пароль", "hasło", "haslo", "lösenord"})
+                             "senha", "contraseña", "contrasena", "wachtwoord", "пароль", "hasło", "haslo",
+                             "lösenord"})
 _PASSWORD_ENDINGS = ("password", "passwd", "passwort", "kennwort", "passphrase")
 _SECRET_WORDS = frozenset({"secret", "token", "credential", "credentials", "auth", "apikey", "authkey", "accesskey",
                            "secretkey", "privatekey", "authtoken", "accesstoken", "clientsecret", "bearer"})
@@ -42,7 +43,8 @@ _IGNORED_LAST = frozenset({"value", "plain", "plaintext", "raw", "confirm", "con
 _OPERATOR = re.compile(r"""["'\]]{0,2}[ \t]*(:=|=>|=(?!=)|:(?![:/=])|\((?=["'])|>)[ \t]*""")
 # "my password is ...", "the password for the wifi was ...", "das Passwort für den Server ist ..."
 _PROSE_OPERATOR = re.compile(
-    r"[ \t]+(?:(?:for|of|on|to|für|von|de|du|del|pour|per)[ \t][^.,;:!?\n]{1,40}?[ \t])?(?:is|was|ist|est|es|era|war)[ \t]+"
+    r"[ \t]+(?:(?:for|of|on|to|für|von|de|du|del|pour|per)[ \t][^.,;:!?\n]{1,40}?[ \t])?"
+    r"(?:is|was|ist|est|es|era|war)[ \t]+"
 )
 _SPACE = re.compile(r"[ \t]+")
 # What makes a space give a value: `--password hunter2` (a flag, by its name), `ENV DB_PASSWORD ...`,
@@ -77,8 +79,9 @@ _NOT_KEY_CHARS = frozenset("[]{}\\|,;<> \t")  # in code and prose, never in a ge
 _WORDS = re.compile(r"(?<![A-Za-z0-9])[a-z]{2,}(?![A-Za-z0-9])|[A-Z][a-z]{3,}(?![a-z])")
 
 _URL_AUTH = re.compile(r"[^\s:/@'\"<>]*:([^\s/@'\"<>]+)@[\w\[.-]")
-_AUTH_VALUE = re.compile(r"""["']?[ \t]*[:=][ \t]*["']?(?:(bearer|basic|token|bot|digest|apikey)[ \t]+)?([\w.~+/=-]+)""",
-                         re.I)
+_AUTH_VALUE = re.compile(
+    r"""["']?[ \t]*[:=][ \t]*["']?(?:(bearer|basic|token|bot|digest|apikey)[ \t]+)?([\w.~+/=-]+)""", re.I
+)
 _BEARER_VALUE = re.compile(r"[ \t]+([\w.~+/=-]+)")
 _AWS_SECRET = re.compile(r"[A-Za-z0-9/+]{40}")
 
@@ -122,9 +125,11 @@ def _assignment(text: str, at: int, end: int, seen: set[int], taken: list[Span])
     if kind is None:
         return None
     found = _value_after(text, start, start + len(name), name, kind)
-    if found is None or _overlaps(("", found[2], found[2] + len(found[0])), taken) or not _is_secret(kind, *found[:2]):
+    if found is None:
         return None
-    value, _, value_start = found
+    value, given, value_start = found
+    if _overlaps(("", value_start, value_start + len(value)), taken) or not _is_secret(kind, value, given):
+        return None
     if kind == "aws" and _AWS_SECRET.fullmatch(value):
         return "aws-secret-key", value_start, value_start + len(value)
     return ("password-value" if kind == "password" else "assigned-secret"), value_start, value_start + len(value)
@@ -334,5 +339,5 @@ def _basic_login(value: str) -> bool:
         login = binascii.a2b_base64(value + "=" * (-len(value) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError):
         return False
-    user, colon, password = login.partition(":")
+    _, colon, password = login.partition(":")
     return bool(colon) and login.isprintable() and len(password) >= 3 and not placeholder(password)

@@ -35,8 +35,10 @@ _CONTEXT = 40  # characters before a number where a word that names it is looked
 _SSN_WORDS = ("ssn", "social security", "social-security")
 _NHS_WORDS = ("nhs",)
 _TAX_WORDS = ("steuer", "idnr", "identifikationsnummer", "tax id", "tax-id", "tin")
-_PHONE_WORDS = re.compile(r"\b(?:phone|tel|mobile?|fax|whatsapp|call me|telefon|handy|t[ée]l[ée]phone|tel[ée]fono|m[óo]vil"
-                          r"|portable)(?:[_ -]?(?:number|nummer|no))?\b")  # Tel., phone_number, Handynummer
+_PHONE_WORDS = re.compile(  # Tel., phone_number, Handynummer ...
+    r"\b(?:phone|tel|mobile?|fax|whatsapp|call me|telefon|handy|t[ée]l[ée]phone|tel[ée]fono|m[óo]vil|portable)"
+    r"(?:[_ -]?(?:number|nummer|no))?\b"
+)
 _PHONE_HINTS = ("phone", "tel", "mobil", "fax", "whatsapp", "call me", "handy", "portable", "móvil")
 _PHONE_START = re.compile(r"[+(]?[\d()./ -]*?(?=\d)")  # from '+' or '(' or a digit, up to a run
 _PASSPORT_WORDS = ("passport", "reisepass", "passeport", "pasaporte", "passaporto", "paszport", "паспорт")
@@ -117,7 +119,7 @@ def _numbers(text: str, mask: bytes, lower: str, prose: str) -> list[Span]:
             found += _cards(text, mask, start, end)
         if 7 <= digits <= 15 and prose[start] == text[start]:
             phones = ("+" in prose or any(w in lower for w in _PHONE_HINTS)) if phones is None else phones
-            if phones and _phone_context(text, lower, start):
+            if phones:
                 found += _phone(text, mask, lower, start, end)
     return found
 
@@ -173,7 +175,8 @@ def _nhs_valid(digits: str) -> bool:
 
 
 def _tax_id_valid(digits: str) -> bool:
-    """The Steuerliche Identifikationsnummer: no leading zero, one digit repeated in the first ten, ISO 7064 MOD 11,10."""
+    """The Steuerliche Identifikationsnummer: no leading zero, one digit repeated in the first ten,
+    and its check digit (ISO 7064 MOD 11,10)."""
     repeated = [n for n in Counter(digits[:10]).values() if n > 1]
     if digits[0] == "0" or len(repeated) != 1 or repeated[0] > 3:
         return False
@@ -243,11 +246,6 @@ def _iban_near(text: str, start: int, end: int) -> Span | None:
     bban = bban[:length - 4]
     number = int("".join(str(int(c, 36)) for c in bban + country + check))
     return ("iban", match.start(), match.end()) if number % 97 == 1 else None
-
-
-def _phone_context(text: str, lower: str, start: int) -> bool:
-    """A '+' just before the number, or a word such as 'phone' or 'Tel.'."""
-    return text.rfind("+", max(0, start - 6), start) >= 0 or bool(_PHONE_WORDS.search(lower, max(0, start - 30), start))
 
 
 def _phone(text: str, mask: bytes, lower: str, start: int, end: int) -> list[Span]:

@@ -1,8 +1,8 @@
 """Credentials and personal data in a text, by kind and line only: the values themselves are never kept.
 
 scan(text) makes three passes, each cheap on a text without candidates:
-- keys with a distinctive shape (ghp_..., AKIA..., -----BEGIN ... PRIVATE KEY-----), each
-  looked for only when its literal prefix occurs in the text;
+- keys with a distinctive shape (ghp_..., AKIA..., -----BEGIN ... PRIVATE KEY-----): tried only
+  where a long token starts with their prefix, or when their literal occurs in the text;
 - values given to secret-like names (password, api_key, token ...), passwords in URLs
   and authorization headers (mmchat.routing.assignments);
 - personal data: cards, IBANs, SSNs, emails ... (mmchat.routing.personal).
@@ -44,7 +44,8 @@ def _not_placeholder(token: str) -> bool:
 
 def _generated(body: str) -> bool:
     """Letters and digits, not words: rules out 'sk-your-key-goes-in-this-slot'."""
-    return any(c.isdigit() for c in body) and any(c.isalpha() for c in body) and not made_up(body) and not wordy(body)
+    has_both = any(c.isdigit() for c in body) and any(c.isalpha() for c in body)
+    return has_both and not made_up(body) and not wordy(body)
 
 
 def _mixed_case(token: str) -> bool:
@@ -81,13 +82,13 @@ def _literal(kind: str, trigger: str, pattern: str, check: Callable[[str], bool]
 
 _E = r"(?![A-Za-z0-9])"  # no letter or digit right after a key
 
-# Keys that are one long token (20 characters or more of letters, digits and _-.~), tried where
-# such a token starts with one of `starts`; in order, the more specific first.
+# Keys that are one long token (20 characters or more of letters, digits and _-.~): where such a
+# token starts with one of a shape's `starts`, that shape decides; in order, the more specific first.
 _TOKENS = (
     _token("anthropic-key", "sk-ant-", r"sk-ant-[A-Za-z0-9_-]{20,}", _generated),
     _token("openrouter-key", "sk-or-v1-", r"sk-or-v1-[A-Za-z0-9]{32,}" + _E),
-    _token("openai-key", "sk-proj- sk-svcacct- sk-admin- sk-None- sk-", r"sk-(?:(?:proj|svcacct|admin|None)-)?[A-Za-z0-9_-]{20,}",
-           _generated),
+    _token("openai-key", "sk-proj- sk-svcacct- sk-admin- sk-None- sk-",
+           r"sk-(?:(?:proj|svcacct|admin|None)-)?[A-Za-z0-9_-]{20,}", _generated),
     _token("stripe-key", "sk_live_ sk_test_ rk_live_ rk_test_ whsec_",
            r"(?:[sr]k_(?:live|test)_[A-Za-z0-9]{16,}|whsec_[A-Za-z0-9]{24,})" + _E),
     _token("groq-key", "gsk_", r"gsk_[A-Za-z0-9]{40,}" + _E),
@@ -124,7 +125,8 @@ _BY_FIRST: dict[str, tuple[_Shape, ...]] = {
     for c in {start[0] for s in _TOKENS for start in s.starts}
 }
 # An Azure AD client secret has its mark inside: three characters, a digit, 'Q~'.
-_AZURE_SECRET = _Shape("azure-key", re.compile(r"[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34}" + _E), _not_placeholder)
+_AZURE_SECRET = _Shape("azure-key", re.compile(r"[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34}" + _E),
+                       _not_placeholder)
 # Keys that are not one token, each looked for when its literal occurs.
 _LITERALS = (
     _literal("gcp-service-account", "PRIVATE KEY",
@@ -186,10 +188,8 @@ def _shaped(text: str) -> list[Span]:
     for start, end in _long_tokens(text):
         for shape in _BY_FIRST.get(text[start], ()):
             if text.startswith(shape.starts, start):
-                found = _matches(shape, [shape.pattern.match(text, start)], spans)
-                spans += found
-                if found:
-                    break
+                spans += _matches(shape, [shape.pattern.match(text, start)], spans)
+                break
         if "Q~" in text[start:end]:
             spans += _matches(_AZURE_SECRET, _AZURE_SECRET.pattern.finditer(text, start, end), spans)
     return spans

@@ -108,7 +108,8 @@ def test_an_aws_secret_key_is_found_in_every_form(text: str) -> None:
         "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBnATg54jGuI819oQzVkm2eYerlw2HqA3i5T2\n-----END EC PRIVATE KEY-----",
         "-----BEGIN DSA PRIVATE KEY-----\nMIIBuwIBAAKBgQDnATg54jGuI819oQzVkm2eY\n-----END DSA PRIVATE KEY-----",
         "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU\n-----END OPENSSH PRIVATE KEY-----",
-        "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQOYBGQ5nATg54jGuI819oQzVkm2eYer\n-----END PGP PRIVATE KEY BLOCK-----",
+        "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQOYBGQ5nATg54jGuI819oQzVkm2eYer\n"
+        "-----END PGP PRIVATE KEY BLOCK-----",
         "-----BEGIN PRIVATE KEY-----\nMIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgw\n-----END PRIVATE KEY-----",
         "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIFHDBOBgkqhkiG9w0BBQ0wQTApBgkq\n-----END ENCRYPTED PRIVATE KEY-----",
         "client-key-data: LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQpNSUlFcEFJQkFBS0NBUUVBbkFUZwo=",
@@ -120,7 +121,8 @@ def test_private_keys_of_every_kind(text: str) -> None:
 
 def test_a_service_account_file_is_named_as_such() -> None:
     text = ('{\n  "type": "service_account",\n  "project_id": "billing-prod-4821",\n'
-            '  "private_key": "-----BEGIN PRIVATE KEY-----\\nMIIEvgIBADANBgkqhkiG9w0BAQEFAASC\\n-----END PRIVATE KEY-----\\n"\n}')
+            '  "private_key": "-----BEGIN PRIVATE KEY-----\\nMIIEvgIBADANBgkqhkiG9w0BAQEFAASC\\n'
+            '-----END PRIVATE KEY-----\\n"\n}')
     assert kinds(text) == {"gcp-service-account"}
 
 
@@ -266,7 +268,8 @@ def test_addresses_that_name_no_one(text: str) -> None:
         "fixed in commit 272f39f0eb86da1a36a983883e3b700704b750f9",
         "the request id was 1dd04452-ce9d-46a0-904d-55b7bda32080",
         "sha256: 485289838947d00ad5d2cfafb36f23da87c58fce0d65ca0807eedcad5dbf0c4d",
-        "![chart](data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==)",
+        "![chart](data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6"
+        "kgAAAABJRU5ErkJggg==)",
         "order 4539148803436468 shipped",
         "created_at 1717171717171 and 1700000000000",
         "version 2024-05-01 12:30:07 build 20240501123007",
