@@ -28,7 +28,7 @@ INTENTS = ("light", "everyday", "creative", "code", "reasoning")
 
 # Names of languages, tools and formats: naming one is half of asking for code.
 _TECH = frozenset("""
-js
+js ggplot ggplot2 dplyr tidyverse vlookup xlookup
 python javascript typescript java kotlin   golang csharp cpp  php perl  haskell 
 erlang clojure lua   matlab fortran cobol ocaml zig nim groovy vba assembly wasm webassembly
 sql postgres postgresql psql mysql mariadb sqlite mssql plpgsql  snowflake bigquery mongodb redis cassandra
@@ -99,7 +99,8 @@ _CODE_VERBS = phrases(
     "schrijf", "implementeer", "maak", "hoe kan ik", "napisz", "zaimplementuj", "utwórz", "jak mogę",
     "напиши", "напишите", "реализуй", "реализуйте", "создай", "как мне", "как сделать", "cómo hago",
     "como faço", "wie mache ich", "jak zrobić", "yaz", "yazar mısın", "yazın", "viết", "buatkan", "tulis",
-    "how do i stop", "how do i make", "how do i get",
+    "how do i stop", "how do i make", "how do i get", "needs to", "instead of", "wrong", "incorrect", "duplicate",
+    "duplicates",
 )
 # Asking for one of these is asking for code, whatever the verb.
 _CODE_ALONE = phrases(
@@ -149,10 +150,13 @@ _REASONING_STRONG = phrases(
     "race condition", "data race", "deadlock", "deadlocks", "rigorous", "rigorously", "system design",
     "design a system", "decision matrix", "migration plan", "game theory", "nash equilibrium", "logic problem",
     "combinatorics", "by induction", "by contradiction", "optimal strategy", "counterfeit", "weighings",
-    "balance scale", "heisenbug", "counterexample", "roadmap", "under load", "intermittently", "intermittent",
+    "balance scale", "heisenbug", "counterexample", "under load", "intermittently", "intermittent",
     "derive", "derivation", "expected number", "bayes", "bayesian", "steelman", "both sides", "devil's advocate",
     "is this argument valid", "valid argument", "syllogism", "logically follow", "logically follows",
-    "necessarily true", "definitely true", "balanza", "pesadas", "wägungen", "pesées", "pesate", "weighing", "plan a", "plan the", "plan my", "plan our",
+    "necessarily true", "definitely true", "montrer que", "montrez que", "dokaž", "dokažte", "zeige dass",
+    "zeigen sie dass", "demuestre que", "demuestra que", "mostre que", "dimostra che", "find all real",
+    "for every n", "for all n", "olasılık", "olasılığı", "xác suất", "احتمال", "pravděpodobnost", "πιθανότητα",
+    "הסתברות", "ймовірність", "probabilitate", "peluang", "संभावना", "balanza", "pesadas", "wägungen", "pesées", "pesate", "weighing", "plan a", "plan the", "plan my", "plan our",
     "plan out", "make a plan",
     # de
     "beweise", "beweisen", "beweis", "rätsel", "wahrscheinlichkeit", "schritt für schritt", "rechenweg",
@@ -178,6 +182,10 @@ _REASONING_DECIDE = phrases(
     "should i use", "is it worth", "we care most", "recommendation", "recommend one", "a plan for", "estimate",
     "walk through", "walk me through", "vs", "recommend", "what would you choose", "what happens when", "what happens if", "what would happen",
     "root cause", "why did", "figure out", "capacity planning", "sharding strategy", "strategy for",
+    "roadmap", "how is that possible", "how can that be", "how is it possible", "how do you find out",
+    "how can you find out", "how can you tell", "how do you determine", "how would you determine", "what breaks",
+    "what would break", "what could break", "what could go wrong", "what goes wrong", "rank these", "prioritize",
+    "prioritise", "sensitive to", "estimates", "or buy", "build our own",
     "compare", "comparison", "versus", "choosing between", "choose between", "deciding between", "decide between",
     "either", "which option", "better deal", "worth it", "best speedup",
     # de, fr, es, pt, it, nl, pl, ru
@@ -210,7 +218,7 @@ _REASONING_WEAK = phrases(
     "cada", "solo", "estratégia", "apenas", "strategia", "ogni", "ognuno", "solo", "każdy", "tylko",
     "стратегия", "архитектура", "каждый", "только", "все", "неверны",
 )
-_CJK_REASONING_STRONG = ("証明", "パズル", "なぞなぞ", "確率", "ステップバイステップ", "段階的に", "证明", "谜题", "谜语",
+_CJK_REASONING_STRONG = ("何通り", "多少种", "몇 가지", "証明", "パズル", "なぞなぞ", "確率", "ステップバイステップ", "段階的に", "证明", "谜题", "谜语",
                          "概率", "一步一步", "逐步", "증명", "퍼즐", "수수께끼", "확률", "단계별")
 _CJK_REASONING_DECIDE = ("メリットとデメリット", "長所と短所", "トレードオフ", "ロードマップ", "計画", "比較", "優缺点",
                          "优缺点", "利弊", "权衡", "路线图", "计划", "规划", "对比", "장단점", "트레이드오프", "로드맵",
@@ -219,25 +227,31 @@ _CJK_REASONING_WEAK = ("一番", "より", "顺序", "最少", "理由", "なぜ
                        "우선순위", "戦略", "アーキテクチャ", "分析", "移行", "手順", "策略", "架构", "分析", "迁移", "步骤", "전략",
                        "아키텍처", "분석", "마이그레이션", "단계")
 # Questions about numbers themselves: with a figure in the prompt they are mathematics.
-_NUMBER_THEORY = phrases("prime", "primes", "divisible", "factorial", "trailing zeros", "next number", "sequence",
+_NUMBER_THEORY = phrases("prime", "primes", "divisible", "divide by", "divided by", "multiply by", "the answer be",
+                         "mean of", "average of", "median of", "integer", "integers", "natural number", "dělitelné", "factorial", "trailing zeros", "next number", "sequence",
                          "remainder", "gcd", "lcm", "digits", "perfect square", "fibonacci", "modulo", "angle between",
                          "primzahl", "nombre premier", "número primo", "numero primo", "простое число")
 _CJK_NUMBER_THEORY = ("素数", "质数", "소수")
 # A question asking for a quantity: with several figures and a set-up it is a word problem.
-_QUANTITY = phrases("how many", "how much", "how old", "how long", "how far", "how fast", "what time", "which is more",
+_QUANTITY = phrases("how many", "how much", "how old", "how long", "how far", "how fast", "how thick", "how big",
+                    "how heavy", "how tall", "how high", "how deep", "скільки", "כמה", "πόσα", "πόσο", "πόσες",
+                    "πόσοι", "what time", "which is more",
                     "which is cheaper", "what's the best", "what is the best", "maximum", "minimum", "wie viele",
                     "wie viel", "wie alt", "wie lange", "combien", "quel âge", "cuántos", "cuántas", "cuánto", "qué edad",
                     "quantos", "quantas", "quanto", "quanti", "quante", "hoeveel", "ile", "сколько", "kolik", "berapa",
                     "bao nhiêu", "kaç", "hur många", "कितने", "कितना", "कितनी", "كم")
 _CJK_QUANTITY = ("何人", "何歳", "何分", "何時", "いくつ", "多少", "几", "몇", "얼마")
 # Asking for the reasons behind an answer: with a question of quantity or order it is a puzzle.
-_JUSTIFY = phrases("explain why", "explain your answer", "explain the reasoning", "justify", "show why", "spiega perché",
+_JUSTIFY = phrases("explain why", "explain your answer", "explain the reasoning", "justify", "show why", "show how",
+                   "show the steps", "show your steps", "explain each case", "explain each step", "وضح", "وضّح",
+                   "اشرح", "giải thích", "vysvětli", "εξήγησε", "הסבר", "поясни", "açıkla", "jelaskan", "समझाइए", "spiega perché",
                    "explique pourquoi", "erkläre warum", "begründe", "explica por qué", "explique por que",
                    "объясни почему", "uzasadnij", "leg uit waarom")
-_CJK_JUSTIFY = ("理由", "为什么", "이유")
+_CJK_JUSTIFY = ("理由", "为什么", "이유", "考え方", "思路", "풀이")
 _ASKS_WHICH = phrases("who", "which", "what order", "qui", "quién", "quem", "chi", "wer", "кто", "kto")
 _CJK_ASKS_WHICH = ("誰", "谁", "누구", "どれ", "哪")
 _SYLLOGISM = re.compile(r"(?i)\ball\s+\w+\s+are\b.{0,80}\bsome\b|\bsome\s+\w+\s+are\b.{0,80}\ball\b")
+_QUESTION_WORDS = phrases("which", "what", "how", "do we", "does it", "is it", "would we", "can we", "should we")
 WORD_PROBLEM_WORDS = 12
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _SENTENCE_END = re.compile(r"[.?!。？！]\s")
@@ -293,7 +307,8 @@ _LIGHT = phrases(
     "larger", "older", "heavier", "heights", "plus haut", "plus grand", "más alto", "más grande", "höher", "größer",
     "älter", "più alto", "mais alto", "выше", "thủ đô", "ibu kota", "kdo", "kdy", "kolik",
     "co znamená", "siapa", "kapan", "berapa", "apa arti", "ai là", "bao nhiêu", "कौन", "कब", "कितना", "कितने",
-    "من هو", "متى", "كم", "abbreviation", "largest", "smallest",
+    "من هو", "متى", "كم", "скільки", "כמה", "πόσα", "πόσο", "c'est quoi", "what port", "which port",
+    "latest version", "release date", "abbreviation", "largest", "smallest",
     "tallest", "longest", "fastest", "population of", "boiling point", "freezing point", "speed of",
     "chemical symbol", "what color", "what colour", "how many days", "what time", "which country",
     "which planet", "which ocean", "what language", "currency of",
@@ -308,7 +323,7 @@ _LIGHT = phrases(
     "przetłumacz", "столица", "кто", "когда", "сколько", "что значит", "что означает", "как сказать",
     "переведи", "huvudstad", "hur många", "hur mycket", "vad betyder", "başkent", "başkenti", "kaç", "nedir",
 )
-_CJK_LIGHT = ("首都", "誰が", "いつ", "高さ", "何メートル", "何キロ", "いくつ", "何ですか", "とは", "意味", "翻訳", "訳して",
+_CJK_LIGHT = ("영어로", "뭐라고", "英語で", "日本語で", "一言で", "何と言", "用英语", "怎么说", "首都", "誰が", "いつ", "高さ", "何メートル", "何キロ", "いくつ", "何ですか", "とは", "意味", "翻訳", "訳して",
               "谁", "什么时候", "多少", "几", "什么意思", "是什么", "翻译", "수도", "누가", "언제", "몇", "얼마",
               "뜻", "번역")
 # "72 F in C", "5 miles to km", "10 mil w kilometrach": a number, a unit, then another unit.
@@ -346,13 +361,16 @@ def _unit(name: str) -> bool:
 _PRODUCE = phrases(  # asking for a made thing: not a light turn however short
     "write", "draft", "explain", "describe", "summarize", "summarise", "list", "outline", "create", "generate",
     "help", "review", "improve", "rewrite", "plan", "why", "how does", "how do i", "how can", "tips",
-    "advice", "difference between", "erkläre", "schreibe", "explique", "écris", "explica", "escribe", "explique",
+    "advice", "difference between", "difference", "erkläre", "schreibe", "explique", "écris", "explica", "escribe", "explique",
     "escreva", "spiega", "scrivi", "leg uit", "wyjaśnij", "объясни", "напиши",
 )
 _MAKE_TEXT = phrases("write", "draft", "rewrite", "summarize", "summarise", "list", "outline", "generate",
                      "create", "translate", "tips", "advice", "email", "letter", "post", "message")
 _CJK_PRODUCE = ("説明", "書いて", "まとめ", "解释", "说明", "写", "总结", "설명", "작성", "요약", "정리")
-_TRANSLATE = phrases("translate", "how do you say", "how do i say", "how do u say", "spell", "spelling", "übersetze",
+_TRANSLATE = phrases("time difference", "what time is it", "qué hora", "que hora", "q hora", "utc offset",
+                     "time zone", "timezone", "default port", "port par défaut", "en qué año", "em que ano",
+                     "in welchem jahr", "en quelle année", "in che anno", "в каком году", "shortcut", "hotkey",
+                     "translate", "how do you say", "how do i say", "how do u say", "spell", "spelling", "übersetze",
                      "traduis", "traduce", "traduza", "traduci", "vertaal", "przetłumacz", "переведи")
 # A yes/no question of fact: "Is Pluto a planet?", "do penguins live in the arctic".
 _YES_NO = re.compile(r"(?i)^(?:is|are|was|were|do|does|did|can|could|has|have|will)\s+\w+")
@@ -364,8 +382,6 @@ _EXPLAIN = phrases("explain", "what is", "what's", "whats", "what are", "differe
 _LANGUAGE_NAMES = frozenset("""python javascript typescript java kotlin scala rust golang ruby php perl swift haskell
 elixir erlang clojure lua dart julia sql bash shell zsh powershell html css yaml json""".split())
 _DEFINITION = phrases("stand for", "what does", "meaning of", "define")
-# A yes/no question is read as light only in English, where these lists are complete enough.
-_ENGLISH_ONLY = frozenset("is are was were do does did can could has have will".split())
 _ASCII_WORD = re.compile(r"[A-Za-z][A-Za-z0-9+#]*")
 LIGHT_MAX_WORDS = 16
 YES_NO_MAX_WORDS = 10
@@ -379,8 +395,9 @@ class Intent:
     code_languages: tuple[str, ...] = ()  # programming languages named in a request for code
 
 
-def read_intent(words: Words, *, has_code: bool, math: bool) -> Intent:
-    """The intent of a prompt from the words of its prose (`has_code`: code was found in it)."""
+def read_intent(words: Words, *, has_code: bool, math: bool, english: bool) -> Intent:
+    """The intent of a prompt from the words of its prose (`has_code`: code was found in it;
+    `english`: its language is English, where a bare yes/no question is read as light)."""
     sample = words.sample
     cjk = _cjk(sample)
     tech = words.set & _TECH
@@ -414,7 +431,7 @@ def read_intent(words: Words, *, has_code: bool, math: bool) -> Intent:
     creative = found(words, _CREATIVE) + _cjk_found(sample, cjk, _CJK_CREATIVE)
     if creative:
         return Intent("creative", creative[0])
-    light = _light(words, cjk)
+    light = _light(words, cjk, english)
     if light:
         return Intent("light", light)
     return Intent("everyday", "a question or task")
@@ -456,9 +473,14 @@ def _number_question(words: Words, cjk: bool) -> bool:
     figures = len(_NUMBER.findall(sample))
     if figures and (found(words, _NUMBER_THEORY) or _cjk_found(sample, cjk, _CJK_NUMBER_THEORY)):
         return True
-    if figures < 2 or not (found(words, _QUANTITY) or _cjk_found(sample, cjk, _CJK_QUANTITY)):
+    if figures < 2 or not (found(words, _QUANTITY) or _cjk_found(sample, cjk, _CJK_QUANTITY) or _asks(words)):
         return False
     return len(words.text.split()) >= WORD_PROBLEM_WORDS or (cjk and len(sample) >= 30)
+
+
+def _asks(words: Words) -> bool:
+    """A question: a question mark, or (lower-case chat drops it) a question word or 'if … do we'."""
+    return "?" in words.sample or "？" in words.sample or bool(found(words, _QUESTION_WORDS))
 
 
 def _justified_count(words: Words, cjk: bool) -> bool:
@@ -509,7 +531,7 @@ def _reasoning_score(words: Words, cjk: bool, tools: int) -> tuple[int, list[str
     return score, evidence
 
 
-def _light(words: Words, cjk: bool) -> str:
+def _light(words: Words, cjk: bool, english: bool) -> str:
     """Why the prompt is a light turn, or ''."""
     sample = words.sample.strip()
     lowered = words.text.split()
@@ -538,7 +560,7 @@ def _light(words: Words, cjk: bool) -> str:
         return f"a short question ({shape[0]})"
     if any(word.startswith(_CAPITAL_STEMS) for word in words.set):
         return "a short question (a capital city)"
-    if len(lowered) <= YES_NO_MAX_WORDS and _YES_NO.match(sample) and words.set & _ENGLISH_ONLY:
+    if english and len(lowered) <= YES_NO_MAX_WORDS and _YES_NO.match(sample):
         return "a yes/no question"
     return ""
 

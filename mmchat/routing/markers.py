@@ -52,7 +52,8 @@ _MATH_WORDS = phrases(
     "polynomials", "logarithm", "factorise", "factorize", "solve for", "modulo", "convergence", "converges",
     "combinatorics", "calculus",
 )
-_MATH_SYMBOLS = re.compile(r"[∫∑∏√∞≤≥≠≈∂∇π]")
+# π counts only outside Greek words ("πώς" is Greek for "how").
+_MATH_SYMBOLS = re.compile(r"[∫∑∏√∞≤≥≠≈∂∇]|(?<![\u0370-\u03ff])π(?![\u0370-\u03ff])")
 _TEX = ("\\frac", "\\int", "\\sum", "\\sqrt", "\\lim", "\\partial", "\\infty", "\\mathbb", "\\cdot", "\\alpha",
         "\\theta", "\\lambda")
 _INLINE_TEX = re.compile(r"\$[^$\n]{1,80}[=^_\\][^$\n]{0,80}\$")

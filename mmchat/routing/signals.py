@@ -87,7 +87,8 @@ def compute_signals(
     words = Words.of(prose)
     math_found = has_math(prose, words)
     reasoning = reasoning_markers(words)
-    intent = read_intent(words, has_code=code.has_code, math=math_found)
+    language = detect_language(prose, words.set)
+    intent = read_intent(words, has_code=code.has_code, math=math_found, english=language == "en")
     languages = set(code.languages)
     if intent.kind == "code" and not code.has_code:
         languages.update(normalise_language(name) for name in intent.code_languages)
@@ -105,7 +106,7 @@ def compute_signals(
         reasoning=reasoning,
         complexity=complexity(prose, words, tokens, intent=intent.kind, reasoning=len(reasoning)),
         answer_length=answer_length(words),
-        language=detect_language(prose, words.set),
+        language=language,
         attachments=tuple(sorted({a.kind for a in turn.attachments})),
         turns=conversation.turns,
         secrets=tuple(sorted({f.kind for f in findings if f.kind not in PERSONAL_KINDS})),

@@ -1,0 +1,33 @@
+"""The labelled routing set (benchmarks/routing_set/) held to the targets the benchmark prints:
+a regression in the signals, the rules or the secret scan shows here first."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.routing_quality import CATEGORIES, TARGETS, evaluate, figures, load_cases
+
+
+@pytest.fixture(scope="module")
+def outcomes():
+    return evaluate(load_cases())
+
+
+def test_the_set_is_large_and_covers_every_category(outcomes) -> None:
+    cases = {o.case.source: o.case for o in outcomes}
+    assert len(cases) >= 250
+    assert {c.category for c in cases.values()} == set(CATEGORIES)
+    assert len({c.lang for c in cases.values()}) >= 8
+
+
+def test_the_targets_are_met(outcomes) -> None:
+    results = figures(outcomes)
+    misses = [f"[{o.catalog}] {o.case.source} {o.case.category}: got {o.decision.model}"
+              for o in outcomes if not o.passed]
+    for name, target in TARGETS.items():
+        assert results[name] is not None and results[name] >= target, (name, results[name], misses)
+
+
+def test_every_secret_case_is_kept_local_with_its_kind_found(outcomes) -> None:
+    leaks = [o.case.source for o in outcomes if o.case.category == "private" and not o.passed]
+    assert leaks == []
