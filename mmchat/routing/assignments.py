@@ -10,8 +10,35 @@ from __future__ import annotations
 import binascii
 import math
 import re
+from bisect import bisect_right
 
 Span = tuple[str, int, int]  # kind, start, end
+
+
+class Spans:
+    """The credentials found so far, none overlapping another: a text's first finding of a place wins
+    (a GitHub token is not also a 'secret value'). Overlaps are found by bisection, so a text with
+    thousands of keys costs no more per key than one with a few."""
+
+    def __init__(self) -> None:
+        self.items: list[Span] = []
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+
+    def overlaps(self, start: int, end: int) -> bool:
+        i = bisect_right(self._starts, start)
+        return (i > 0 and self._ends[i - 1] > start) or (i < len(self._starts) and self._starts[i] < end)
+
+    def add(self, span: Span) -> bool:
+        """Keeps `span` unless it overlaps one already kept; says whether it did."""
+        _, start, end = span
+        if self.overlaps(start, end):
+            return False
+        i = bisect_right(self._starts, start)
+        self._starts.insert(i, start)
+        self._ends.insert(i, end)
+        self.items.append(span)
+        return True
 
 LABELS = {
     "password-value": "password", "assigned-secret": "secret value", "aws-secret-key": "AWS secret key",
@@ -22,6 +49,10 @@ LABELS = {
 _TRIGGERS = ("pass", "pwd", "secret", "token", "key", "auth", "credential", "kennwort", "senha", "wachtwoord", "haslo")
 _TRIGGERS_NOT_ASCII = ("contraseña", "пароль", "hasło", "lösenord")
 _MAX_NAME = 80
+_NEAR = 200  # how far a line is read around a name, at most
+_DIGIT = re.compile(r"\d")
+_LETTER = re.compile(r"[^\W\d_]")
+_WEIGHED = 128  # how much of a value is weighed (the start of a random key is random)
 _NAME_CHARS = re.compile(r"[\w.-]*")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SEPARATORS = re.compile(r"[_\-.]+")
@@ -53,7 +84,8 @@ _SPACE_SEPARATED = re.compile(r"^[ \t]*(?:ENV|set(?:[ \t]+-[a-zA-Z]+)*|setenv|.*
 _NAME_KEY = re.compile(r"""\bname["']?[ \t]*[:=][ \t]*["']?$""", re.I | re.M)
 _PAIRED_VALUE = re.compile(r"""["']?[ \t]*,?[ \t]*(?:\n[ \t]*)?["']?value["']?[ \t]*[:=][ \t]*""", re.I)
 _MYSQL_PASSWORD = re.compile(r"""(?<![\w-])-p(?:'([^'\n]{3,})'|"([^"\n]{3,})"|([^\s'"$-][^\s'"]{2,}))""")
-_VALUE = re.compile(r""""([^"\n]*)"|'([^'\n]*)'|`([^`\n]*)`|([^\s"'`,;&<>)\]}]+)""")
+# A quoted value (2,000 characters at most) or a bare one (its first 512): a long line costs no more.
+_VALUE = re.compile(r""""([^"\n]{0,2000})"|'([^'\n]{0,2000})'|`([^`\n]{0,2000})`|([^\s"'`,;&<>)\]}]{1,512})""")
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
 _REFERENCE = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+")  # process.env.TOKEN, self.password
 _TEMPLATE = re.compile(r"\{[^}]*\}|\$\(|%s|%\(|%[A-Z_]+%")
@@ -80,41 +112,38 @@ _WORDS = re.compile(r"(?<![A-Za-z0-9])[a-z]{2,}(?![A-Za-z0-9])|[A-Z][a-z]{3,}(?!
 
 _URL_AUTH = re.compile(r"[^\s:/@'\"<>]*:([^\s/@'\"<>]+)@[\w\[.-]")
 _AUTH_VALUE = re.compile(
-    r"""["']?[ \t]*[:=][ \t]*["']?(?:(bearer|basic|token|bot|digest|apikey)[ \t]+)?([\w.~+/=-]+)""", re.I
+    r"""["']?[ \t]*[:=][ \t]*["']?(?:(bearer|basic|token|bot|digest|apikey)[ \t]+)?([\w.~+/=-]{1,512})""", re.I
 )
-_BEARER_VALUE = re.compile(r"[ \t]+([\w.~+/=-]+)")
+_BEARER_VALUE = re.compile(r"[ \t]+([\w.~+/=-]{1,512})")
 _AWS_SECRET = re.compile(r"[A-Za-z0-9/+]{40}")
 
 
-def find_assigned(text: str, taken: list[Span]) -> list[Span]:
-    """Secret values in `text` that no span in `taken` (the keys of known shapes) already covers."""
-    lower = lower_case(text)
-    found: list[Span] = []
+def find_assigned(text: str, lower: str, spans: Spans) -> None:
+    """Adds to `spans` the secret values in `text` (`lower` is it in lower case) that no span there covers."""
     seen: set[int] = set()
     triggers = _TRIGGERS if text.isascii() else _TRIGGERS + _TRIGGERS_NOT_ASCII
     for trigger in triggers:
         at = lower.find(trigger)
         while at >= 0:
-            span = None if _overlaps(("", at, at + 1), taken) else _assignment(text, at, at + len(trigger), seen, taken)
-            if span is not None and not _overlaps(span, found):
-                found.append(span)
+            if not spans.overlaps(at, at + 1):
+                span = _assignment(text, at, at + len(trigger), seen, spans)
+                if span is not None:
+                    spans.add(span)
             at = lower.find(trigger, at + len(trigger))
+    found: list[Span] = []
     if "://" in text:
-        found += [s for s in _url_passwords(text) if not _overlaps(s, taken + found)]
+        found += _url_passwords(text)
     if "mysql" in lower or "mariadb" in lower:
-        found += [s for s in _mysql_passwords(text, lower) if not _overlaps(s, taken + found)]
+        found += _mysql_passwords(text, lower)
     for word in ("authorization", "bearer"):
         if word in lower:
-            found += [s for s in _auth_headers(text, lower, word) if not _overlaps(s, taken + found)]
-    return found
+            found += _auth_headers(text, lower, word)
+    for span in found:
+        spans.add(span)
 
 
-def _overlaps(span: Span, spans: list[Span]) -> bool:
-    return any(span[1] < end and start < span[2] for _, start, end in spans)
-
-
-def _assignment(text: str, at: int, end: int, seen: set[int], taken: list[Span]) -> Span | None:
-    """The secret value given to the name around text[at:end], if any and not in a `taken` span."""
+def _assignment(text: str, at: int, end: int, seen: set[int], spans: Spans) -> Span | None:
+    """The secret value given to the name around text[at:end], if any and not in one of `spans`."""
     start = at - _NAME_CHARS.match(text[max(0, at - _MAX_NAME):at][::-1]).end()
     end = _NAME_CHARS.match(text, end, end + _MAX_NAME).end()
     if start in seen or text[start - 1:start] in ("{", "$"):  # ${DB_PASSWORD:-...} names, it gives nothing
@@ -128,7 +157,7 @@ def _assignment(text: str, at: int, end: int, seen: set[int], taken: list[Span])
     if found is None:
         return None
     value, given, value_start = found
-    if _overlaps(("", value_start, value_start + len(value)), taken) or not _is_secret(kind, value, given):
+    if spans.overlaps(value_start, value_start + len(value)) or not _is_secret(kind, value, given):
         return None
     if kind == "aws" and _AWS_SECRET.fullmatch(value):
         return "aws-secret-key", value_start, value_start + len(value)
@@ -191,7 +220,7 @@ def _operator(text: str, start: int, end: int, name: str) -> tuple[re.Match[str]
         op = None  # '>' only closes an XML element: <password>...</password>
     if op is not None:
         return op, False
-    line_start = text.rfind("\n", 0, start) + 1
+    line_start = _line_start(text, start)
     if _NAME_KEY.search(text, line_start, start):  # - name: DB_PASSWORD / value: ... (Kubernetes, ECS)
         return _PAIRED_VALUE.match(text, end), False
     if _SPACE_SEPARATED.search(text, line_start, start) or name.startswith("-"):
@@ -205,28 +234,41 @@ def _literal(text: str, start: int, raw: str, op: str, value_end: int, kind: str
         return False
     if raw.lower() in _NOT_VALUES:
         return False
-    if not _IDENTIFIER.fullmatch(raw) or any(c.isdigit() for c in raw) or kind != "password":
+    if not _IDENTIFIER.fullmatch(raw) or has_digit(raw) or kind != "password":
         return True  # (a variable's name given to a token or key is not random: looks_random says no)
     # A bare word is a variable in code (password = new_password) and a value in a .env, YAML or
     # INI line (DB_PASSWORD=hunter): the last thing on a line that starts with the name, with no
     # spaces around an '='.
-    line_end = text.find("\n", value_end)
-    rest = text[value_end:len(text) if line_end < 0 else line_end].strip()
-    head = text[text.rfind("\n", 0, start) + 1:start].strip()
+    rest = text[value_end:_line_end(text, value_end)].strip()
+    head = text[_line_start(text, start):start].strip()
     spaced_equals = op.strip() == "=" and op != "="
     return head in ("", "-", "export", "set", "ENV") and (not rest or rest[0] == "#") and not spaced_equals
 
 
 def _is_secret(kind: str, value: str, given: str) -> bool:
+    value = value[:_WEIGHED]
     if placeholder(value) or value.lower() in _NOT_VALUES:
         return False
     if kind != "password":
         return looks_random(value)
     if given == "prose":  # "my password is hunter2", not "the password is wrong"
-        return len(value) >= 6 and any(c.isalpha() for c in value) and any(not c.isalpha() for c in value)
-    if _IDENTIFIER.fullmatch(value) and not any(c.isdigit() for c in value) and "pass" in value.lower():
+        return len(value) >= 6 and has_letter(value) and not value.isalpha()
+    if _IDENTIFIER.fullmatch(value) and not has_digit(value) and "pass" in value.lower():
         return False  # a name: "challengePassword", "new_password"
     return len(value) >= 3 and not _PHRASE.fullmatch(value)
+
+
+def _line_start(text: str, at: int) -> int:
+    """Where the line of text[at] starts, looking back _NEAR characters at most (a long line costs no more)."""
+    low = max(0, at - _NEAR)
+    newline = text.rfind("\n", low, at)
+    return newline + 1 if newline >= 0 or low == 0 else low
+
+
+def _line_end(text: str, at: int) -> int:
+    """Where the line of text[at] ends, looking _NEAR characters ahead at most."""
+    newline = text.find("\n", at, at + _NEAR)
+    return newline if newline >= 0 else min(len(text), at + _NEAR)
 
 
 def lower_case(text: str) -> str:
@@ -269,11 +311,19 @@ def looks_random(value: str, min_length: int = 12) -> bool:
     """Long, letters and digits, high entropy, not words nor a run like 'abcdef123456': a generated key."""
     if len(value) < min_length or made_up(value):
         return False
-    if not _NOT_KEY_CHARS.isdisjoint(value) or not any(c.isalpha() for c in value):
+    if not _NOT_KEY_CHARS.isdisjoint(value) or not has_letter(value):
         return False
     # letters and digits, or (20 characters or more) both cases: a generated key has these
-    mixed = any(c.isdigit() for c in value) or (len(value) >= 20 and not value.islower() and not value.isupper())
+    mixed = has_digit(value) or (len(value) >= 20 and not value.islower() and not value.isupper())
     return mixed and entropy(value) >= 3.0 and not wordy(value)
+
+
+def has_digit(value: str) -> bool:
+    return _DIGIT.search(value) is not None
+
+
+def has_letter(value: str) -> bool:
+    return _LETTER.search(value) is not None
 
 
 def entropy(value: str) -> float:
@@ -306,10 +356,10 @@ def _mysql_passwords(text: str, lower: str) -> list[Span]:
     """`mysql -u root -pS3cret`, `mysqldump -p'S3cret' ...`: the password glued to -p."""
     found = []
     for word in ("mysql", "mariadb"):
-        at = lower.find(word)
+        at, read = lower.find(word), 0
         while at >= 0:
-            line_end = text.find("\n", at)
-            for match in _MYSQL_PASSWORD.finditer(text, at, len(text) if line_end < 0 else line_end):
+            start, read = max(at, read), _line_end(text, at)
+            for match in _MYSQL_PASSWORD.finditer(text, start, read):
                 password = match.group(match.lastindex)
                 if password[0] not in "$%{<" and not placeholder(password):
                     found.append(("password-value", match.start(match.lastindex), match.end(match.lastindex)))
@@ -327,7 +377,7 @@ def _auth_headers(text: str, lower: str, word: str) -> list[Span]:
         if match is not None:
             value = match.group(match.lastindex)
             scheme = (match.group(1) or "").lower() if word == "authorization" else "bearer"
-            if _basic_login(value) if scheme == "basic" else looks_random(value, 16):
+            if _basic_login(value[:_WEIGHED]) if scheme == "basic" else looks_random(value[:_WEIGHED], 16):
                 found.append(("auth-header", match.start(match.lastindex), match.end(match.lastindex)))
         at = lower.find(word, end)
     return found

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from mmchat.routing.assignments import Span, lower_case
+from mmchat.routing.assignments import Span
 from mmchat.routing.code import find_code
 
 LABELS = {
@@ -77,15 +77,15 @@ _NOT_PEOPLE = frozenset({"git", "noreply", "no-reply", "donotreply", "do-not-rep
                          "jobs", "careers", "press", "legal", "feedback", "notifications", "alerts"})
 
 
-def find_personal(text: str, prose: str | None = None) -> list[Span]:
-    """Personal data in `text`; `prose` is the text with code blanked out (worked out when needed)."""
+def find_personal(text: str, lower: str, prose: str | None = None) -> list[Span]:
+    """Personal data in `text` (`lower` is it in lower case); `prose` is the text with code blanked
+    out (worked out when needed)."""
     found: list[Span] = []
     mask = text.encode("ascii", "replace").translate(_NUMBER_MASK)
     digits = mask.count(b"0")
     if "@" in text or digits >= 7:
         prose = find_code(text).prose if prose is None else prose
     if digits >= 3:
-        lower = lower_case(text)
         found += _passports(text, lower)
         if digits >= 6:
             found += _numbers(text, mask, lower, prose or text)

@@ -15,7 +15,10 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from mmchat.routing.assignments import LABELS as ASSIGNMENT_LABELS, Span, find_assigned, made_up, placeholder, wordy
+from mmchat.routing.assignments import (
+    LABELS as ASSIGNMENT_LABELS, Span, Spans, find_assigned, has_digit, has_letter, lower_case, made_up, placeholder,
+    wordy,
+)
 from mmchat.routing.personal import LABELS as PERSONAL_LABELS, find_personal, luhn_valid
 
 __all__ = ["PERSONAL_KINDS", "SECRET_KINDS", "Finding", "luhn_valid", "reasons", "scan"]
@@ -44,8 +47,7 @@ def _not_placeholder(token: str) -> bool:
 
 def _generated(body: str) -> bool:
     """Letters and digits, not words: rules out 'sk-your-key-goes-in-this-slot'."""
-    has_both = any(c.isdigit() for c in body) and any(c.isalpha() for c in body)
-    return has_both and not made_up(body) and not wordy(body)
+    return has_digit(body) and has_letter(body) and not made_up(body) and not wordy(body)
 
 
 def _mixed_case(token: str) -> bool:
@@ -148,7 +150,7 @@ _TOKEN_MASK = bytes(97 if chr(b).isascii() and (chr(b).isalnum() or chr(b) in "_
 _LONG_TOKEN = b"a" * 20
 
 # AWS's console CSV and many notes put the secret key on the access key id's line.
-_AWS_PAIR = re.compile(r"[\s,;:|\"'=]+([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])")
+_AWS_PAIR = re.compile(r"[ \t,;:|\"'=]+([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])")
 
 _SHAPE_LABELS = {
     "gcp-service-account": "Google service-account key", "private-key": "private key",
@@ -174,25 +176,25 @@ def scan(text: str, *, prose: str | None = None, source: str = "") -> tuple[Find
     `prose` is the text with its code blanked out (mmchat.routing.code.find_code), where emails and
     phone numbers are looked for; it is worked out here when needed and not given. `source` names
     the attachment the text is."""
-    spans = _shaped(text)
-    spans += find_assigned(text, spans)
-    spans += find_personal(text, prose)
-    return _findings(text, spans, source)
+    spans = Spans()
+    _shaped(text, spans)
+    lower = lower_case(text)
+    find_assigned(text, lower, spans)
+    return _findings(text, spans.items + find_personal(text, lower, prose), source)
 
 
-def _shaped(text: str) -> list[Span]:
-    spans: list[Span] = []
+def _shaped(text: str, spans: Spans) -> None:
+    """Adds the keys of known shapes in `text` to `spans`."""
     for shape in _LITERALS:
         if shape.trigger in text:
-            spans += _matches(shape, shape.pattern.finditer(text), spans)
+            _add(shape, shape.pattern.finditer(text), spans)
     for start, end in _long_tokens(text):
         for shape in _BY_FIRST.get(text[start], ()):
             if text.startswith(shape.starts, start):
-                spans += _matches(shape, [shape.pattern.match(text, start)], spans)
+                _add(shape, [shape.pattern.match(text, start)], spans)
                 break
         if "Q~" in text[start:end]:
-            spans += _matches(_AZURE_SECRET, _AZURE_SECRET.pattern.finditer(text, start, end), spans)
-    return spans
+            _add(_AZURE_SECRET, _AZURE_SECRET.pattern.finditer(text, start, end), spans)
 
 
 def _long_tokens(text: str) -> Iterator[tuple[int, int]]:
@@ -209,31 +211,22 @@ def _long_tokens(text: str) -> Iterator[tuple[int, int]]:
         at = mask.find(_LONG_TOKEN, end)
 
 
-def _matches(shape: _Shape, matches: Iterable[re.Match[str] | None], spans: list[Span]) -> list[Span]:
-    found: list[Span] = []
+def _add(shape: _Shape, matches: Iterable[re.Match[str] | None], spans: Spans) -> None:
     for match in matches:
-        if match is None or _overlaps(match.start(), match.end(), spans + found):
+        if match is None or spans.overlaps(match.start(), match.end()):
             continue
         token = match.group()
         prefix = max((p for p in shape.starts if token.startswith(p)), key=len, default="")
-        if not shape.check(token[len(prefix):]):
-            continue
-        found.append((shape.kind, match.start(), match.end()))
-        if shape.kind == "aws-access-key":
-            found += _aws_pair(match.string, match.end())
-    return found
+        if shape.check(token[len(prefix):]):
+            spans.add((shape.kind, match.start(), match.end()))
+            if shape.kind == "aws-access-key":
+                _aws_pair(match.string, match.end(), spans)
 
 
-def _aws_pair(text: str, end: int) -> list[Span]:
-    line_end = text.find("\n", end)
-    pair = _AWS_PAIR.match(text, end, len(text) if line_end < 0 else line_end)
-    if pair is None or not _generated(pair.group(1)):
-        return []
-    return [("aws-secret-key", pair.start(1), pair.end(1))]
-
-
-def _overlaps(start: int, end: int, spans: Iterable[Span]) -> bool:
-    return any(start < e and s < end for _, s, e in spans)
+def _aws_pair(text: str, end: int, spans: Spans) -> None:
+    pair = _AWS_PAIR.match(text, end, end + 64)
+    if pair is not None and _generated(pair.group(1)):
+        spans.add(("aws-secret-key", pair.start(1), pair.end(1)))
 
 
 def _findings(text: str, spans: list[Span], source: str) -> tuple[Finding, ...]:

@@ -331,6 +331,14 @@ def test_signals_carry_the_kinds_apart() -> None:
     assert [(f.kind, f.line) for f in s.findings] == [("github-token", 1), ("email", 2)]
 
 
+def test_every_one_of_many_keys_is_found_once() -> None:
+    tokens = [f"ghp_{i:04d}" + GITHUB[8:] for i in range(300)]  # distinct tokens of the right shape
+    text = "\n".join(f"TOKEN_{i}={token}  # and a password='Wq4!zR8p{i}'" for i, token in enumerate(tokens))
+    found = scan(text)
+    assert [f.line for f in found if f.kind == "github-token"] == list(range(1, 301))
+    assert [f.line for f in found if f.kind == "password-value"] == list(range(1, 301))
+
+
 def test_kinds_are_sorted_and_apart() -> None:
     assert list(SECRET_KINDS) == sorted(SECRET_KINDS) and list(PERSONAL_KINDS) == sorted(PERSONAL_KINDS)
     assert not set(SECRET_KINDS) & set(PERSONAL_KINDS)
