@@ -8,37 +8,9 @@ only those places are read further, so a long prompt without such words costs a 
 from __future__ import annotations
 
 import binascii
-import math
 import re
-from bisect import bisect_right
 
-Span = tuple[str, int, int]  # kind, start, end
-
-
-class Spans:
-    """The credentials found so far, none overlapping another: a text's first finding of a place wins
-    (a GitHub token is not also a 'secret value'). Overlaps are found by bisection, so a text with
-    thousands of keys costs no more per key than one with a few."""
-
-    def __init__(self) -> None:
-        self.items: list[Span] = []
-        self._starts: list[int] = []
-        self._ends: list[int] = []
-
-    def overlaps(self, start: int, end: int) -> bool:
-        i = bisect_right(self._starts, start)
-        return (i > 0 and self._ends[i - 1] > start) or (i < len(self._starts) and self._starts[i] < end)
-
-    def add(self, span: Span) -> bool:
-        """Keeps `span` unless it overlaps one already kept; says whether it did."""
-        _, start, end = span
-        if self.overlaps(start, end):
-            return False
-        i = bisect_right(self._starts, start)
-        self._starts.insert(i, start)
-        self._ends.insert(i, end)
-        self.items.append(span)
-        return True
+from mmchat.routing.secret_values import Span, Spans, has_digit, has_letter, looks_random, placeholder
 
 LABELS = {
     "password-value": "password", "assigned-secret": "secret value", "aws-secret-key": "AWS secret key",
@@ -50,8 +22,6 @@ _TRIGGERS = ("pass", "pwd", "secret", "token", "key", "auth", "credential", "ken
 _TRIGGERS_NOT_ASCII = ("contraseña", "пароль", "hasło", "lösenord")
 _MAX_NAME = 80
 _NEAR = 200  # how far a line is read around a name, at most
-_DIGIT = re.compile(r"\d")
-_LETTER = re.compile(r"[^\W\d_]")
 _WEIGHED = 128  # how much of a value is weighed (the start of a random key is random)
 _NAME_CHARS = re.compile(r"[\w.-]*")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -94,21 +64,7 @@ _NOT_VALUES = frozenset({
     "object", "char", "varchar", "required", "optional", "secret", "password", "passwd", "pass", "token", "key",
     "changeme", "test", "empty", "hidden", "omitted", "unset", "default", "prompt", "ask",
 })
-# Text that stands for a value: these anywhere; the short words below only apart from other letters
-# (sk-your-key-here, YOUR_TOKEN_HERE), as inside a random key they turn up by chance.
-_PLACEHOLDER_PARTS = ("example", "placeholder", "changeme", "change_me", "change-me", "redacted", "replace", "insert",
-                      "dummy", "sample", "<", ">", "{{", "${", "...", "…", "****", "••")
-_PLACEHOLDER_WORDS = ("your", "here", "xxxx", "todo")
-# What makes a key one someone typed to stand for a key (a generated key has none of these, but
-# for one in millions or so): the placeholders, these words, a run such as '01234' or 'abcde'.
-_MADE_UP_PARTS = ("secret", "token", "password")
-_MADE_UP_WORDS = ("test", "fake", "demo")
-_SHORT_WORD = re.compile(r"(?<![a-z])(?:your|here|xxxx|todo|test|fake|demo)(?![a-z])", re.I)
-_SAME_CHAR_RUN = re.compile(r"(.)\1{5}")
-_ALIKE_RUN = re.compile(r"\d{5,}|[a-z]{5,}|[A-Z]{5,}")
 _PHRASE = re.compile(r"[^\W\d_]+(?: [^\W\d_]+){2,}[.!?]?")  # words: a label, not a password
-_NOT_KEY_CHARS = frozenset("[]{}\\|,;<> \t")  # in code and prose, never in a generated key
-_WORDS = re.compile(r"(?<![A-Za-z0-9])[a-z]{2,}(?![A-Za-z0-9])|[A-Z][a-z]{3,}(?![a-z])")
 
 _URL_AUTH = re.compile(r"[^\s:/@'\"<>]*:([^\s/@'\"<>]+)@[\w\[.-]")
 _AUTH_VALUE = re.compile(
@@ -269,73 +225,6 @@ def _line_end(text: str, at: int) -> int:
     """Where the line of text[at] ends, looking _NEAR characters ahead at most."""
     newline = text.find("\n", at, at + _NEAR)
     return newline if newline >= 0 else min(len(text), at + _NEAR)
-
-
-def lower_case(text: str) -> str:
-    """`text` in lower case, each character where it was (İ's lower case is two characters long)."""
-    lower = text.lower()
-    return lower if len(lower) == len(text) else "".join(c.lower()[0] for c in text)
-
-
-def placeholder(value: str) -> bool:
-    """Text that stands for a value: 'your-key-here', 'xxxxxxxx', '<token>', AWS's documented examples."""
-    lower = value.lower()
-    return (any(part in lower for part in _PLACEHOLDER_PARTS) or _SAME_CHAR_RUN.search(value) is not None
-            or (any(word in lower for word in _PLACEHOLDER_WORDS) and _has_short_word(value, _PLACEHOLDER_WORDS)))
-
-
-def made_up(token: str) -> bool:
-    """A key someone typed to stand for one: a placeholder, 'secret' or 'test' in it, '0123456789abcdef'."""
-    lower = token.lower()
-    if placeholder(token) or any(part in lower for part in _MADE_UP_PARTS):
-        return True
-    if any(word in lower for word in _MADE_UP_WORDS) and _has_short_word(token, _MADE_UP_WORDS):
-        return True
-    return any(_ascending_five(run) for run in _ALIKE_RUN.findall(token))
-
-
-def _ascending_five(run: str) -> bool:
-    steps = 0
-    for a, b in zip(run, run[1:]):
-        steps = steps + 1 if ord(b) - ord(a) == 1 else 0
-        if steps == 4:
-            return True
-    return False
-
-
-def _has_short_word(value: str, words: tuple[str, ...]) -> bool:
-    return any(m.group().lower() in words for m in _SHORT_WORD.finditer(value))
-
-
-def looks_random(value: str, min_length: int = 12) -> bool:
-    """Long, letters and digits, high entropy, not words nor a run like 'abcdef123456': a generated key."""
-    if len(value) < min_length or made_up(value):
-        return False
-    if not _NOT_KEY_CHARS.isdisjoint(value) or not has_letter(value):
-        return False
-    # letters and digits, or (20 characters or more) both cases: a generated key has these
-    mixed = has_digit(value) or (len(value) >= 20 and not value.islower() and not value.isupper())
-    return mixed and entropy(value) >= 3.0 and not wordy(value)
-
-
-def has_digit(value: str) -> bool:
-    return _DIGIT.search(value) is not None
-
-
-def has_letter(value: str) -> bool:
-    return _LETTER.search(value) is not None
-
-
-def entropy(value: str) -> float:
-    """Shannon entropy in bits per character."""
-    n = len(value)
-    return -sum(c / n * math.log2(c / n) for c in map(value.count, set(value)))
-
-
-def wordy(value: str) -> bool:
-    """Mostly words: my-app-client-credentials, env-key-of-odd-shape-31, PKCS7PrivateKeyTypes."""
-    words = sum(len(w) for w in _WORDS.findall(value))
-    return words >= 0.6 * len(value)
 
 
 def _url_passwords(text: str) -> list[Span]:

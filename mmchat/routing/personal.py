@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from mmchat.routing.assignments import Span
+from mmchat.routing.secret_values import Span
 from mmchat.routing.code import find_code
 
 LABELS = {

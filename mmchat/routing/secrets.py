@@ -15,10 +15,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from mmchat.routing.assignments import (
-    LABELS as ASSIGNMENT_LABELS, Span, Spans, find_assigned, has_digit, has_letter, lower_case, made_up, placeholder,
-    wordy,
-)
+from mmchat.routing.assignments import LABELS as ASSIGNMENT_LABELS, find_assigned
+from mmchat.routing.secret_values import Span, Spans, has_digit, has_letter, lower_case, made_up, placeholder, wordy
 from mmchat.routing.personal import LABELS as PERSONAL_LABELS, find_personal, luhn_valid
 
 __all__ = ["PERSONAL_KINDS", "SECRET_KINDS", "Finding", "luhn_valid", "reasons", "scan"]
