@@ -28,7 +28,8 @@ INTENTS = ("light", "everyday", "creative", "code", "reasoning")
 
 # Names of languages, tools and formats: naming one is half of asking for code.
 _TECH = frozenset("""
-js ggplot ggplot2 dplyr tidyverse vlookup xlookup
+promql grafana prometheus datadog splunk kql logql latex tex overleaf bibtex android ios flutter swiftui
+jetpack recyclerview xamarin unity godot js ggplot ggplot2 dplyr tidyverse vlookup xlookup
 python javascript typescript java kotlin   golang csharp cpp  php perl  haskell 
 erlang clojure lua   matlab fortran cobol ocaml zig nim groovy vba assembly wasm webassembly
 sql postgres postgresql psql mysql mariadb sqlite mssql plpgsql  snowflake bigquery mongodb redis cassandra
@@ -68,7 +69,8 @@ _CODE_OBJECTS = phrases(
     "polymorphism", "memoization", "big o", "time complexity", "file extension", "implementation", "cli tool", "parser", "lexer",
     "webhook", "middleware", "orm", "index", "join", "select", "group by", "inner join", "primary key",
     "footer", "navbar", "div", "flexbox", "viewport", "modal", "dropdown", "tooltip", "scrollbar", "css grid",
-    "hero image", "layout shift", "media query", "z index", "endpoint", "repo", "repository", "branch",
+    "hero image", "layout shift", "dark mode", "toggle", "formula", "formulas", "파이썬", "자바스크립트",
+    "리액트", "안드로이드", "جاوااسکریپت", "پایتون", "جافاسكريبت", "بايثون", "آرایه", "مصفوفة", "media query", "z index", "endpoint", "repo", "repository", "branch",
     # de
     "funktion", "skript", "abfrage", "methode", "klasse", "programm", "regulären ausdruck", "regulärer ausdruck",
     "fehlermeldung", "befehl", "schleife",
@@ -99,7 +101,8 @@ _CODE_VERBS = phrases(
     "schrijf", "implementeer", "maak", "hoe kan ik", "napisz", "zaimplementuj", "utwórz", "jak mogę",
     "напиши", "напишите", "реализуй", "реализуйте", "создай", "как мне", "как сделать", "cómo hago",
     "como faço", "wie mache ich", "jak zrobić", "yaz", "yazar mısın", "yazın", "viết", "buatkan", "tulis",
-    "how do i stop", "how do i make", "how do i get", "needs to", "instead of", "wrong", "incorrect", "duplicate",
+    "how do i stop", "how do i make", "how do i get", "resets", "keeps", "every time", "not working",
+    "stopped working", "needs to", "instead of", "wrong", "incorrect", "duplicate",
     "duplicates",
 )
 # Asking for one of these is asking for code, whatever the verb.
@@ -112,7 +115,7 @@ _CODE_ALONE = phrases(
     "regulären ausdruck", "expression régulière", "expresión regular", "expressão regular", "espressione regolare",
     "wyrażenie regularne", "регулярное выражение",
 )
-_CJK_CODE = ("関数", "クエリ", "スクリプト", "正規表現", "コード", "プログラム", "実装", "コンパイル", "函数", "查询",
+_CJK_CODE = ("パイソン", "ジェネレータ", "컴프리헨션", "제너레이터", "関数", "クエリ", "スクリプト", "正規表現", "コード", "プログラム", "実装", "コンパイル", "函数", "查询",
              "脚本", "正则", "代码", "程序", "编写", "报错", "编译", "함수", "쿼리", "스크립트", "정규식", "코드",
              "프로그램", "구현", "컴파일")
 
@@ -153,6 +156,9 @@ _REASONING_STRONG = phrases(
     "balance scale", "heisenbug", "counterexample", "under load", "intermittently", "intermittent",
     "derive", "derivation", "expected number", "bayes", "bayesian", "steelman", "both sides", "devil's advocate",
     "is this argument valid", "valid argument", "syllogism", "logically follow", "logically follows",
+    "liar", "liars", "лжец", "лжецы", "брехун", "mentiroso", "menteur", "lügner", "kłamca", "фальшива",
+    "фальшивая", "зважування", "зважувань", "взвешивания", "взвешиваний", "mislabeled", "mislabelled", "every label",
+    "הוכח", "הוכיחו", "kanıtla", "chứng minh", "buktikan", "सिद्ध", "أثبت", "ثابت کنید",
     "necessarily true", "definitely true", "montrer que", "montrez que", "dokaž", "dokažte", "zeige dass",
     "zeigen sie dass", "demuestre que", "demuestra que", "mostre que", "dimostra che", "find all real",
     "for every n", "for all n", "olasılık", "olasılığı", "xác suất", "احتمال", "pravděpodobnost", "πιθανότητα",
@@ -182,6 +188,13 @@ _REASONING_DECIDE = phrases(
     "should i use", "is it worth", "we care most", "recommendation", "recommend one", "a plan for", "estimate",
     "walk through", "walk me through", "vs", "recommend", "what would you choose", "what happens when", "what happens if", "what would happen",
     "root cause", "why did", "figure out", "capacity planning", "sharding strategy", "strategy for",
+    "is it better", "better to", "or should i", "help me decide", "help me weigh", "help me choose",
+    "scegliere tra", "conviene", "dovrei", "kiezen tussen", "hoe verdelen", "ska vi", "ska jag", "välja mellan",
+    "wybrać między", "czy powinienem", "czy powinnam", "أحتار بين", "موازنة", "هل يجب", "بهتر است", "چه کنم",
+    "bandingkan", "lebih baik", "вибрати між", "чи варто", "выбрать между", "что выбрать", "soll ich", "sollte ich",
+    "entscheiden zwischen", "dois je", "vaut il mieux", "choisir entre", "mieux vaut", "debería", "es mejor",
+    "elegir entre", "é melhor", "escolher entre", "vale a pena", "עדיף", "כדאי", "mı yoksa", "daha iyi",
+    "बेहतर", "ดีกว่า", "nên chọn", "tốt hơn", "hay là",
     "roadmap", "how is that possible", "how can that be", "how is it possible", "how do you find out",
     "how can you find out", "how can you tell", "how do you determine", "how would you determine", "what breaks",
     "what would break", "what could break", "what could go wrong", "what goes wrong", "rank these", "prioritize",
@@ -218,9 +231,9 @@ _REASONING_WEAK = phrases(
     "cada", "solo", "estratégia", "apenas", "strategia", "ogni", "ognuno", "solo", "każdy", "tylko",
     "стратегия", "архитектура", "каждый", "только", "все", "неверны",
 )
-_CJK_REASONING_STRONG = ("何通り", "多少种", "몇 가지", "証明", "パズル", "なぞなぞ", "確率", "ステップバイステップ", "段階的に", "证明", "谜题", "谜语",
+_CJK_REASONING_STRONG = ("거짓말쟁이", "진실만", "嘘つき", "说谎", "说真话", "何通り", "多少种", "몇 가지", "証明", "パズル", "なぞなぞ", "確率", "ステップバイステップ", "段階的に", "证明", "谜题", "谜语",
                          "概率", "一步一步", "逐步", "증명", "퍼즐", "수수께끼", "확률", "단계별")
-_CJK_REASONING_DECIDE = ("メリットとデメリット", "長所と短所", "トレードオフ", "ロードマップ", "計画", "比較", "優缺点",
+_CJK_REASONING_DECIDE = ("怎么选", "选一个", "还是", "どちら", "べきか", "選ぶ", "어느 것", "선택", "나을까", "メリットとデメリット", "長所と短所", "トレードオフ", "ロードマップ", "計画", "比較", "優缺点",
                          "优缺点", "利弊", "权衡", "路线图", "计划", "规划", "对比", "장단점", "트레이드오프", "로드맵",
                          "계획", "비교", "推定", "估算", "추정")
 _CJK_REASONING_WEAK = ("一番", "より", "顺序", "最少", "理由", "なぜ", "为什么", "原因", "이유", "왜", "リスク", "风险", "리스크", "優先順位", "优先级",
@@ -233,7 +246,7 @@ _NUMBER_THEORY = phrases("prime", "primes", "divisible", "divide by", "divided b
                          "primzahl", "nombre premier", "número primo", "numero primo", "простое число")
 _CJK_NUMBER_THEORY = ("素数", "质数", "소수")
 # A question asking for a quantity: with several figures and a set-up it is a word problem.
-_QUANTITY = phrases("how many", "how much", "how old", "how long", "how far", "how fast", "how thick", "how big",
+_QUANTITY = phrases("how many", "how much", "how old", "number of", "how long", "how far", "how fast", "how thick", "how big",
                     "how heavy", "how tall", "how high", "how deep", "скільки", "כמה", "πόσα", "πόσο", "πόσες",
                     "πόσοι", "what time", "which is more",
                     "which is cheaper", "what's the best", "what is the best", "maximum", "minimum", "wie viele",
@@ -251,7 +264,11 @@ _CJK_JUSTIFY = ("理由", "为什么", "이유", "考え方", "思路", "풀이"
 _ASKS_WHICH = phrases("who", "which", "what order", "qui", "quién", "quem", "chi", "wer", "кто", "kto")
 _CJK_ASKS_WHICH = ("誰", "谁", "누구", "どれ", "哪")
 _SYLLOGISM = re.compile(r"(?i)\ball\s+\w+\s+are\b.{0,80}\bsome\b|\bsome\s+\w+\s+are\b.{0,80}\ball\b")
-_QUESTION_WORDS = phrases("which", "what", "how", "do we", "does it", "is it", "would we", "can we", "should we")
+_QUESTION_WORDS = phrases("which", "what", "how", "do we", "does it", "is it", "would we", "can we", "should we", "did",
+                          "am i")
+# Figures written as words count too (English, where prompts spell small numbers most).
+_NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve twenty hundred thousand "
+                          "twice double half".split())
 WORD_PROBLEM_WORDS = 12
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _SENTENCE_END = re.compile(r"[.?!。？！]\s")
@@ -280,12 +297,14 @@ hi hello hey hiya yo thanks thank thx ty cheers ok okay k yes no yep nope sure g
 bye goodbye good morning evening night gm howdy welcome np appreciated brilliant excellent lovely wonderful
 hallo danke moin tschüss servus bonjour salut merci coucou hola gracias buenas olá oi obrigado obrigada ciao
 grazie buongiorno dank bedankt hoi cześć dzięki dziękuję hej tack привет спасибо здравствуйте пока merhaba
-teşekkürler lol haha hahaha lmao wow omg oh ah hmm sweet terima makasih halo selamat ahoj děkuji díky
+teşekkürler ping สวัสดี สวัสดีครับ สวัสดีค่ะ ขอบคุณ ขอบคุณครับ ขอบคุณค่ะ lol haha hahaha lmao wow omg oh ah hmm sweet terima makasih halo selamat ahoj děkuji díky
 cảm xin chào namaste नमस्ते धन्यवाद शुक्रिया مرحبا شكرا السلام
 """.split())
 _CJK_GREETINGS = ("こんにちは", "こんばんは", "おはよう", "ありがとう", "どうも", "你好", "谢谢", "您好", "早上好", "안녕",
                   "감사합니다", "고맙습니다")
 CHATTER_MAX_WORDS = 80
+# Words that open a reply as often as they open small talk.
+_ACKNOWLEDGEMENTS = frozenset("ok okay k yes no yep nope sure great cool nice awesome perfect so".split())
 # The questions small talk asks.
 _PLEASANTRIES = phrases("how are you", "how's it going", "hows it going", "how are things", "what's up", "whats up",
                         "how have you been", "wie geht's", "wie gehts", "wie geht es", "ça va", "ca va", "qué tal",
@@ -308,7 +327,10 @@ _LIGHT = phrases(
     "älter", "più alto", "mais alto", "выше", "thủ đô", "ibu kota", "kdo", "kdy", "kolik",
     "co znamená", "siapa", "kapan", "berapa", "apa arti", "ai là", "bao nhiêu", "कौन", "कब", "कितना", "कितने",
     "من هو", "متى", "كم", "скільки", "כמה", "πόσα", "πόσο", "c'est quoi", "what port", "which port",
-    "latest version", "release date", "abbreviation", "largest", "smallest",
+    "latest version", "release date", "wann", "più lungo", "più alto", "più grande", "il più", "la più",
+    "le plus", "la plus", "el más", "la más", "más rápido", "más grande", "más alto", "o mais", "a mais",
+    "der längste", "die längste", "das längste", "самый", "самая", "en uzun", "en büyük", "hangisi", "cuál es",
+    "qual è", "quel est", "quelle est", "welches ist", "welcher ist", "fun fact", "random fact", "fact about", "abbreviation", "largest", "smallest",
     "tallest", "longest", "fastest", "population of", "boiling point", "freezing point", "speed of",
     "chemical symbol", "what color", "what colour", "how many days", "what time", "which country",
     "which planet", "which ocean", "what language", "currency of",
@@ -342,7 +364,7 @@ _UNITS = frozenset("km m cm mm mi ft in yd kg g lb lbs oz l ml dl c f k kb mb gb
 # "What's 15% of 80?", "12*7", "calculate 3.5 + 4.2": a sum to work out.
 _ARITHMETIC = re.compile(r"(?i)^\W*(?:what's|whats|what is|calculate|compute)?[\s\d.,%+\-*/x×÷^()=]*(?:of[\s\d.,]+)?\??$")
 # Word starts of "capital (city)" in several languages: inflected forms ("huvudstaden") match too.
-_CAPITAL_STEMS = ("capital", "hauptstadt", "huvudstad", "hoofdstad", "stolic", "столиц", "başkent", "capitale",
+_CAPITAL_STEMS = ("پایتخت", "בירת", "πρωτεύουσα", "capital", "hauptstadt", "huvudstad", "hoofdstad", "stolic", "столиц", "başkent", "capitale",
                   "hlavní", "राजधानी", "عاصمة")
 
 
@@ -364,13 +386,18 @@ _PRODUCE = phrases(  # asking for a made thing: not a light turn however short
     "advice", "difference between", "difference", "erkläre", "schreibe", "explique", "écris", "explica", "escribe", "explique",
     "escreva", "spiega", "scrivi", "leg uit", "wyjaśnij", "объясни", "напиши",
 )
+# Someone telling how they feel, or asking what a thing is: advice and explanation, not a problem to solve.
+_EVERYDAY_TALK = phrases("i feel", "i'm worried", "im worried", "worried", "scared", "anxious", "upset", "stressed",
+                         "overwhelmed", "what should i do", "explain what", "erklären was", "erkläre was",
+                         "expliquer ce que", "explica qué", "spiegami cosa", "объясни что")
 _MAKE_TEXT = phrases("write", "draft", "rewrite", "summarize", "summarise", "list", "outline", "generate",
                      "create", "translate", "tips", "advice", "email", "letter", "post", "message")
 _CJK_PRODUCE = ("説明", "書いて", "まとめ", "解释", "说明", "写", "总结", "설명", "작성", "요약", "정리")
 _TRANSLATE = phrases("time difference", "what time is it", "qué hora", "que hora", "q hora", "utc offset",
                      "time zone", "timezone", "default port", "port par défaut", "en qué año", "em que ano",
                      "in welchem jahr", "en quelle année", "in che anno", "в каком году", "shortcut", "hotkey",
-                     "translate", "how do you say", "how do i say", "how do u say", "spell", "spelling", "übersetze",
+                     "translate", "перекладіть", "переклади", "переведите", "çevir", "terjemahkan", "dịch",
+                     "अनुवाद", "ترجم", "ترجمه", "תרגם", "μετάφρασε", "how do you say", "how do i say", "how do u say", "spell", "spelling", "übersetze",
                      "traduis", "traduce", "traduza", "traduci", "vertaal", "przetłumacz", "переведи")
 # A yes/no question of fact: "Is Pluto a planet?", "do penguins live in the arctic".
 _YES_NO = re.compile(r"(?i)^(?:is|are|was|were|do|does|did|can|could|has|have|will)\s+\w+")
@@ -470,10 +497,13 @@ def _number_question(words: Words, cjk: bool) -> bool:
     """A question about numbers (is 1001 prime?) or a word problem: several figures, a question
     asking for a quantity, and a set-up of a dozen words or more."""
     sample = words.sample
-    figures = len(_NUMBER.findall(sample))
+    if len(sample) >= HEAD_CHARS:  # a pasted document is full of figures
+        return False
+    figures = len(_NUMBER.findall(sample)) + len(words.set & _NUMBER_WORDS)
     if figures and (found(words, _NUMBER_THEORY) or _cjk_found(sample, cjk, _CJK_NUMBER_THEORY)):
         return True
-    if figures < 2 or not (found(words, _QUANTITY) or _cjk_found(sample, cjk, _CJK_QUANTITY) or _asks(words)):
+    quantity = found(words, _QUANTITY) or _cjk_found(sample, cjk, _CJK_QUANTITY)
+    if not (figures >= 2 and quantity or figures >= 3 and _asks(words)):
         return False
     return len(words.text.split()) >= WORD_PROBLEM_WORDS or (cjk and len(sample) >= 30)
 
@@ -499,6 +529,8 @@ def _chatter(words: Words) -> str:
     lowered = words.text.split()
     if not lowered or lowered[0] not in _GREETINGS or len(lowered) > CHATTER_MAX_WORDS:
         return ""
+    if len(lowered) > 6 and lowered[0] in _ACKNOWLEDGEMENTS:
+        return ""  # 'ok so i planted tomatoes and …' goes on to tell a problem
     if "?" in words.sample and not found(words, _PLEASANTRIES):
         return ""
     if set(found(words, _PRODUCE)) - {"help"} or found(words, _CODE_VERBS):
@@ -528,6 +560,8 @@ def _reasoning_score(words: Words, cjk: bool, tools: int) -> tuple[int, list[str
         score += 1  # two tools weighed against each other
     if found(words, _MAKE_TEXT) and not decide:
         score -= 1  # asks for a text to be made, not a problem to be solved
+    if found(words, _EVERYDAY_TALK):
+        score -= 2
     return score, evidence
 
 
