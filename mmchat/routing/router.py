@@ -1,12 +1,15 @@
 """Router.decide(): one turn -> a Decision. Pure and deterministic: no I/O, no clock, no randomness.
 
 The order of work:
-  1. signals, privacy (tag #private, credentials, card numbers, a rule, or the
-     conversation's lock) and the rules that match;
+  1. signals (intent, code, secrets ...), privacy (tag #private, a credential
+     or personal data, a rule, or the conversation's lock) and the rules that
+     match;
   2. hard filters: privacy, provider health, exclusions, required tags,
      escalation, context window, budget;
-  3. scores under the policy, then tie-breaks (the conversation's model,
-     cheaper, faster, address);
+  3. ranking: models with the capabilities the rules need first (while any
+     allowed model has them), a small local model last for a non-English
+     question, then scores under the policy and the tie-breaks (the
+     conversation's model, cheaper, faster, address);
   4. the choice: override > escalation > the next model after an answer's >
      pin > a rule's `use` > staying on the conversation's model > the best
      score. An override or pin that breaks the privacy lock is refused with a
