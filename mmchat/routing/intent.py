@@ -28,7 +28,7 @@ INTENTS = ("light", "everyday", "creative", "code", "reasoning")
 
 # Names of languages, tools and formats: naming one is half of asking for code.
 _TECH = frozenset("""
-promql grafana prometheus datadog splunk kql logql latex tex overleaf bibtex android ios flutter swiftui
+excel sheets spreadsheet spreadsheets pivot promql grafana prometheus datadog splunk kql logql latex tex overleaf bibtex android ios flutter swiftui
 jetpack recyclerview xamarin unity godot js ggplot ggplot2 dplyr tidyverse vlookup xlookup
 python javascript typescript java kotlin   golang csharp cpp  php perl  haskell 
 erlang clojure lua   matlab fortran cobol ocaml zig nim groovy vba assembly wasm webassembly
@@ -69,6 +69,8 @@ _CODE_OBJECTS = phrases(
     "polymorphism", "memoization", "big o", "time complexity", "file extension", "implementation", "cli tool", "parser", "lexer",
     "webhook", "middleware", "orm", "index", "join", "select", "group by", "inner join", "primary key",
     "footer", "navbar", "div", "flexbox", "viewport", "modal", "dropdown", "tooltip", "scrollbar", "css grid",
+    "pod", "pods", "container", "containers", "cluster", "login page", "console", "the app", "in safari",
+    "in chrome", "in firefox", "פייתון", "בפייתון", "לולאה", "מילון", "לינוקס", "لینوکس", "پورت", "پروسه",
     "hero image", "layout shift", "dark mode", "toggle", "formula", "formulas", "파이썬", "자바스크립트",
     "리액트", "안드로이드", "جاوااسکریپت", "پایتون", "جافاسكريبت", "بايثون", "آرایه", "مصفوفة", "media query", "z index", "endpoint", "repo", "repository", "branch",
     # de
@@ -101,6 +103,7 @@ _CODE_VERBS = phrases(
     "schrijf", "implementeer", "maak", "hoe kan ik", "napisz", "zaimplementuj", "utwórz", "jak mogę",
     "напиши", "напишите", "реализуй", "реализуйте", "создай", "как мне", "как сделать", "cómo hago",
     "como faço", "wie mache ich", "jak zrobić", "yaz", "yazar mısın", "yazın", "viết", "buatkan", "tulis",
+    "does nothing", "doesn't do anything", "اكتب", "كيف", "איך", "כתוב", "چطور", "چطوری", "بنویس",
     "how do i stop", "how do i make", "how do i get", "resets", "keeps", "every time", "not working",
     "stopped working", "needs to", "instead of", "wrong", "incorrect", "duplicate",
     "duplicates",
@@ -156,7 +159,9 @@ _REASONING_STRONG = phrases(
     "balance scale", "heisenbug", "counterexample", "under load", "intermittently", "intermittent",
     "derive", "derivation", "expected number", "bayes", "bayesian", "steelman", "both sides", "devil's advocate",
     "is this argument valid", "valid argument", "syllogism", "logically follow", "logically follows",
-    "liar", "liars", "лжец", "лжецы", "брехун", "mentiroso", "menteur", "lügner", "kłamca", "фальшива",
+    "first n", "n squared", "prisoners dilemma", "prisoner's dilemma", "equilibrium", "is this valid",
+    "valid or invalid", "labels are wrong", "label is wrong", "απόδειξε", "αποδείξτε", "planuję", "zaplanować",
+    "склади план", "скласти план", "liar", "liars", "лжец", "лжецы", "брехун", "mentiroso", "menteur", "lügner", "kłamca", "фальшива",
     "фальшивая", "зважування", "зважувань", "взвешивания", "взвешиваний", "mislabeled", "mislabelled", "every label",
     "הוכח", "הוכיחו", "kanıtla", "chứng minh", "buktikan", "सिद्ध", "أثبت", "ثابت کنید",
     "necessarily true", "definitely true", "montrer que", "montrez que", "dokaž", "dokažte", "zeige dass",
@@ -213,6 +218,10 @@ _REASONING_DECIDE = phrases(
     "plannen", "vergelijk", "zalety i wady", "plusy i minusy", "porównaj", "oszacuj",
     "плюсы и минусы", "за и против", "стоит ли", "сравни", "сравните", "оцени",
 )
+# "Should I …" weighs options when an "or" follows.
+_SHOULD = phrases("should i", "should we", "moet ik", "moeten we", "dois je", "debo", "devo", "soll ich", "sollen wir",
+                  "czy powinienem", "czy powinnam", "мне стоит", "чи варто", "haruskah", "nên")
+_OR = frozenset("or oder ou o of czy или або atau یا أو veya hay".split())
 # Setting up a problem: each distinct one is worth one.
 _REASONING_WEAK = phrases(
     "analyze", "analyse", "analysis", "strategy", "architecture", "design", "constraints", "constraint",
@@ -240,7 +249,9 @@ _CJK_REASONING_WEAK = ("一番", "より", "顺序", "最少", "理由", "なぜ
                        "우선순위", "戦略", "アーキテクチャ", "分析", "移行", "手順", "策略", "架构", "分析", "迁移", "步骤", "전략",
                        "아키텍처", "분석", "마이그레이션", "단계")
 # Questions about numbers themselves: with a figure in the prompt they are mathematics.
-_NUMBER_THEORY = phrases("prime", "primes", "divisible", "divide by", "divided by", "multiply by", "the answer be",
+_NUMBER_THEORY = phrases("solve", "significant", "statistically", "standard deviation", "variance", "area",
+                         "perimeter", "rectangle", "triangle", "circle", "radius", "diameter", "volume of",
+                         "prime", "primes", "divisible", "divide by", "divided by", "multiply by", "the answer be",
                          "mean of", "average of", "median of", "integer", "integers", "natural number", "dělitelné", "factorial", "trailing zeros", "next number", "sequence",
                          "remainder", "gcd", "lcm", "digits", "perfect square", "fibonacci", "modulo", "angle between",
                          "primzahl", "nombre premier", "número primo", "numero primo", "простое число")
@@ -264,11 +275,12 @@ _CJK_JUSTIFY = ("理由", "为什么", "이유", "考え方", "思路", "풀이"
 _ASKS_WHICH = phrases("who", "which", "what order", "qui", "quién", "quem", "chi", "wer", "кто", "kto")
 _CJK_ASKS_WHICH = ("誰", "谁", "누구", "どれ", "哪")
 _SYLLOGISM = re.compile(r"(?i)\ball\s+\w+\s+are\b.{0,80}\bsome\b|\bsome\s+\w+\s+are\b.{0,80}\ball\b")
-_QUESTION_WORDS = phrases("which", "what", "how", "do we", "does it", "is it", "would we", "can we", "should we", "did",
-                          "am i")
+_QUESTION_WORDS = phrases("which", "what", "how", "when", "where", "who", "find", "do we", "does it", "is it",
+                          "would we", "can we", "should we", "did", "am i")
 # Figures written as words count too (English, where prompts spell small numbers most).
 _NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve twenty hundred thousand "
-                          "twice double half".split())
+                          "twice double half zwei drei doppelt deux trois dos tres dois três due tre "
+                          "ثلاثة اثنان ضعف أضعاف".split())
 WORD_PROBLEM_WORDS = 12
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _SENTENCE_END = re.compile(r"[.?!。？！]\s")
@@ -280,7 +292,7 @@ _CREATIVE = phrases(
     "poem", "poems", "haiku", "limerick", "sonnet", "verse", "rhyme", "rhyming", "story", "short story",
     "fairy tale", "bedtime story", "fable", "slogan", "slogans", "tagline", "taglines", "joke", "jokes", "pun",
     "puns", "lyrics", "song", "rap", "ballad", "names for", "name ideas", "product names", "brand names",
-    "catchphrase", "toast", "wedding speech", "screenplay", "dialogue", "monologue", "plot", "character",
+    "catchphrase", "toast", "birthday message", "birthday card", "caption", "captions", "wedding speech", "screenplay", "dialogue", "monologue", "plot", "character",
     "eslogan", "eslóganes", "eslogans", "lema", "werbespruch", "slogans", "gedicht", "geschichte", "witz", "reim", "poème", "histoire", "blague", "chanson", "poema", "cuento",
     "historia", "chiste", "canción", "poesia", "história", "piada", "canção", "poesia", "storia", "barzelletta",
     "canzone", "gedicht", "verhaal", "grap", "wiersz", "opowiadanie", "żart", "стихотворение", "стих",
@@ -297,7 +309,7 @@ hi hello hey hiya yo thanks thank thx ty cheers ok okay k yes no yep nope sure g
 bye goodbye good morning evening night gm howdy welcome np appreciated brilliant excellent lovely wonderful
 hallo danke moin tschüss servus bonjour salut merci coucou hola gracias buenas olá oi obrigado obrigada ciao
 grazie buongiorno dank bedankt hoi cześć dzięki dziękuję hej tack привет спасибо здравствуйте пока merhaba
-teşekkürler ping สวัสดี สวัสดีครับ สวัสดีค่ะ ขอบคุณ ขอบคุณครับ ขอบคุณค่ะ lol haha hahaha lmao wow omg oh ah hmm sweet terima makasih halo selamat ahoj děkuji díky
+teşekkürler habari jambo asante ping สวัสดี สวัสดีครับ สวัสดีค่ะ ขอบคุณ ขอบคุณครับ ขอบคุณค่ะ lol haha hahaha lmao wow omg oh ah hmm sweet terima makasih halo selamat ahoj děkuji díky
 cảm xin chào namaste नमस्ते धन्यवाद शुक्रिया مرحبا شكرا السلام
 """.split())
 _CJK_GREETINGS = ("こんにちは", "こんばんは", "おはよう", "ありがとう", "どうも", "你好", "谢谢", "您好", "早上好", "안녕",
@@ -311,46 +323,55 @@ _PLEASANTRIES = phrases("how are you", "how's it going", "hows it going", "how a
                         "que tal", "como estás", "tudo bem", "come stai", "hoe gaat het", "jak się masz", "как дела",
                         "how r u", "hur mår du", "jak se máš", "apa kabar", "nasılsın", "kaise ho", "कैसे हो",
                         "كيف حالك", "comment vas tu", "comment allez vous")
-# Shapes of a short factual question, a conversion, a definition or a one-phrase translation.
+# How a short factual question opens: looked for in its first words only ('who is' in "a coworker
+# who is obsessed with coffee" opens nothing).
+_LIGHT_OPENERS = phrases(
+    "who wrote", "who invented", "who painted", "who discovered", "who directed", "who was", "who is", "who won",
+    "who founded", "who composed", "who sang", "when did", "when was", "when is", "where is", "where was",
+    "what year", "how many", "how much is", "how tall", "how far", "how old", "how long is", "how big", "how deep",
+    "how high", "how heavy", "what is the", "what's the", "whats the", "what do you call", "what color",
+    "what colour", "what time", "which country", "which planet", "which ocean", "what language", "what port",
+    "which port", "which is bigger", "which is larger", "which is smaller", "which is taller", "which is older",
+    "which is longer", "which is heavier", "which is hotter", "which is colder", "which is deeper",
+    "which came first", "is it true",
+    # de, fr, es, pt, it, nl, pl, cs, sv, tr, ru, uk, el, he, ar, hi, bn, id, vi
+    "wer hat", "wer war", "wann", "wie viele", "wie viel", "wie hoch", "wie alt", "wie lang", "wie weit",
+    "was bedeutet", "was heißt", "welches ist", "welcher ist", "qui a", "quand", "combien", "c'est quoi",
+    "quel est", "quelle est", "que veut dire", "que signifie", "quién", "cuándo", "cuántos", "cuántas", "cuánto",
+    "cuál es", "qué significa", "quem", "quando", "quantos", "quantas", "quanto", "qual é", "o que significa",
+    "chi ha", "quanti", "quante", "qual è", "cosa significa", "wie heeft", "hoeveel", "wat betekent", "kto",
+    "kiedy", "ile", "co znaczy", "kdo", "kdy", "kolik", "co znamená", "hur många", "hur mycket", "vad betyder",
+    "kaç", "hangisi", "кто", "когда", "сколько", "что значит", "что означает", "скільки", "ποιος", "ποια",
+    "πότε", "πόσα", "πόσο", "מה זה", "מי", "כמה", "من هو", "متى", "كم", "कौन", "कब", "कितना", "कितने", "কী",
+    "কে", "কবে", "siapa", "kapan", "berapa", "apa arti", "ai là", "bao nhiêu",
+)
+OPENER_WORDS = 4
+_CLAUSE_END = re.compile(r"[.!?:;。？！]")
+# Shapes of a short factual question anywhere in it: a capital, a definition, a comparison of
+# measurable facts, a spelling, a conversion, a fun fact.
 _LIGHT = phrases(
-    "capital of", "who wrote", "who invented", "who painted", "who discovered", "who directed", "who was",
-    "who is", "who won", "who founded", "who composed", "who sang", "when did", "when was", "when is",
-    "where is", "where was", "what year", "how many", "how much is", "how tall", "how far", "how old",
-    "how long is", "how big", "how deep", "how high", "how heavy", "what is the", "what's the", "whats the",
-    "mean", "means", "what do you call", "define", "definition of", "meaning of", "synonym", "synonyms",
-    "antonym", "opposite of", "plural of", "spell", "spelling", "how do you say", "how do i say", "translate",
-    "in spanish", "in french", "in german", "in italian", "in japanese", "in chinese", "convert",
-    "is it true", "yes or no", "true or false", "stand for", "which is bigger", "which is larger",
-    "which is smaller", "which is taller", "which is older", "which is longer", "which is heavier",
-    "which is hotter", "which is colder", "which is deeper", "which came first", "taller", "higher", "bigger",
-    "larger", "older", "heavier", "heights", "plus haut", "plus grand", "más alto", "más grande", "höher", "größer",
-    "älter", "più alto", "mais alto", "выше", "thủ đô", "ibu kota", "kdo", "kdy", "kolik",
-    "co znamená", "siapa", "kapan", "berapa", "apa arti", "ai là", "bao nhiêu", "कौन", "कब", "कितना", "कितने",
-    "من هو", "متى", "كم", "скільки", "כמה", "πόσα", "πόσο", "c'est quoi", "what port", "which port",
-    "latest version", "release date", "wann", "più lungo", "più alto", "più grande", "il più", "la più",
-    "le plus", "la plus", "el más", "la más", "más rápido", "más grande", "más alto", "o mais", "a mais",
-    "der längste", "die längste", "das längste", "самый", "самая", "en uzun", "en büyük", "hangisi", "cuál es",
-    "qual è", "quel est", "quelle est", "welches ist", "welcher ist", "fun fact", "random fact", "fact about", "abbreviation", "largest", "smallest",
-    "tallest", "longest", "fastest", "population of", "boiling point", "freezing point", "speed of",
-    "chemical symbol", "what color", "what colour", "how many days", "what time", "which country",
-    "which planet", "which ocean", "what language", "currency of",
-    # de, fr, es, pt, it, nl, pl, ru
-    "hauptstadt", "wer hat", "wer war", "wann wurde", "wann war", "wie viele", "wie viel", "wie hoch", "wie alt",
-    "wie lang", "wie weit", "was bedeutet", "was heißt", "wie sagt man", "übersetze", "capitale", "qui a",
-    "quand", "combien", "que veut dire", "que signifie", "comment dit on", "traduis", "traduire", "capital de",
-    "quién", "cuándo", "cuántos", "cuántas", "cuánto", "qué significa", "cómo se dice", "traduce", "traducir",
-    "quem", "quando", "quantos", "quantas", "quanto", "o que significa", "como se diz", "traduza", "chi ha",
-    "quanti", "quante", "cosa significa", "come si dice", "traduci", "hoofdstad", "wie heeft", "hoeveel",
-    "wat betekent", "hoe zeg je", "vertaal", "stolica", "kto", "kiedy", "ile", "co znaczy", "jak powiedzieć",
-    "przetłumacz", "столица", "кто", "когда", "сколько", "что значит", "что означает", "как сказать",
-    "переведи", "huvudstad", "hur många", "hur mycket", "vad betyder", "başkent", "başkenti", "kaç", "nedir",
+    "capital of", "mean", "means", "define", "definition of", "meaning of", "synonym", "synonyms", "antonym",
+    "opposite of", "plural of", "another word for", "word for", "spell", "spelling", "how do you say",
+    "how do i say", "translate", "in spanish", "in french", "in german", "in italian", "in japanese",
+    "in chinese", "convert", "yes or no", "true or false", "stand for", "taller", "higher", "bigger", "larger",
+    "older", "heavier", "heights", "largest", "smallest", "tallest", "longest", "fastest", "population of",
+    "boiling point", "freezing point", "speed of", "chemical symbol", "currency of", "abbreviation",
+    "latest version", "release date", "fun fact", "random fact", "fact about", "how many days",
+    "plus haut", "plus grand", "le plus", "la plus", "más alto", "más grande", "más rápido", "el más", "la más",
+    "höher", "größer", "älter", "der längste", "die längste", "das längste", "più alto", "più lungo",
+    "più grande", "il più", "la più", "mais alto", "o mais", "a mais", "выше", "самый", "самая", "en uzun",
+    "en büyük", "thủ đô", "ibu kota", "hauptstadt", "capitale", "capital de", "hoofdstad", "stolica",
+    "столица", "huvudstad", "başkent", "başkenti", "moeda", "nedir",
+    "wie sagt man", "übersetze", "comment dit on", "traduis", "traduire", "cómo se dice", "traduce", "traducir",
+    "como se diz", "traduza", "come si dice", "traduci", "hoe zeg je", "vertaal", "jak powiedzieć",
+    "przetłumacz", "как сказать", "переведи",
 )
 _CJK_LIGHT = ("영어로", "뭐라고", "英語で", "日本語で", "一言で", "何と言", "用英语", "怎么说", "首都", "誰が", "いつ", "高さ", "何メートル", "何キロ", "いくつ", "何ですか", "とは", "意味", "翻訳", "訳して",
               "谁", "什么时候", "多少", "几", "什么意思", "是什么", "翻译", "수도", "누가", "언제", "몇", "얼마",
               "뜻", "번역")
 # "72 F in C", "5 miles to km", "10 mil w kilometrach": a number, a unit, then another unit.
 _CONVERSION = re.compile(
-    r"(?i)\d[\d.,]*\s*(?:°\s*)?([^\W\d_]{1,14})\.?\s+(?:in|to|into|en|em|na|nach|para|a|à|w|i|op|till|в|に)\s+"
+    r"(?i)\d[\d.,]*\s*(?:°\s*)?(?:[^\W\d_]{1,14}\.?\s+)?(?:in|to|into|en|em|na|nach|para|a|à|w|i|op|till|в|に)\s+"
     r"(?:°\s*)?([^\W\d_]{1,14})"
 )
 # Units by the start of their names in several languages (one or two letters must match whole).
@@ -369,10 +390,8 @@ _CAPITAL_STEMS = ("پایتخت", "בירת", "πρωτεύουσα", "capital",
 
 
 def _conversion(sample: str) -> bool:
-    for match in _CONVERSION.finditer(sample):
-        if any(_unit(name) for name in match.groups()):
-            return True
-    return False
+    """A figure, maybe its unit, then 'in'/'to' and a unit ('5 foot 7 in cm'; not '30 min a day')."""
+    return any(_unit(match.group(1)) for match in _CONVERSION.finditer(sample))
 
 
 def _unit(name: str) -> bool:
@@ -408,7 +427,7 @@ _EXPLAIN = phrases("explain", "what is", "what's", "whats", "what are", "differe
 # Names of programming languages among the tools a request names (for `code_language` rules).
 _LANGUAGE_NAMES = frozenset("""python javascript typescript java kotlin scala rust golang ruby php perl swift haskell
 elixir erlang clojure lua dart julia sql bash shell zsh powershell html css yaml json""".split())
-_DEFINITION = phrases("stand for", "what does", "meaning of", "define")
+_DEFINITION = phrases("stand for", "meaning of", "define")
 _ASCII_WORD = re.compile(r"[A-Za-z][A-Za-z0-9+#]*")
 LIGHT_MAX_WORDS = 16
 YES_NO_MAX_WORDS = 10
@@ -488,7 +507,7 @@ def _code_evidence(words: Words, cjk: bool, tech: set[str], objects: list[str]) 
         return f"asks for a {described}"
     if objects and (explains or "example" in words.set) and not _definition(words):
         return f"explains {objects[0]}"
-    if _IDENTIFIER.search(sample) and (verbs or objects or "?" in sample):
+    if _IDENTIFIER.search(sample):
         return "names a code identifier"
     return ""
 
@@ -503,7 +522,8 @@ def _number_question(words: Words, cjk: bool) -> bool:
     if figures and (found(words, _NUMBER_THEORY) or _cjk_found(sample, cjk, _CJK_NUMBER_THEORY)):
         return True
     quantity = found(words, _QUANTITY) or _cjk_found(sample, cjk, _CJK_QUANTITY)
-    if not (figures >= 2 and quantity or figures >= 3 and _asks(words)):
+    percents = sample.count("%") >= 2  # "down 20 % then up 20 %": a change of a change
+    if not (figures >= 2 and (quantity or percents) or figures >= 3 and _asks(words)):
         return False
     return len(words.text.split()) >= WORD_PROBLEM_WORDS or (cjk and len(sample) >= 30)
 
@@ -544,6 +564,8 @@ def _reasoning_score(words: Words, cjk: bool, tools: int) -> tuple[int, list[str
     sample = words.sample
     decide = found(words, _REASONING_DECIDE) + _cjk_found(sample, cjk, _CJK_REASONING_DECIDE)
     weak = found(words, _REASONING_WEAK) + _cjk_found(sample, cjk, _CJK_REASONING_WEAK)
+    if found(words, _SHOULD) and words.set & _OR:  # "should I X or Y"
+        decide.append("a choice")
     score = 2 * len(decide)
     evidence = list(decide)
     if len(sample) >= HEAD_CHARS:  # a pasted document: its figures and sentences say nothing of the request
@@ -589,7 +611,7 @@ def _light(words: Words, cjk: bool, english: bool) -> str:
         return "a conversion"
     if _ARITHMETIC.match(sample):
         return "a sum"
-    shape = found(words, _LIGHT)
+    shape = found(words, _LIGHT) or found(_opening(words), _LIGHT_OPENERS)
     if shape:
         return f"a short question ({shape[0]})"
     if any(word.startswith(_CAPITAL_STEMS) for word in words.set):
@@ -601,12 +623,24 @@ def _light(words: Words, cjk: bool, english: bool) -> str:
 
 def _fact(words: Words, verbs: list[str]) -> bool:
     """A question of fact or definition about a tool ('when was Python released?', 'what does
-    API stand for'), not a request for code."""
-    return _definition(words) or (not verbs and bool(found(words, _LIGHT)) and len(words.text.split()) <= 12)
+    API stand for', 'default port for redis?'), not a request for code."""
+    if _definition(words) or found(words, _TRANSLATE):
+        return True
+    shape = found(words, _LIGHT) or found(_opening(words), _LIGHT_OPENERS)
+    return not verbs and bool(shape) and len(words.text.split()) <= 12
 
 
 def _definition(words: Words) -> bool:
-    return bool(found(words, _DEFINITION))
+    """'What does API stand for', 'meaning of idempotent' (not 'what does async do')."""
+    return bool(found(words, _DEFINITION)) or ("what does" in words.text and bool(words.set & {"mean", "means"}))
+
+
+def _opening(words: Words) -> Words:
+    """Where a question's opener stands: the first few words of each sentence, and the last few
+    words (where Hindi, Turkish or Vietnamese put it)."""
+    parts = [" ".join(clause.split()[:OPENER_WORDS]) for clause in _CLAUSE_END.split(words.sample.lower())]
+    parts.append(" ".join(words.text.split()[-OPENER_WORDS:]))
+    return Words.of(" | ".join(parts))
 
 
 def _cjk(text: str) -> bool:
