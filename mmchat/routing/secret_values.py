@@ -1,5 +1,5 @@
 """What a found value is: a placeholder someone typed ('your-key-here', 'xxxx', AWS's documented
-examples), a made-up key ('sk-test-0123456789abcdef'), or a random one, as generated keys are; and
+examples), a key that says it is fake, or a random one, as generated keys are; and
 the spans of the text where credentials were found, kept apart."""
 
 from __future__ import annotations
@@ -44,13 +44,12 @@ _LETTER = re.compile(r"[^\W\d_]")
 _PLACEHOLDER_PARTS = ("example", "placeholder", "changeme", "change_me", "change-me", "redacted", "replace", "insert",
                       "dummy", "sample", "<", ">", "{{", "${", "...", "…", "****", "••")
 _PLACEHOLDER_WORDS = ("your", "here", "xxxx", "todo")
-# What makes a key one someone typed to stand for a key (a generated key has none of these, but
-# for one in millions or so): the placeholders, these words, a run such as '01234' or 'abcde'.
-_MADE_UP_PARTS = ("secret", "token", "password")
-_MADE_UP_WORDS = ("test", "fake", "demo")
-_SHORT_WORD = re.compile(r"(?<![a-z])(?:your|here|xxxx|todo|test|fake|demo)(?![a-z])", re.I)
+# A key that says it is not one ('ghp_FAKE…', 'sk-demo-…'). Nothing else counts as made up: a
+# typed run such as 'abcdef123456' or a value with 'secret' or 'test' in it may be a real one
+# (Stripe's sk_test_ keys are credentials), and when in doubt a turn stays local.
+_MADE_UP_WORDS = ("fake", "demo")
+_SHORT_WORD = re.compile(r"(?<![a-z])(?:your|here|xxxx|todo|fake|demo)(?![a-z])", re.I)
 _SAME_CHAR_RUN = re.compile(r"(.)\1{5}")
-_ALIKE_RUN = re.compile(r"\d{5,}|[a-z]{5,}|[A-Z]{5,}")
 _NOT_KEY_CHARS = frozenset("[]{}\\|,;<> \t")  # in code and prose, never in a generated key
 _WORDS = re.compile(r"(?<![A-Za-z0-9])[a-z]{2,}(?![A-Za-z0-9])|[A-Z][a-z]{3,}(?![a-z])")
 
@@ -69,22 +68,10 @@ def placeholder(value: str) -> bool:
 
 
 def made_up(token: str) -> bool:
-    """A key someone typed to stand for one: a placeholder, 'secret' or 'test' in it, '0123456789abcdef'."""
+    """A key that stands for one: a placeholder, or one that says it is fake ('ghp_FAKE_for_docs')."""
     lower = token.lower()
-    if placeholder(token) or any(part in lower for part in _MADE_UP_PARTS):
-        return True
-    if any(word in lower for word in _MADE_UP_WORDS) and _has_short_word(token, _MADE_UP_WORDS):
-        return True
-    return any(_ascending_five(run) for run in _ALIKE_RUN.findall(token))
-
-
-def _ascending_five(run: str) -> bool:
-    steps = 0
-    for a, b in zip(run, run[1:]):
-        steps = steps + 1 if ord(b) - ord(a) == 1 else 0
-        if steps == 4:
-            return True
-    return False
+    return placeholder(token) or (any(word in lower for word in _MADE_UP_WORDS)
+                                  and _has_short_word(token, _MADE_UP_WORDS))
 
 
 def _has_short_word(value: str, words: tuple[str, ...]) -> bool:

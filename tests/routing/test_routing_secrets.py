@@ -342,3 +342,19 @@ def test_every_one_of_many_keys_is_found_once() -> None:
 def test_kinds_are_sorted_and_apart() -> None:
     assert list(SECRET_KINDS) == sorted(SECRET_KINDS) and list(PERSONAL_KINDS) == sorted(PERSONAL_KINDS)
     assert not set(SECRET_KINDS) & set(PERSONAL_KINDS)
+
+
+@pytest.mark.parametrize(
+    ("prompt", "kind"),
+    [
+        ("my token ghp_1234567890abcdefghijklmnopqrstuvwxyzAB is rejected", "github-token"),
+        ("export OPENAI_API_KEY=sk-proj-abcdef1234567890abcdef1234567890", "openai-key"),
+        ("aws_secret_access_key = abcdefghijklmnopqrstuvwxyz0123456789ABCD", "aws-secret-key"),
+        ("STRIPE_KEY=sk_test_4eC39HqLyjWDarjtT1zdp7dc", "stripe-key"),
+        ("DB_PASSWORD=supersecret2024", "password-value"),
+    ],
+)
+def test_a_key_that_looks_typed_by_hand_is_still_a_key(prompt: str, kind: str) -> None:
+    """When in doubt, local: a run like 'abcdef123456' or 'secret'/'test' inside a value does not
+    make it a placeholder (Stripe's test keys are credentials too)."""
+    assert kind in {f.kind for f in scan(prompt)}
