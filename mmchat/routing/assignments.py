@@ -10,6 +10,7 @@ from __future__ import annotations
 import binascii
 import re
 
+from mmchat.routing.credential_forms import find_forms
 from mmchat.routing.secret_values import Span, Spans, has_digit, has_letter, looks_random, placeholder
 
 LABELS = {
@@ -44,8 +45,8 @@ _IGNORED_LAST = frozenset({"value", "plain", "plaintext", "raw", "confirm", "con
 _OPERATOR = re.compile(r"""["'\]]{0,2}[ \t]*(:=|=>|=(?!=)|:(?![:/=])|\((?=["'])|>)[ \t]*""")
 # "my password is ...", "the password for the wifi was ...", "das Passwort für den Server ist ..."
 _PROSE_OPERATOR = re.compile(
-    r"[ \t]+(?:(?:for|of|on|to|für|von|de|du|del|pour|per)[ \t][^.,;:!?\n]{1,40}?[ \t])?"
-    r"(?:is|was|ist|est|es|era|war)[ \t]+"
+    r"[ \t]+(?:[^.,;:!?\n]{1,50}?[ \t])??"
+    r"(?:is|was|ist|est|c'est|es|era|war|é|è|är|er|jest|je|on|это|—|-)[ \t]+"
 )
 _SPACE = re.compile(r"[ \t]+")
 # What makes a space give a value: `--password hunter2` (a flag, by its name), `ENV DB_PASSWORD ...`,
@@ -94,6 +95,7 @@ def find_assigned(text: str, lower: str, spans: Spans) -> None:
     for word in ("authorization", "bearer"):
         if word in lower:
             found += _auth_headers(text, lower, word)
+    found += find_forms(text, lower)
     for span in found:
         spans.add(span)
 
@@ -115,9 +117,45 @@ def _assignment(text: str, at: int, end: int, seen: set[int], spans: Spans) -> S
     value, given, value_start = found
     if spans.overlaps(value_start, value_start + len(value)) or not _is_secret(kind, value, given):
         return None
-    if kind == "aws" and _AWS_SECRET.fullmatch(value):
+    if _AWS_SECRET.fullmatch(value) and (kind == "aws" or "secret" in _words(name) and _aws_nearby(text)):
         return "aws-secret-key", value_start, value_start + len(value)
-    return ("password-value" if kind == "password" else "assigned-secret"), value_start, value_start + len(value)
+    if kind == "password":
+        in_url = text[start - 1:start] in ("?", "&") and "://" in text[_line_start(text, start):start]
+        return ("url-password" if in_url else "password-value"), value_start, value_start + len(value)
+    return _service_kind(name, text, start), value_start, value_start + len(value)
+
+
+def _aws_nearby(text: str) -> bool:
+    """AWS is named, or an access key id shows, in the text (Terraform's `secret_key = …` beside it)."""
+    return "aws" in text.lower() or re.search(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b", text) is not None
+
+
+def _service_kind(name: str, text: str, start: int) -> str:
+    """What a secret value given to `name` is: a service's key when the name says which
+    (HEROKU_API_KEY, AZURE_OPENAI_API_KEY), an authorization header (`X-API-Key: …` on a line
+    of its own), else a secret value."""
+    words = _words(name)
+    for word in words:
+        if word in _SERVICE_KINDS:
+            return _SERVICE_KINDS[word]
+    line_start = _line_start(text, start)
+    if name.lower().startswith("x-") and start == line_start:
+        return "auth-header"
+    if "account" in words and text[line_start:start].lstrip().startswith("az "):
+        return "azure-key"  # the Azure CLI's --account-key
+    return "assigned-secret"
+
+
+# A service named in a secret's name, and the kind of its keys.
+_SERVICE_KINDS = {
+    "heroku": "heroku-key", "azure": "azure-key", "mailgun": "mailgun-key", "sendgrid": "sendgrid-key",
+    "twilio": "twilio-key", "stripe": "stripe-key", "slack": "slack-token", "github": "github-token",
+    "gitlab": "gitlab-token", "openai": "openai-key", "anthropic": "anthropic-key", "groq": "groq-key",
+    "xai": "xai-key", "openrouter": "openrouter-key", "perplexity": "perplexity-key", "replicate": "replicate-token",
+    "huggingface": "huggingface-token", "hf": "huggingface-token", "npm": "npm-token", "pypi": "pypi-token",
+    "discord": "discord-token", "telegram": "telegram-token", "shopify": "shopify-token", "square": "square-token",
+    "digitalocean": "digitalocean-token", "docker": "docker-auth", "dockerhub": "docker-auth",
+}
 
 
 def _words(name: str) -> list[str]:

@@ -549,7 +549,7 @@ def _chatter(words: Words) -> str:
     lowered = words.text.split()
     if not lowered or lowered[0] not in _GREETINGS or len(lowered) > CHATTER_MAX_WORDS:
         return ""
-    if len(lowered) > 6 and lowered[0] in _ACKNOWLEDGEMENTS:
+    if len(lowered) > 6 and lowered[0] in _ACKNOWLEDGEMENTS and not words.set & (_GREETINGS - _ACKNOWLEDGEMENTS):
         return ""  # 'ok so i planted tomatoes and …' goes on to tell a problem
     if "?" in words.sample and not found(words, _PLEASANTRIES):
         return ""

@@ -32,7 +32,7 @@ _TEN = re.compile(r"\d{10}|\d{3}([ -])\d{3}\1\d{4}")  # NHS: 943 476 5919
 _ELEVEN = re.compile(r"\d{11}|\d\d ?\d{3} ?\d{3} ?\d{3}")  # Steuer-ID: 86 095 742 719
 _SIX = re.compile(r"\d{6}|\d\d ?\d\d ?\d\d")  # NI number: AB 12 34 56 C
 _CONTEXT = 40  # characters before a number where a word that names it is looked for
-_SSN_WORDS = ("ssn", "social security", "social-security")
+_SSN_WORDS = ("ssn", "social security", "social-security", "my social", "social is", "social number")
 _NHS_WORDS = ("nhs",)
 _TAX_WORDS = ("steuer", "idnr", "identifikationsnummer", "tax id", "tax-id", "tin")
 _PHONE_WORDS = re.compile(  # Tel., phone_number, Handynummer ...
@@ -87,6 +87,8 @@ def find_personal(text: str, lower: str, prose: str | None = None) -> list[Span]
         prose = find_code(text).prose if prose is None else prose
     if digits >= 3:
         found += _passports(text, lower)
+        if "<<" in text:
+            found += [("passport", m.start(), m.end()) for m in _MRZ.finditer(text)]
         if digits >= 6:
             found += _numbers(text, mask, lower, prose or text)
     if "@" in text:
@@ -257,6 +259,11 @@ def _phone(text: str, mask: bytes, lower: str, start: int, end: int) -> list[Spa
     if text[begin] == "+" or _PHONE_WORDS.search(lower, max(0, begin - 25), begin):
         return [("phone", begin, end)]
     return []
+
+
+# The machine-readable lines of a passport: 'P<' and the issuing country, the names, then a line of
+# 44 capitals, digits and '<'.
+_MRZ = re.compile(r"^P[A-Z<][A-Z<]{3}[A-Z]+<<[A-Z<]+\s*\n[A-Z0-9<]{44}\s*$", re.M)
 
 
 def _passports(text: str, lower: str) -> list[Span]:

@@ -114,6 +114,7 @@ _TOKENS = (
            _generated),
     _token("telegram-token", "AA", r"(?<=\d{8}:)AA[A-Za-z0-9_-]{33}(?![\w-])"),
     _token("heroku-key", "HRKU-", r"HRKU-[A-Za-z0-9_-]{40,}"),
+    _token("docker-auth", "dckr_pat_ dckr_oat_", r"dckr_(?:pat|oat)_[A-Za-z0-9_-]{20,}"),
     _token("mailgun-key", "key-", r"key-[0-9a-f]{32}" + _E),
     _token("shopify-token", "shpat_ shpca_ shppa_ shpss_", r"shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}" + _E),
     _token("square-token", "sq0atp- sq0csp- EAAA", r"(?:sq0(?:atp|csp)-[A-Za-z0-9_-]{22,}|EAAA[A-Za-z0-9_-]{60,})"),

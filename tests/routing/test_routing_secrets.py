@@ -152,8 +152,8 @@ def test_a_service_account_file_is_named_as_such() -> None:
         ("SECRET_KEY = 'k2#l9vQx8!mZp4@rT7wYb3nJ'", "assigned-secret"),
         ('"client_secret": "9bc340bb875e2c8908b61113aa5f8347"', "assigned-secret"),
         ("api_key: StudAff5jScxii3SVdGGQomT", "assigned-secret"),
-        ("TWILIO_AUTH_TOKEN=dac2e38a7ef9dc217d409c18dc2b4e56", "assigned-secret"),
-        ("HEROKU_API_KEY=e0b9e7ad-78b8-4f4a-a728-d61aaa45ba07", "assigned-secret"),
+        ("TWILIO_AUTH_TOKEN=dac2e38a7ef9dc217d409c18dc2b4e56", "twilio-key"),
+        ("HEROKU_API_KEY=e0b9e7ad-78b8-4f4a-a728-d61aaa45ba07", "heroku-key"),
         ("curl -H 'X-API-Key: StudAff5jScxii3SVdGGQomT' https://api.corp.io/v1/items", "assigned-secret"),
         ("curl -H 'Authorization: Bearer 9bc340bb875e2c8908b61113aa5f8347' https://api.corp.io", "auth-header"),
         ("Authorization: Basic ZGVwbG95Ym90OnB1cFVzVVRnRHhITWdWWVFhMkFx", "auth-header"),
@@ -357,4 +357,36 @@ def test_kinds_are_sorted_and_apart() -> None:
 def test_a_key_that_looks_typed_by_hand_is_still_a_key(prompt: str, kind: str) -> None:
     """When in doubt, local: a run like 'abcdef123456' or 'secret'/'test' inside a value does not
     make it a placeholder (Stripe's test keys are credentials too)."""
+    assert kind in {f.kind for f in scan(prompt)}
+
+
+@pytest.mark.parametrize(
+    ("prompt", "kind"),
+    [
+        ("~/.pgpass has this line:\ndb.lan:5432:inventory:reporting:Kastanie-fjord-7", "password-value"),
+        ("machine api.heroku.com\n  login ana@mail.test\n  password 6567a3e8-6dc6-437a-808b-5b80c1d2e3f4", "heroku-key"),
+        ('$pw = ConvertTo-SecureString "Mondschein+Aurora94" -AsPlainText -Force', "password-value"),
+        ('requests.post(url, auth=("api", "ffc730eaaed52c94b3d1e1f0a8c7b6d5-3b1f06c8-9a7e2d4c"))', "mailgun-key"),
+        ('variable "auth0_client_secret" {\n  type    = string\n  default = "G9lQhaVOn0BP83R8FKQYMMzbU5nYDCwq"\n}',
+         "assigned-secret"),
+        ('echo "dckr_pat_IVnKpDYxNiginen0P-XJpVblpJ8" | docker login -u tanja --password-stdin', "docker-auth"),
+        ("Le mot de passe admin du routeur c'est Mondschein+harbor53, tu peux m'aider ?", "password-value"),
+        ("my social is 454 42 9297 and the IRS letter says it doesn't match", "ssn"),
+        ("the app scanned this:\nP<D<<SCHNEIDER<<KATHARINA<ELISABETH<<<<<<<<<\nWPKRHRZ986D<<8506128F3202193<<<<<<<<<<<<<<<0",
+         "passport"),
+        ("GET /v1/shipments HTTP/2\nHost: api.parcel.example\nX-API-Key: ARIYIPxPsPXQSV7M9GZEAQjIxaFiVCkpFhXk",
+         "auth-header"),
+        ('az storage blob upload --account-name nordic --account-key "xUyWG4cZBjeZ7L9gJtFZCyaXa1r8Lt0kE8VeDVY947hQ=="',
+         "azure-key"),
+        ("jdbc:mysql://10.0.5.21:3306/hr?user=hr_service&password=kes8WgEPPhsdBTgaSg71DN25&useSSL=false",
+         "url-password"),
+        ('provider "aws" {\n  access_key = "AKIAAYK3QL4UYH6YDAU3"\n  secret_key = "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"\n}',
+         "aws-secret-key"),
+    ],
+)
+def test_credentials_given_by_position_or_named_by_their_service(prompt: str, kind: str) -> None:
+    """Forms found on an independent set of prompts: .pgpass and .netrc lines, PowerShell's
+    SecureString, an auth=(user, password) pair, a Terraform variable's default, a password told
+    in French, an SSN with spaces, a passport's machine-readable lines, and keys whose name or
+    command says which service they belong to."""
     assert kind in {f.kind for f in scan(prompt)}

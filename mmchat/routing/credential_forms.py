@@ -1,0 +1,52 @@
+"""Credentials that files and calls give by position, not by a name: a ~/.pgpass line
+(host:port:database:user:password), a ~/.netrc `machine … password …`, PowerShell's
+ConvertTo-SecureString "…", an HTTP client's auth=("user", "password") pair, and a Terraform
+variable whose name says secret with its default value.
+
+Each form is looked for only when its literal occurs in the text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from mmchat.routing.secret_values import Span, looks_random, placeholder
+
+_PGPASS = re.compile(r"^[ \t]*[\w.*-]+:(?:\d{2,5}|\*):[\w.*-]+:[\w.*-]+:(\S{3,})[ \t]*$", re.M)
+_PORT_FIELD = re.compile(r":(?:\d{2,5}|\*):")
+_NETRC = re.compile(r"\bmachine[ \t]+(\S+)(?:\s+login[ \t]+\S+)?\s+password[ \t]+(\S{3,})")
+_SECURE_STRING = re.compile(r"""ConvertTo-SecureString[ \t]+(?:-String[ \t]+)?["']([^"'\n]{3,})["']""", re.I)
+_AUTH_PAIR = re.compile(r"""\bauth[ \t]*=[ \t]*\([ \t]*["'][^"'\n]*["'][ \t]*,[ \t]*["']([^"'\n]{6,})["']""")
+_MAILGUN = re.compile(r"[0-9a-f]{32}-[0-9a-f]{8}-[0-9a-f]{8}")
+_TERRAFORM_VARIABLE = re.compile(r'variable[ \t]+"([\w-]+)"[ \t]*\{[^}]{0,400}?\bdefault[ \t]*=[ \t]*"([^"\n]{8,})"')
+_SECRET_NAME = re.compile(r"secret|token|passw|api[_-]?key|private[_-]?key|credential", re.I)
+
+
+def find_forms(text: str, lower: str) -> list[Span]:
+    """The credentials `text` gives in these forms (`lower` is it in lower case)."""
+    found: list[Span] = []
+    if _PORT_FIELD.search(text):
+        found += [("password-value", m.start(1), m.end(1)) for m in _PGPASS.finditer(text) if _given(m.group(1))]
+    if "machine" in lower:
+        for m in _NETRC.finditer(text):
+            if _given(m.group(2)):
+                found.append(("heroku-key" if "heroku" in m.group(1).lower() else "password-value", m.start(2), m.end(2)))
+    if "convertto-securestring" in lower:
+        found += [("password-value", m.start(1), m.end(1)) for m in _SECURE_STRING.finditer(text) if _given(m.group(1))]
+    if "auth" in lower:
+        for m in _AUTH_PAIR.finditer(text):
+            if _given(m.group(1)):
+                kind = "mailgun-key" if _MAILGUN.fullmatch(m.group(1)) else "password-value"
+                found.append((kind, m.start(1), m.end(1)))
+    if "variable" in lower:
+        for m in _TERRAFORM_VARIABLE.finditer(text):
+            value = m.group(2)
+            secret = "passw" not in m.group(1).lower() and looks_random(value)
+            if _SECRET_NAME.search(m.group(1)) and _given(value) and ("passw" in m.group(1).lower() or secret):
+                found.append(("password-value" if not secret else "assigned-secret", m.start(2), m.end(2)))
+    return found
+
+
+def _given(value: str) -> bool:
+    """A value written out, not a placeholder or a reference ($VAR, ${...}, %s)."""
+    return not placeholder(value) and value[0] not in "$%{<*"
