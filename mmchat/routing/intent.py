@@ -296,7 +296,7 @@ _CREATIVE = phrases(
     "eslogan", "eslóganes", "eslogans", "lema", "werbespruch", "slogans", "gedicht", "geschichte", "witz", "reim", "poème", "histoire", "blague", "chanson", "poema", "cuento",
     "historia", "chiste", "canción", "poesia", "história", "piada", "canção", "poesia", "storia", "barzelletta",
     "canzone", "gedicht", "verhaal", "grap", "wiersz", "opowiadanie", "żart", "стихотворение", "стих",
-    "рассказ", "сказку", "сказка", "шутку", "анекдот", "песню",
+    "рассказ", "сказку", "сказка", "шутку", "анекдот", "песню", "тост",
 )
 _CJK_CREATIVE = ("詩", "俳句", "物語", "ジョーク", "歌詞", "小説", "诗", "故事", "笑话", "歌词", "口号", "시를", "시 ",
                  "이야기", "농담", "가사")
@@ -402,7 +402,10 @@ def _unit(name: str) -> bool:
 _PRODUCE = phrases(  # asking for a made thing: not a light turn however short
     "write", "draft", "explain", "describe", "summarize", "summarise", "list", "outline", "create", "generate",
     "help", "review", "improve", "rewrite", "plan", "why", "how does", "how do i", "how can", "tips",
-    "advice", "difference between", "difference", "erkläre", "schreibe", "explique", "écris", "explica", "escribe", "explique",
+    "advice", "difference between", "difference", "wie funktioniert", "wie funktionieren", "warum", "comment",
+    "pourquoi", "cómo", "como", "por qué", "come funziona", "perché", "hoe werkt", "waarom", "jak działa",
+    "dlaczego", "как работает", "почему", "hur fungerar", "varför", "recipe", "recipes", "recipie", "how to make", "ideas",
+    "придумай", "ช่วย", "สรุป", "อธิบาย", "เขียน", "erkläre", "schreibe", "explique", "écris", "explica", "escribe", "explique",
     "escreva", "spiega", "scrivi", "leg uit", "wyjaśnij", "объясни", "напиши",
 )
 # Someone telling how they feel, or asking what a thing is: advice and explanation, not a problem to solve.
@@ -431,6 +434,10 @@ _DEFINITION = phrases("stand for", "meaning of", "define")
 _ASCII_WORD = re.compile(r"[A-Za-z][A-Za-z0-9+#]*")
 LIGHT_MAX_WORDS = 16
 YES_NO_MAX_WORDS = 10
+# Six words or fewer that ask for nothing to be made: most such prompts, in any language, are light.
+SHORT_QUESTION_WORDS = 6
+# The languages whose words for asking how, why or for a made thing _PRODUCE holds.
+_READ_LANGUAGES = frozenset("en de fr es pt it nl pl sv ru".split())
 LIGHT_MAX_CJK_CHARS = 40
 
 
@@ -441,9 +448,11 @@ class Intent:
     code_languages: tuple[str, ...] = ()  # programming languages named in a request for code
 
 
-def read_intent(words: Words, *, has_code: bool, math: bool, english: bool) -> Intent:
+def read_intent(words: Words, *, has_code: bool, math: bool, language: str) -> Intent:
     """The intent of a prompt from the words of its prose (`has_code`: code was found in it;
-    `english`: its language is English, where a bare yes/no question is read as light)."""
+    `language`: its ISO 639-1 code, or 'und'; a bare short question is light only in a language
+    whose words for asking how or why these lists know, so a language they read poorly never
+    makes a turn lighter than it is)."""
     sample = words.sample
     cjk = _cjk(sample)
     tech = words.set & _TECH
@@ -477,7 +486,7 @@ def read_intent(words: Words, *, has_code: bool, math: bool, english: bool) -> I
     creative = found(words, _CREATIVE) + _cjk_found(sample, cjk, _CJK_CREATIVE)
     if creative:
         return Intent("creative", creative[0])
-    light = _light(words, cjk, english)
+    light = _light(words, cjk, language)
     if light:
         return Intent("light", light)
     return Intent("everyday", "a question or task")
@@ -587,7 +596,7 @@ def _reasoning_score(words: Words, cjk: bool, tools: int) -> tuple[int, list[str
     return score, evidence
 
 
-def _light(words: Words, cjk: bool, english: bool) -> str:
+def _light(words: Words, cjk: bool, language: str) -> str:
     """Why the prompt is a light turn, or ''."""
     sample = words.sample.strip()
     lowered = words.text.split()
@@ -616,8 +625,10 @@ def _light(words: Words, cjk: bool, english: bool) -> str:
         return f"a short question ({shape[0]})"
     if any(word.startswith(_CAPITAL_STEMS) for word in words.set):
         return "a short question (a capital city)"
-    if english and len(lowered) <= YES_NO_MAX_WORDS and _YES_NO.match(sample):
+    if language == "en" and len(lowered) <= YES_NO_MAX_WORDS and _YES_NO.match(sample):
         return "a yes/no question"
+    if language in _READ_LANGUAGES and len(lowered) <= SHORT_QUESTION_WORDS:
+        return "a short question"
     return ""
 
 
@@ -636,10 +647,12 @@ def _definition(words: Words) -> bool:
 
 
 def _opening(words: Words) -> Words:
-    """Where a question's opener stands: the first few words of each sentence, and the last few
-    words (where Hindi, Turkish or Vietnamese put it)."""
+    """Where a question's opener stands: the first few words of each sentence, and in a short
+    question the last few words (where Hindi, Turkish or Vietnamese put it)."""
     parts = [" ".join(clause.split()[:OPENER_WORDS]) for clause in _CLAUSE_END.split(words.sample.lower())]
-    parts.append(" ".join(words.text.split()[-OPENER_WORDS:]))
+    every = words.text.split()
+    if len(every) <= 2 * OPENER_WORDS:
+        parts.append(" ".join(every[-OPENER_WORDS:]))
     return Words.of(" | ".join(parts))
 
 

@@ -88,7 +88,7 @@ def compute_signals(
     math_found = has_math(prose, words)
     reasoning = reasoning_markers(words)
     language = detect_language(prose, words.set)
-    intent = read_intent(words, has_code=code.has_code, math=math_found, english=language == "en")
+    intent = read_intent(words, has_code=code.has_code, math=math_found, language=language)
     languages = set(code.languages)
     if intent.kind == "code" and not code.has_code:
         languages.update(normalise_language(name) for name in intent.code_languages)

@@ -94,8 +94,12 @@ def test_creative_and_everyday(prompt: str, kind: str) -> None:
 
 
 def test_a_language_never_lowers_the_tier() -> None:
-    """A question these lists cannot read is everyday, never light."""
+    """A short question is light only where the lists know how to ask how or why: one they cannot
+    read is everyday, never light, and 'how does X work' is everyday in every language they read."""
     assert intent("Kuidas töötab internet?") == "everyday"  # Estonian: not a language the lists know
+    assert intent("who invented the internet?") == "light"
+    for how in ("How does DNS work?", "Wie funktioniert DNS?", "Comment fonctionne le DNS ?", "¿Cómo funciona el DNS?"):
+        assert intent(how) == "everyday", how
 
 
 def test_a_long_pasted_document_does_not_make_a_summary_a_puzzle() -> None:
