@@ -28,7 +28,7 @@ INTENTS = ("light", "everyday", "creative", "code", "reasoning")
 
 # Names of languages, tools and formats: naming one is half of asking for code.
 _TECH = frozenset("""
-excel sheets spreadsheet spreadsheets pivot promql grafana prometheus datadog splunk kql logql latex tex overleaf bibtex android ios flutter swiftui
+dax powerbi wordpress collation charset utf8mb4 excel sheets spreadsheet spreadsheets pivot promql grafana prometheus datadog splunk kql logql latex tex overleaf bibtex android ios flutter swiftui
 jetpack recyclerview xamarin unity godot js ggplot ggplot2 dplyr tidyverse vlookup xlookup
 python javascript typescript java kotlin   golang csharp cpp  php perl  haskell 
 erlang clojure lua   matlab fortran cobol ocaml zig nim groovy vba assembly wasm webassembly
@@ -45,6 +45,12 @@ linux ubuntu debian macos homebrew wsl vim neovim emacs vscode intellij xcode
 aws  s3 ec2 gcp azure cloudformation cdk serverless vercel heroku netlify
 """.split())
 
+# Long names of tools that other languages inflect ('Excelissä', 'pythonban'): matched as word starts.
+_TECH_STEMS = ("python", "javascript", "typescript", "excel", "kotlin", "golang", "postgres", "mysql", "docker",
+               "kubernetes", "linux", "android", "flutter", "wordpress")
+# Keywords that are ordinary words too ('let', 'var'): code only beside a tool's name.
+_KEYWORDS = frozenset("let const var async await def lambda struct enum tuple dict null nullptr typedef int float "
+                      "boolean".split())
 # Names that are also ordinary words ('rust', 'swift', 'jest' is Polish for 'is'): they count only
 # beside a word of code (a function, a script, compile ...) or another tool's name.
 _AMBIGUOUS_TECH = frozenset("rust ruby swift julia dart vue jest flask rails node oracle spark lambda scala elixir deno".split())
@@ -69,7 +75,8 @@ _CODE_OBJECTS = phrases(
     "polymorphism", "memoization", "big o", "time complexity", "file extension", "implementation", "cli tool", "parser", "lexer",
     "webhook", "middleware", "orm", "index", "join", "select", "group by", "inner join", "primary key",
     "footer", "navbar", "div", "flexbox", "viewport", "modal", "dropdown", "tooltip", "scrollbar", "css grid",
-    "pod", "pods", "container", "containers", "cluster", "login page", "console", "the app", "in safari",
+    "tuple", "tuples", "পাইথন", "পাইথনে", "kaava", "kaavalla", "נוסחה", "fórmula", "formule", "formel",
+    "формула", "rumus", "pod", "pods", "container", "containers", "cluster", "login page", "console", "the app", "in safari",
     "in chrome", "in firefox", "פייתון", "בפייתון", "לולאה", "מילון", "לינוקס", "لینوکس", "پورت", "پروسه",
     "hero image", "layout shift", "dark mode", "toggle", "formula", "formulas", "파이썬", "자바스크립트",
     "리액트", "안드로이드", "جاوااسکریپت", "پایتون", "جافاسكريبت", "بايثون", "آرایه", "مصفوفة", "media query", "z index", "endpoint", "repo", "repository", "branch",
@@ -139,7 +146,8 @@ _ERROR_TEXT = re.compile(
     r"|\bis not a function\b|\bis not defined\b|\bcannot read propert|\bcommand not found\b"
     r"|\bpermission denied\b|\bno such file or directory\b|\bstack overflow\b|\bout of memory\b"
     r"|\bindex out of range\b|\bnull reference\b|\bexit(?:ed)? with code \d+|\bexit code \d+|\bOOMKilled\b"
-    r"|\b(?:SELECT|JOIN|WHERE|GROUP BY|ORDER BY|INSERT INTO|UPDATE|DELETE FROM)\b",
+    r"|\b(?:SELECT|JOIN|WHERE|GROUP BY|ORDER BY|INSERT INTO|UPDATE|DELETE FROM)\b|\bRun-time error '\d+'"
+    r"|\b(?:SUMIFS?|COUNTIFS?|AVERAGEIFS?|VLOOKUP|XLOOKUP|HLOOKUP|IFERROR|SUMPRODUCT|TEXTJOIN|SVERWEIS|WENN)\b",
     re.M,
 )
 
@@ -159,7 +167,9 @@ _REASONING_STRONG = phrases(
     "balance scale", "heisenbug", "counterexample", "under load", "intermittently", "intermittent",
     "derive", "derivation", "expected number", "bayes", "bayesian", "steelman", "both sides", "devil's advocate",
     "is this argument valid", "valid argument", "syllogism", "logically follow", "logically follows",
-    "first n", "n squared", "prisoners dilemma", "prisoner's dilemma", "equilibrium", "is this valid",
+    "different ways", "permutations", "combinations", "how many arrangements", "once removed", "what relation",
+    "how are we related", "trying to decide", "can't decide", "cant decide", "планирую", "спланировать",
+    "planning a trip", "we're planning", "i'm planning", "first n", "n squared", "prisoners dilemma", "prisoner's dilemma", "equilibrium", "is this valid",
     "valid or invalid", "labels are wrong", "label is wrong", "απόδειξε", "αποδείξτε", "planuję", "zaplanować",
     "склади план", "скласти план", "liar", "liars", "лжец", "лжецы", "брехун", "mentiroso", "menteur", "lügner", "kłamca", "фальшива",
     "фальшивая", "зважування", "зважувань", "взвешивания", "взвешиваний", "mislabeled", "mislabelled", "every label",
@@ -219,9 +229,10 @@ _REASONING_DECIDE = phrases(
     "плюсы и минусы", "за и против", "стоит ли", "сравни", "сравните", "оцени",
 )
 # "Should I …" weighs options when an "or" follows.
-_SHOULD = phrases("should i", "should we", "moet ik", "moeten we", "dois je", "debo", "devo", "soll ich", "sollen wir",
+_SHOULD = phrases("er det best", "er det bedre", "är det bättre", "ist es besser", "is it best", "দুইটা অপশন",
+                  "should i", "should we", "moet ik", "moeten we", "dois je", "debo", "devo", "soll ich", "sollen wir",
                   "czy powinienem", "czy powinnam", "мне стоит", "чи варто", "haruskah", "nên")
-_OR = frozenset("or oder ou o of czy или або atau یا أو veya hay".split())
+_OR = frozenset("or oder ou o of czy или або atau یا أو veya hay eller nebo vagy vai নাকি".split())
 # Setting up a problem: each distinct one is worth one.
 _REASONING_WEAK = phrases(
     "analyze", "analyse", "analysis", "strategy", "architecture", "design", "constraints", "constraint",
@@ -232,7 +243,7 @@ _REASONING_WEAK = phrases(
     "how far", "what if", "options", "requirements", "sometimes", "randomly", "at random", "partition",
     "outage", "retries", "concurrently", "threads", "goroutines", "timeout", "time out", "expires",
     "analysiere", "analyser", "analysez", "analiza", "analise", "analizza", "analyseer", "przeanalizuj",
-    "проанализируй", "only once", "only one", "exactly one", "at the same time", "fair way", "fairly",
+    "проанализируй", "فقط", "حداکثر", "حداقل", "على الأكثر", "only once", "only one", "exactly one", "at the same time", "fair way", "fairly",
     "fewest", "least number", "in what order", "what do i see", "один раз", "explain why", "twice", "times as", "half as", "so alt wie", "doppelt", "viermal", "dreimal",
     "deux fois", "el doble", "il doppio", "in total", "together", "altogether", "remaining", "left over",
     "pourquoi", "por qué", "warum", "perché", "dlaczego", "почему", "waarom", "varför", "proč", "mengapa",
@@ -257,7 +268,8 @@ _NUMBER_THEORY = phrases("solve", "significant", "statistically", "standard devi
                          "primzahl", "nombre premier", "número primo", "numero primo", "простое число")
 _CJK_NUMBER_THEORY = ("素数", "质数", "소수")
 # A question asking for a quantity: with several figures and a set-up it is a word problem.
-_QUANTITY = phrases("how many", "how much", "how old", "number of", "how long", "how far", "how fast", "how thick", "how big",
+_QUANTITY = phrases("how many", "how much", "how old", "number of", "mekkora", "mennyi", "hány", "kuinka paljon",
+                    "hvor mange", "hvor meget", "ilan", "magkano", "how long", "how far", "how fast", "how thick", "how big",
                     "how heavy", "how tall", "how high", "how deep", "скільки", "כמה", "πόσα", "πόσο", "πόσες",
                     "πόσοι", "what time", "which is more",
                     "which is cheaper", "what's the best", "what is the best", "maximum", "minimum", "wie viele",
@@ -281,6 +293,8 @@ _QUESTION_WORDS = phrases("which", "what", "how", "when", "where", "who", "find"
 _NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve twenty hundred thousand "
                           "twice double half zwei drei doppelt deux trois dos tres dois três due tre "
                           "ثلاثة اثنان ضعف أضعاف".split())
+# Thai asks with particles inside its unspaced words: 'how much', 'how many', 'or not', 'how'.
+_UNSPACED_QUESTION_MARKS = ("เท่าไร", "เท่าไหร่", "กี่", "ไหม", "อย่างไร")
 WORD_PROBLEM_WORDS = 12
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _SENTENCE_END = re.compile(r"[.?!。？！]\s")
@@ -298,7 +312,7 @@ _CREATIVE = phrases(
     "canzone", "gedicht", "verhaal", "grap", "wiersz", "opowiadanie", "żart", "стихотворение", "стих",
     "рассказ", "сказку", "сказка", "шутку", "анекдот", "песню", "тост",
 )
-_CJK_CREATIVE = ("詩", "俳句", "物語", "ジョーク", "歌詞", "小説", "诗", "故事", "笑话", "歌词", "口号", "시를", "시 ",
+_CJK_CREATIVE = ("标语", "宣传语", "广告语", "문구", "キャッチコピー", "詩", "俳句", "物語", "ジョーク", "歌詞", "小説", "诗", "故事", "笑话", "歌词", "口号", "시를", "시 ",
                  "이야기", "농담", "가사")
 
 # --- light -------------------------------------------------------------------------------
@@ -309,12 +323,15 @@ hi hello hey hiya yo thanks thank thx ty cheers ok okay k yes no yep nope sure g
 bye goodbye good morning evening night gm howdy welcome np appreciated brilliant excellent lovely wonderful
 hallo danke moin tschüss servus bonjour salut merci coucou hola gracias buenas olá oi obrigado obrigada ciao
 grazie buongiorno dank bedankt hoi cześć dzięki dziękuję hej tack привет спасибо здравствуйте пока merhaba
-teşekkürler habari jambo asante ping สวัสดี สวัสดีครับ สวัสดีค่ะ ขอบคุณ ขอบคุณครับ ขอบคุณค่ะ lol haha hahaha lmao wow omg oh ah hmm sweet terima makasih halo selamat ahoj děkuji díky
+teşekkürler habari jambo asante salamat magandang kiitos moi szia köszönöm tak takk hej mulțumesc bună
+ধন্যবাদ வணக்கம் நன்றி धन्यवाद شکریہ تودה תודה שלום صباح مساء ping สวัสดี สวัสดีครับ สวัสดีค่ะ ขอบคุณ ขอบคุณครับ ขอบคุณค่ะ lol haha hahaha lmao wow omg oh ah hmm sweet terima makasih halo selamat ahoj děkuji díky
 cảm xin chào namaste नमस्ते धन्यवाद शुक्रिया مرحبا شكرا السلام
 """.split())
 _CJK_GREETINGS = ("こんにちは", "こんばんは", "おはよう", "ありがとう", "どうも", "你好", "谢谢", "您好", "早上好", "안녕",
                   "감사합니다", "고맙습니다")
 CHATTER_MAX_WORDS = 80
+# Greetings of scripts written without spaces open the first "word" ('ขอบคุณมากค่ะ').
+_GREETING_STARTS = ("ขอบคุณ", "สวัสดี", "ধন্যবাদ", "வணக்கம்", "நன்றி", "شکریہ", "شكرا", "صباح", "תודה")
 # Words that open a reply as often as they open small talk.
 _ACKNOWLEDGEMENTS = frozenset("ok okay k yes no yep nope sure great cool nice awesome perfect so".split())
 # The questions small talk asks.
@@ -341,11 +358,14 @@ _LIGHT_OPENERS = phrases(
     "cuál es", "qué significa", "quem", "quando", "quantos", "quantas", "quanto", "qual é", "o que significa",
     "chi ha", "quanti", "quante", "qual è", "cosa significa", "wie heeft", "hoeveel", "wat betekent", "kto",
     "kiedy", "ile", "co znaczy", "kdo", "kdy", "kolik", "co znamená", "hur många", "hur mycket", "vad betyder",
-    "kaç", "hangisi", "кто", "когда", "сколько", "что значит", "что означает", "скільки", "ποιος", "ποια",
+    "kaç", "hangisi", "kailan", "ano ang", "sino", "ilan", "magkano", "apa maksud", "bila", "hvor mange", "hvor mye",
+    "hvor meget", "hvad betyder", "hva betyr", "hvem", "hvornår", "når", "mennyi", "hány", "mit jelent", "mikor",
+    "montako", "kuinka", "mitä tarkoittaa", "kuka", "milloin", "omtrent hvor", "кто", "когда", "сколько", "что значит", "что означает", "скільки", "ποιος", "ποια",
     "πότε", "πόσα", "πόσο", "מה זה", "מי", "כמה", "من هو", "متى", "كم", "कौन", "कब", "कितना", "कितने", "কী",
     "কে", "কবে", "siapa", "kapan", "berapa", "apa arti", "ai là", "bao nhiêu",
 )
 OPENER_WORDS = 4
+UNIT_PAIR_CHARS = 60
 _CLAUSE_END = re.compile(r"[.!?:;。？！]")
 # Shapes of a short factual question anywhere in it: a capital, a definition, a comparison of
 # measurable facts, a spelling, a conversion, a fun fact.
@@ -362,6 +382,8 @@ _LIGHT = phrases(
     "più grande", "il più", "la più", "mais alto", "o mais", "a mais", "выше", "самый", "самая", "en uzun",
     "en büyük", "thủ đô", "ibu kota", "hauptstadt", "capitale", "capital de", "hoofdstad", "stolica",
     "столица", "huvudstad", "başkent", "başkenti", "moeda", "nedir",
+    "ibig sabihin", "ni nini", "ngapi", "kwa kiswahili", "sa tagalog", "στα", "maksud", "normal range",
+    "rate for", "what temp", "what temperature",
     "wie sagt man", "übersetze", "comment dit on", "traduis", "traduire", "cómo se dice", "traduce", "traducir",
     "como se diz", "traduza", "come si dice", "traduci", "hoe zeg je", "vertaal", "jak powiedzieć",
     "przetłumacz", "как сказать", "переведи",
@@ -387,6 +409,20 @@ _ARITHMETIC = re.compile(r"(?i)^\W*(?:what's|whats|what is|calculate|compute)?[\
 # Word starts of "capital (city)" in several languages: inflected forms ("huvudstaden") match too.
 _CAPITAL_STEMS = ("پایتخت", "בירת", "πρωτεύουσα", "capital", "hauptstadt", "huvudstad", "hoofdstad", "stolic", "столиц", "başkent", "capitale",
                   "hlavní", "राजधानी", "عاصمة")
+
+
+# Units by the start of their names in other scripts, for conversions written without a figure's
+# usual connector ('১ মাইল সমান কত কিলোমিটার?', '1 ปอนด์เท่ากับกี่กรัม').
+_UNIT_WORDS = ("pauni", "kilo", "মাইল", "কিলোমিটার", "মিটার", "ফুট", "পাউন্ড", "গ্রাম", "ปอนด์", "กรัม", "กิโล", "เมตร",
+               "ไมล์", "ฟุต", "นิ้ว", "ลิตร", "metri", "syli", "fod", "fot", "tomme", "pund", "gramm", "mil", "km",
+               "英里", "公里", "英尺", "磅", "公斤", "マイル", "キロ", "フィート", "ポンド", "グラム", "마일", "킬로", "피트",
+               "파운드", "그램", "мил", "километр", "фунт", "грам")
+
+
+def _unit_pair(sample: str) -> bool:
+    """Two different units in a short question: a conversion in any language."""
+    lower = sample.lower()
+    return sum(1 for unit in _UNIT_WORDS if unit in lower) >= 2
 
 
 def _conversion(sample: str) -> bool:
@@ -459,6 +495,9 @@ def read_intent(words: Words, *, has_code: bool, math: bool, language: str) -> I
     if cjk:  # tool names written in Latin letters among Chinese, Japanese or Korean text
         tech |= {w.lower() for w in _ASCII_WORD.findall(sample)} & (_TECH | {"go"})
     objects = found(words, _CODE_OBJECTS) + _cjk_found(sample, cjk, _CJK_CODE)
+    tech |= {w for w in words.set if w.startswith(_TECH_STEMS)}  # 'Excelissä', 'pythonban', 'Javie'
+    if tech and words.set & _KEYWORDS:
+        objects.append(sorted(words.set & _KEYWORDS)[0])  # 'let and const in javascript'
     ambiguous = words.set & _AMBIGUOUS_TECH
     if ambiguous and (tech or set(objects) - ambiguous):
         tech |= ambiguous
@@ -539,7 +578,9 @@ def _number_question(words: Words, cjk: bool) -> bool:
 
 def _asks(words: Words) -> bool:
     """A question: a question mark, or (lower-case chat drops it) a question word or 'if … do we'."""
-    return "?" in words.sample or "？" in words.sample or bool(found(words, _QUESTION_WORDS))
+    sample = words.sample
+    return ("?" in sample or "？" in sample or bool(found(words, _QUESTION_WORDS))
+            or any(mark in sample for mark in _UNSPACED_QUESTION_MARKS))
 
 
 def _justified_count(words: Words, cjk: bool) -> bool:
@@ -556,7 +597,9 @@ def _chatter(words: Words) -> str:
     """Small talk however long: a message that opens with a greeting and asks nothing (no question
     but a pleasantry, nothing to write, explain or fix)."""
     lowered = words.text.split()
-    if not lowered or lowered[0] not in _GREETINGS or len(lowered) > CHATTER_MAX_WORDS:
+    if not lowered or len(lowered) > CHATTER_MAX_WORDS:
+        return ""
+    if lowered[0] not in _GREETINGS and not lowered[0].startswith(_GREETING_STARTS):
         return ""
     if len(lowered) > 6 and lowered[0] in _ACKNOWLEDGEMENTS and not words.set & (_GREETINGS - _ACKNOWLEDGEMENTS):
         return ""  # 'ok so i planted tomatoes and …' goes on to tell a problem
@@ -616,7 +659,7 @@ def _light(words: Words, cjk: bool, language: str) -> str:
     produce = found(words, _PRODUCE)
     if produce:
         return ""
-    if _conversion(sample):
+    if _conversion(sample) or (len(sample) <= UNIT_PAIR_CHARS and _unit_pair(sample)):
         return "a conversion"
     if _ARITHMETIC.match(sample):
         return "a sum"
@@ -627,7 +670,8 @@ def _light(words: Words, cjk: bool, language: str) -> str:
         return "a short question (a capital city)"
     if language == "en" and len(lowered) <= YES_NO_MAX_WORDS and _YES_NO.match(sample):
         return "a yes/no question"
-    if language in _READ_LANGUAGES and len(lowered) <= SHORT_QUESTION_WORDS:
+    read = language in _READ_LANGUAGES or (language == "und" and sample.isascii())
+    if read and len(lowered) <= SHORT_QUESTION_WORDS:
         return "a short question"
     return ""
 
