@@ -419,10 +419,14 @@ _UNIT_WORDS = ("pauni", "kilo", "মাইল", "কিলোমিটার", "
                "파운드", "그램", "мил", "километр", "фунт", "грам")
 
 
-def _unit_pair(sample: str) -> bool:
-    """Two different units in a short question: a conversion in any language."""
-    lower = sample.lower()
-    return sum(1 for unit in _UNIT_WORDS if unit in lower) >= 2
+def _unit_pair(words: Words) -> bool:
+    """Two different units in a short question: a conversion in any language. A unit in Latin or
+    Cyrillic letters starts a word ('mil' is not in 'family'); one in another script may be glued
+    to the words around it."""
+    tokens = words.text.split()
+    return sum(1 for unit in _UNIT_WORDS
+               if (any(t.startswith(unit) for t in tokens) if unit.isascii() or "\u0400" <= unit[0] <= "\u04ff"
+                   else unit in words.sample)) >= 2
 
 
 def _conversion(sample: str) -> bool:
@@ -659,7 +663,7 @@ def _light(words: Words, cjk: bool, language: str) -> str:
     produce = found(words, _PRODUCE)
     if produce:
         return ""
-    if _conversion(sample) or (len(sample) <= UNIT_PAIR_CHARS and _unit_pair(sample)):
+    if _conversion(sample) or (len(sample) <= UNIT_PAIR_CHARS and _unit_pair(words)):
         return "a conversion"
     if _ARITHMETIC.match(sample):
         return "a sum"

@@ -3,6 +3,8 @@ a regression in the signals, the rules or the secret scan shows here first."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from benchmarks.routing_quality import CATEGORIES, TARGETS, evaluate, figures, load_cases
@@ -31,3 +33,17 @@ def test_the_targets_are_met(outcomes) -> None:
 def test_every_secret_case_is_kept_local_with_its_kind_found(outcomes) -> None:
     leaks = [o.case.source for o in outcomes if o.case.category == "private" and not o.passed]
     assert leaks == []
+
+
+# Sets written apart from the rules, each routed once before the rules changed for it (README):
+# kept as regression guards at the overall target, with their private cases held to 100 %.
+OTHER_SETS = ("routing_holdout", "routing_final", "routing_unseen", "routing_blind", "routing_sixth", "secrets_unseen")
+
+
+@pytest.mark.parametrize("folder", OTHER_SETS)
+def test_the_sets_written_apart_stay_at_the_targets(folder: str) -> None:
+    outcomes = evaluate(load_cases(Path(__file__).resolve().parents[2] / "benchmarks" / folder))
+    results = figures(outcomes)
+    misses = [f"[{o.catalog}] {o.case.source}: got {o.decision.model}" for o in outcomes if not o.passed]
+    assert results["overall"] is not None and results["overall"] >= TARGETS["overall"], misses
+    assert results["secrets recall"] in (None, 1.0), misses
