@@ -20,18 +20,21 @@ LABELS = {
 
 # The words (in lower case) whose presence is searched for first; a name holds one of them.
 _TRIGGERS = ("pass", "pwd", "secret", "token", "key", "auth", "credential", "kennwort", "senha", "wachtwoord", "haslo")
-_TRIGGERS_NOT_ASCII = ("contraseña", "пароль", "hasło", "lösenord")
+_TRIGGERS_NOT_ASCII = ("contraseña", "пароль", "hasło", "lösenord", "パスワード", "密码", "密碼", "비밀번호", "şifre",
+                       "jelszó")
 _MAX_NAME = 80
 _NEAR = 200  # how far a line is read around a name, at most
 _WEIGHED = 128  # how much of a value is weighed (the start of a random key is random)
 _NAME_CHARS = re.compile(r"[\w.-]*")
+_CJK_NAME = re.compile(r"[\u3040-\u9fff\uac00-\ud7af]")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SEPARATORS = re.compile(r"[_\-.]+")
 
 # The last word of a name says what its value is: DB_PASSWORD is a password, PASSWORD_MIN_LENGTH is not.
 _PASSWORD_WORDS = frozenset({"pass", "pwd", "pw", "passwd", "password", "passwort", "kennwort", "passphrase", "passe",
                              "senha", "contraseña", "contrasena", "wachtwoord", "пароль", "hasło", "haslo",
-                             "lösenord"})
+                             "lösenord", "パスワード", "密码", "密碼", "비밀번호", "şifre", "sifre", "jelszó", "heslo",
+                             "salasana", "passord", "adgangskode", "parola", "lozinka", "requirepass", "masterauth"})
 _PASSWORD_ENDINGS = ("password", "passwd", "passwort", "kennwort", "passphrase")
 _SECRET_WORDS = frozenset({"secret", "token", "credential", "credentials", "auth", "apikey", "authkey", "accesskey",
                            "secretkey", "privatekey", "authtoken", "accesstoken", "clientsecret", "bearer"})
@@ -39,16 +42,23 @@ _KEY_QUALIFIERS = frozenset({"api", "secret", "access", "private", "auth", "clie
                              "encryption", "enc", "account", "app", "license", "service", "subscription", "shared",
                              "storage", "admin", "session", "hmac", "crypto", "consumer", "webhook", "aes", "cipher"})
 _SHORT_PASSWORD_WORDS = frozenset({"pass", "pw", "pwd"})
-_IGNORED_LAST = frozenset({"value", "plain", "plaintext", "raw", "confirm", "confirmation"})
+_NGINX_PASSERS = frozenset({"proxy", "fastcgi", "uwsgi", "grpc", "scgi", "memcached"})
+_IGNORED_LAST = frozenset({"value", "plain", "plaintext", "raw", "confirm", "confirmation", "base"})
 
 # After a name: the end of a JSON key or subscript, then an operator (not a comparison).
-_OPERATOR = re.compile(r"""["'\]]{0,2}[ \t]*(:=|=>|=(?!=)|:(?![:/=])|\((?=["'])|>)[ \t]*""")
+_OPERATOR = re.compile(
+    r"""["'\]]{0,2}[ \t]*(?::[ \t]*&?'?[\w:<>\[\]]*[ \t]*(?==[^=]))?(:=|=>|=(?!=)|:(?![:/=])|\((?=["'])|>)[ \t]*"""
+    r"""(?:\[\]byte\(|bytes\(|Buffer\.from\(|String::from\(|b(?=["']))?"""
+)
 # "my password is ...", "the password for the wifi was ...", "das Passwort für den Server ist ..."
 _PROSE_OPERATOR = re.compile(
-    r"[ \t]+(?:[^.,;:!?\n]{1,50}?[ \t])??"
-    r"(?:is|was|ist|est|c'est|es|era|war|é|è|är|er|jest|je|on|это|—|-)[ \t]+"
+    r"[ \t]+(?:[^.,;:!?\n]{1,50}?(?:[ \t]|(?=[:：][ \t])))??"
+    r"(?:(?:is|was|ist|est|c'est|es|era|war|é|è|är|er|jest|je|on|это|—|-)[ \t]+|(?::|：|は|が|是|为|는|은|가|이)[ \t]*)"
 )
 _SPACE = re.compile(r"[ \t]+")
+# A password word followed at once by a value with letters and digits (not 'password reset', 'password123' alone).
+_MIXED_VALUE_NEXT = re.compile(r"[ \t]+(?=[^\s\"',;]{6,})(?=\S*\d)(?=\S*[A-Za-z])(?!(?:hash|reset|policy|field|manager)\b)")
+_CJK_OPERATOR = re.compile(r"[ \t]*(?:は|が|是|为|為|는|은|가|이|:|：|=)[ \t]*")
 # What makes a space give a value: `--password hunter2` (a flag, by its name), `ENV DB_PASSWORD ...`,
 # fish's `set -x AWS_SECRET_ACCESS_KEY ...`, csh's `setenv`, `aws configure set aws_secret_access_key ...`.
 _SPACE_SEPARATED = re.compile(r"^[ \t]*(?:ENV|set(?:[ \t]+-[a-zA-Z]+)*|setenv|.*configure[ \t]+set)[ \t]+$", re.M)
@@ -58,6 +68,7 @@ _MYSQL_PASSWORD = re.compile(r"""(?<![\w-])-p(?:'([^'\n]{3,})'|"([^"\n]{3,})"|([
 # A quoted value (2,000 characters at most) or a bare one (its first 512): a long line costs no more.
 _VALUE = re.compile(r""""([^"\n]{0,2000})"|'([^'\n]{0,2000})'|`([^`\n]{0,2000})`|([^\s"'`,;&<>)\]}]{1,512})""")
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
+_BARE_RUN = re.compile(r"[^\s\"'`,;<>)\]}]{1,512}")
 _REFERENCE = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+")  # process.env.TOKEN, self.password
 _TEMPLATE = re.compile(r"\{[^}]*\}|\$\(|%s|%\(|%[A-Z_]+%")
 _NOT_VALUES = frozenset({
@@ -66,10 +77,12 @@ _NOT_VALUES = frozenset({
     "changeme", "test", "empty", "hidden", "omitted", "unset", "default", "prompt", "ask",
 })
 _PHRASE = re.compile(r"[^\W\d_]+(?: [^\W\d_]+){2,}[.!?]?")  # words: a label, not a password
+_APP_PASSWORD = re.compile(r"[a-z]{4}(?: [a-z]{4}){3}")  # Google's app passwords: 'ggbs uyli pztw cehd'
 
-_URL_AUTH = re.compile(r"[^\s:/@'\"<>]*:([^\s/@'\"<>]+)@[\w\[.-]")
+_AUTHORITY = re.compile(r"[^\s/'\"<>]{0,300}")  # a password may hold '?', '#' or '@': the last '@' ends it
 _AUTH_VALUE = re.compile(
-    r"""["']?[ \t]*[:=][ \t]*["']?(?:(bearer|basic|token|bot|digest|apikey)[ \t]+)?([\w.~+/=-]{1,512})""", re.I
+    r"""["']?[ \t]*(?:[:=]|[ \t](?=["'])|["']?[ \t]*,[ \t]*["']value["'][ \t]*:)[ \t]*["']?"""
+    r"""(?:(bearer|basic|token|bot|digest|apikey)[ \t]+)?([\w.~+/=-]{1,512})""", re.I
 )
 _BEARER_VALUE = re.compile(r"[ \t]+([\w.~+/=-]{1,512})")
 _AWS_SECRET = re.compile(r"[A-Za-z0-9/+]{40}")
@@ -77,6 +90,8 @@ _AWS_SECRET = re.compile(r"[A-Za-z0-9/+]{40}")
 
 def find_assigned(text: str, lower: str, spans: Spans) -> None:
     """Adds to `spans` the secret values in `text` (`lower` is it in lower case) that no span there covers."""
+    for span in find_forms(text, lower):  # the more specific forms first: a .netrc's heroku password is a Heroku key
+        spans.add(span)
     seen: set[int] = set()
     triggers = _TRIGGERS if text.isascii() else _TRIGGERS + _TRIGGERS_NOT_ASCII
     for trigger in triggers:
@@ -95,15 +110,17 @@ def find_assigned(text: str, lower: str, spans: Spans) -> None:
     for word in ("authorization", "bearer"):
         if word in lower:
             found += _auth_headers(text, lower, word)
-    found += find_forms(text, lower)
     for span in found:
         spans.add(span)
 
 
 def _assignment(text: str, at: int, end: int, seen: set[int], spans: Spans) -> Span | None:
     """The secret value given to the name around text[at:end], if any and not in one of `spans`."""
-    start = at - _NAME_CHARS.match(text[max(0, at - _MAX_NAME):at][::-1]).end()
-    end = _NAME_CHARS.match(text, end, end + _MAX_NAME).end()
+    if _CJK_NAME.match(text, at):  # 社内VPNのパスワードが …: the words around it run on without spaces
+        start = at
+    else:
+        start = at - _NAME_CHARS.match(text[max(0, at - _MAX_NAME):at][::-1]).end()
+        end = _NAME_CHARS.match(text, end, end + _MAX_NAME).end()
     if start in seen or text[start - 1:start] in ("{", "$"):  # ${DB_PASSWORD:-...} names, it gives nothing
         return None
     seen.add(start)
@@ -120,7 +137,8 @@ def _assignment(text: str, at: int, end: int, seen: set[int], spans: Spans) -> S
     if _AWS_SECRET.fullmatch(value) and (kind == "aws" or "secret" in _words(name) and _aws_nearby(text)):
         return "aws-secret-key", value_start, value_start + len(value)
     if kind == "password":
-        in_url = text[start - 1:start] in ("?", "&") and "://" in text[_line_start(text, start):start]
+        line = text[_line_start(text, start):start]
+        in_url = text[start - 1:start] in ("?", "&", ";") and ("://" in line or "jdbc:" in line)
         return ("url-password" if in_url else "password-value"), value_start, value_start + len(value)
     return _service_kind(name, text, start), value_start, value_start + len(value)
 
@@ -138,6 +156,10 @@ def _service_kind(name: str, text: str, start: int) -> str:
     for word in words:
         if word in _SERVICE_KINDS:
             return _SERVICE_KINDS[word]
+    before = text[max(0, start - _SERVICE_WINDOW):start].lower()
+    for service, kind in _SERVICE_KINDS.items():
+        if len(service) > 3 and service in before:
+            return kind
     line_start = _line_start(text, start)
     if name.lower().startswith("x-") and start == line_start:
         return "auth-header"
@@ -146,8 +168,10 @@ def _service_kind(name: str, text: str, start: int) -> str:
     return "assigned-secret"
 
 
-# A service named in a secret's name, and the kind of its keys.
+# A service named in a secret's name (or just before it), and the kind of its keys.
+_SERVICE_WINDOW = 120
 _SERVICE_KINDS = {
+    "ocp": "azure-key", "apim": "azure-key", "cognitive": "azure-key",
     "heroku": "heroku-key", "azure": "azure-key", "mailgun": "mailgun-key", "sendgrid": "sendgrid-key",
     "twilio": "twilio-key", "stripe": "stripe-key", "slack": "slack-token", "github": "github-token",
     "gitlab": "gitlab-token", "openai": "openai-key", "anthropic": "anthropic-key", "groq": "groq-key",
@@ -172,7 +196,10 @@ def _kind_of(name: str) -> str | None:
         return None
     last = words[-1].rstrip("0123456789") or words[-1]
     if last in _PASSWORD_WORDS or last.endswith(_PASSWORD_ENDINGS):
-        # 'pass', 'pw' and 'pwd' alone are a verb, Python's pass and the shell's working directory
+        # 'pass', 'pw' and 'pwd' alone are a verb, Python's pass and the shell's working directory;
+        # nginx's proxy_pass and fastcgi_pass pass requests on
+        if last == "pass" and words[0] in _NGINX_PASSERS:
+            return None
         return "password" if len(words) > 1 or last not in _SHORT_PASSWORD_WORDS else None
     if "secret" in words and ("aws" in words or "access" in words):
         return "aws"
@@ -194,12 +221,17 @@ def _value_after(text: str, start: int, end: int, name: str, kind: str) -> tuple
         return None
     raw, quoted = value.group(value.lastindex), value.lastindex != 4
     operator = op.group().strip(" \t\"']")
+    if op.group() in (" :", "\t:") and quoted:
+        return None  # psql's :'variable' names a value, it does not give one
     if operator == "(" and not (quoted and _words(name)[0] == "set"):
         return None  # setPassword("...") is a value; ask_password("Password: ") is not
     if quoted:
         return None if _TEMPLATE.search(raw) else (raw, "quoted", value.start(value.lastindex))
     if operator == ":" and text[value.end():value.end() + 1] in (",", ")", "]", "="):
         return None  # a type: `password: str,`, `def f(private_key: KeyType)`
+    if text[value.end():value.end() + 1] == "&" and "://" not in text[_line_start(text, start):start] \
+            and "jdbc:" not in text[_line_start(text, start):start]:
+        raw = _BARE_RUN.match(text, value.start(value.lastindex)).group()  # noYQ&KB3H@1*: '&' is not a query's
     if prose:
         raw = raw.rstrip(".,;:!?")
     if not raw or not _literal(text, start, raw, op.group(), value.end(), kind):
@@ -219,7 +251,12 @@ def _operator(text: str, start: int, end: int, name: str) -> tuple[re.Match[str]
         return _PAIRED_VALUE.match(text, end), False
     if _SPACE_SEPARATED.search(text, line_start, start) or name.startswith("-"):
         return _SPACE.match(text, end), False
-    return _PROSE_OPERATOR.match(text, end), True
+    if _CJK_NAME.match(name):  # パスワードが …, 密码是 …, 비밀번호는 …
+        return _CJK_OPERATOR.match(text, end), True
+    prose = _PROSE_OPERATOR.match(text, end)
+    if prose is None and name.lower() in _PASSWORD_WORDS:  # "puse la contraseña Azahar961*Pino para …"
+        prose = _MIXED_VALUE_NEXT.match(text, end)
+    return prose, True
 
 
 def _literal(text: str, start: int, raw: str, op: str, value_end: int, kind: str) -> bool:
@@ -249,7 +286,7 @@ def _is_secret(kind: str, value: str, given: str) -> bool:
         return len(value) >= 6 and has_letter(value) and not value.isalpha()
     if _IDENTIFIER.fullmatch(value) and not has_digit(value) and "pass" in value.lower():
         return False  # a name: "challengePassword", "new_password"
-    return len(value) >= 3 and not _PHRASE.fullmatch(value)
+    return len(value) >= 3 and (not _PHRASE.fullmatch(value) or _APP_PASSWORD.fullmatch(value) is not None)
 
 
 def _line_start(text: str, at: int) -> int:
@@ -266,17 +303,24 @@ def _line_end(text: str, at: int) -> int:
 
 
 def _url_passwords(text: str) -> list[Span]:
+    """`scheme://user:password@host`: the user may be an email address and the password may hold
+    an '@' (the host follows the last one)."""
     found = []
     at = text.find("://")
     while at >= 0:
-        match = _URL_AUTH.match(text, at + 3)
-        if match is not None:
-            password = match.group(1)
-            if (len(password) >= 3 and password[0] not in "$%{<" and not placeholder(password)
-                    and password.lower() not in _NOT_VALUES):
-                found.append(("url-password", match.start(1), match.end(1)))
+        authority = _AUTHORITY.match(text, at + 3)
+        userinfo, at_sign, _ = authority.group().rpartition("@")
+        user, colon, password = userinfo.partition(":")
+        if at_sign and colon and _given_password(password):
+            start = authority.start() + len(user) + 1
+            found.append(("url-password", start, start + len(password)))
         at = text.find("://", at + 3)
     return found
+
+
+def _given_password(password: str) -> bool:
+    return (len(password) >= 3 and password[0] not in "$%{<" and not placeholder(password)
+            and password.lower() not in _NOT_VALUES)
 
 
 def _mysql_passwords(text: str, lower: str) -> list[Span]:

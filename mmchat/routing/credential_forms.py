@@ -1,7 +1,8 @@
-"""Credentials that files and calls give by position, not by a name: a ~/.pgpass line
+"""Credentials that files, commands and calls give by position, not by a name: a ~/.pgpass line
 (host:port:database:user:password), a ~/.netrc `machine … password …`, PowerShell's
-ConvertTo-SecureString "…", an HTTP client's auth=("user", "password") pair, and a Terraform
-variable whose name says secret with its default value.
+ConvertTo-SecureString "…", an HTTP client's auth=("user", "password") pair, a Terraform
+variable whose name says secret with its default value, SQL's IDENTIFIED BY / WITH PASSWORD,
+redis's requirepass, Windows' `net user NAME PASSWORD` and PHP's define('DB_PASSWORD', '…').
 
 Each form is looked for only when its literal occurs in the text.
 """
@@ -20,6 +21,10 @@ _AUTH_PAIR = re.compile(r"""\bauth[ \t]*=[ \t]*\([ \t]*["'][^"'\n]*["'][ \t]*,[ 
 _MAILGUN = re.compile(r"[0-9a-f]{32}-[0-9a-f]{8}-[0-9a-f]{8}")
 _TERRAFORM_VARIABLE = re.compile(r'variable[ \t]+"([\w-]+)"[ \t]*\{[^}]{0,400}?\bdefault[ \t]*=[ \t]*"([^"\n]{8,})"')
 _SECRET_NAME = re.compile(r"secret|token|passw|api[_-]?key|private[_-]?key|credential", re.I)
+_SQL_PASSWORD = re.compile(r"""\b(?:IDENTIFIED[ \t]+BY|WITH[ \t]+(?:ENCRYPTED[ \t]+)?PASSWORD)[ \t]+'([^'\n]{3,})'""", re.I)
+_REDIS_PASSWORD = re.compile(r"^[ \t]*(?:requirepass|masterauth)[ \t]+(\S{3,})", re.M | re.I)
+_NET_USER = re.compile(r"\bnet[ \t]+user[ \t]+\S+[ \t]+(?!/)(\S{3,})[ \t]+/add", re.I)
+_PHP_DEFINE = re.compile(r"""define\([ \t]*['"](\w*(?:PASSWORD|PASS|SECRET|KEY|SALT|TOKEN)\w*)['"][ \t]*,[ \t]*['"]([^'"\n]{3,})['"]""")
 
 
 def find_forms(text: str, lower: str) -> list[Span]:
@@ -38,6 +43,17 @@ def find_forms(text: str, lower: str) -> list[Span]:
             if _given(m.group(1)):
                 kind = "mailgun-key" if _MAILGUN.fullmatch(m.group(1)) else "password-value"
                 found.append((kind, m.start(1), m.end(1)))
+    if "identified" in lower or "with password" in lower or "with encrypted" in lower:
+        found += [("password-value", m.start(1), m.end(1)) for m in _SQL_PASSWORD.finditer(text) if _given(m.group(1))]
+    if "requirepass" in lower or "masterauth" in lower:
+        found += [("password-value", m.start(1), m.end(1)) for m in _REDIS_PASSWORD.finditer(text) if _given(m.group(1))]
+    if "net user" in lower:
+        found += [("password-value", m.start(1), m.end(1)) for m in _NET_USER.finditer(text) if _given(m.group(1))]
+    if "define(" in lower:
+        for m in _PHP_DEFINE.finditer(text):
+            if _given(m.group(2)) and ("PASS" in m.group(1) or looks_random(m.group(2))):
+                kind = "password-value" if "PASS" in m.group(1) else "assigned-secret"
+                found.append((kind, m.start(2), m.end(2)))
     if "variable" in lower:
         for m in _TERRAFORM_VARIABLE.finditer(text):
             value = m.group(2)

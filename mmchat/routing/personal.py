@@ -36,10 +36,12 @@ _SSN_WORDS = ("ssn", "social security", "social-security", "my social", "social 
 _NHS_WORDS = ("nhs",)
 _TAX_WORDS = ("steuer", "idnr", "identifikationsnummer", "tax id", "tax-id", "tin")
 _PHONE_WORDS = re.compile(  # Tel., phone_number, Handynummer ...
-    r"\b(?:phone|tel|mobile?|fax|whatsapp|call me|telefon|handy|t[ée]l[ée]phone|tel[ée]fono|m[óo]vil|portable)"
+    r"(?:\b(?:phone|tel|mobile?|mob|cell|fax|whatsapp|call me|callback|telefon|handy|t[ée]l[ée]phone|tel[ée]fono"
+    r"|m[óo]vil|portable)|携帯|電話|手机|电话|휴대폰|전화)"
     r"(?:[_ -]?(?:number|nummer|no))?\b"
 )
-_PHONE_HINTS = ("phone", "tel", "mobil", "fax", "whatsapp", "call me", "handy", "portable", "móvil")
+_PHONE_HINTS = ("phone", "tel", "mobil", "mob", "cell", "fax", "whatsapp", "call me", "callback", "handy", "portable",
+                "móvil", "携帯", "電話", "手机", "电话", "휴대폰", "전화")
 _PHONE_START = re.compile(r"[+(]?[\d()./ -]*?(?=\d)")  # from '+' or '(' or a digit, up to a run
 _PASSPORT_WORDS = ("passport", "reisepass", "passeport", "pasaporte", "passaporto", "paszport", "паспорт")
 _PASSPORT = re.compile(r"[^\n]{0,30}?(?<![A-Z0-9])([A-Z0-9]{6,9})(?![A-Za-z0-9])")
@@ -267,13 +269,15 @@ _MRZ = re.compile(r"^P[A-Z<][A-Z<]{3}[A-Z]+<<[A-Z<]+\s*\n[A-Z0-9<]{44}\s*$", re.
 
 
 def _passports(text: str, lower: str) -> list[Span]:
-    """A passport number: 6 to 9 capitals and digits (3 digits at least) just after the word."""
+    """A passport number: 6 to 9 capitals and digits just after the word."""
     found: list[Span] = []
     for word in _PASSPORT_WORDS:
         at = lower.find(word)
         while at >= 0:
             match = _PASSPORT.match(text, at + len(word))
-            if match is not None and sum(c.isdigit() for c in match.group(1)) >= 3:
+            number = match.group(1) if match is not None else ""
+            # three digits at least, or one in a nine-character number (German passports: C01X00T47)
+            if sum(c.isdigit() for c in number) >= 3 or (len(number) == 9 and any(c.isdigit() for c in number)):
                 found.append(("passport", match.start(1), match.end(1)))
             at = lower.find(word, at + len(word))
     return found
@@ -297,5 +301,7 @@ def _emails(prose: str) -> list[Span]:
 def _names_someone(local: str, domain: str) -> bool:
     local, domain = local.lower().strip("."), domain.lower()
     if not local or local in _NOT_PEOPLE or local.startswith("your") or "noreply" in domain:
+        return False
+    if domain.startswith("example."):  # example.ie, example.co.uk: written for an example
         return False
     return not any(domain == d or domain.endswith("." + d) for d in _EXAMPLE_DOMAINS)

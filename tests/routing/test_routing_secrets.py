@@ -390,3 +390,45 @@ def test_credentials_given_by_position_or_named_by_their_service(prompt: str, ki
     in French, an SSN with spaces, a passport's machine-readable lines, and keys whose name or
     command says which service they belong to."""
     assert kind in {f.kind for f in scan(prompt)}
+
+
+@pytest.mark.parametrize(
+    ("prompt", "kind"),
+    [
+        ('proxy_set_header Authorization "Basic c3ZjX2dyYWZhbmE6WHNNdmluMipiRWNNcFNfaQ==";', "auth-header"),
+        ('{"key": "Authorization", "value": "Token ea9e2bd70072e0687f4414f5e71451fc1a45ffea", "type": "text"}',
+         "auth-header"),
+        ("secret_key_base: b7f018a31a600923a0a59b79be1d966d5e244e6dc89ea9d9ac8a1f2e3d4c5b6a", "assigned-secret"),
+        ('var hmacKey = []byte("*E&hj#rR2*K5@XBjk^KN1OIwHXDUOE#3%Sctkw54")', "assigned-secret"),
+        ('const WEBHOOK_TOKEN: &str = "bX-dvffHjC6xCq3zC6s9nPuHW98LQiB3AtuaNkno";', "assigned-secret"),
+        ("CREATE USER 'reporting'@'%' IDENTIFIED BY 'l6oD6dWQ45o5m*8v';", "password-value"),
+        ("bind 0.0.0.0\nrequirepass A-zPiPoyGo5ULZ@ftMtDo-DH\n", "password-value"),
+        ("spring:\n  datasource:\n    password: noYQ&KB3H@1*TSK-sA\n", "password-value"),
+        ("C:\\> net user svc_backup 5F?NB_RW!bzC*7 /add /passwordchg:no", "password-value"),
+        ("社内VPNのパスワードが 2D2nz7vhX&smM なんですが、つながりません", "password-value"),
+        ("en el router puse la contraseña Azahar961*Pino para la red de clientes", "password-value"),
+        ('EMAIL_HOST_PASSWORD = "ggbs uyli pztw cehd"', "password-value"),
+        ("define( 'DB_PASSWORD', 'Qm7#vL2pXz9!' );", "password-value"),
+        ("Пароль от админки сайта: cmmp9r%A9AsX, логин admin", "password-value"),
+        ("DATABASE_URL=postgres://app_rw:tQ-nEcqFsPmrC?X0kox?@orders-prod.rds.amazonaws.com:5432/app", "url-password"),
+        ("index-url = https://ci-reader:dU-mpir3y!.6!#wu@nexus.corp.lan/simple", "url-password"),
+        ("Reisepass Nr. CFLRMKH9Y, ausgestellt am 03.08.2021", "passport"),
+        ("新しい連絡先は携帯 090-6114-8835 です", "phone"),
+        ("he wants a callback on his cell (617) 435-5845, not the landline", "phone"),
+        ('client = AzureOpenAI(\n    api_key="474f9faf36b04c7a8e2d1f0c9b8a7e6d",\n)', "azure-key"),
+    ],
+)
+def test_credentials_in_the_forms_a_second_independent_set_used(prompt: str, kind: str) -> None:
+    assert kind in {f.kind for f in scan(prompt)}
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "CREATE USER app_reader WITH PASSWORD :'reader_pw';",  # a psql variable
+        "location / {\n    proxy_pass http://localhost:8080;\n}",  # nginx passes requests on
+        'assert not is_valid("o\'brien@example.ie")',  # an example domain
+    ],
+)
+def test_references_and_directives_are_not_credentials(prompt: str) -> None:
+    assert scan(prompt) == ()
