@@ -442,7 +442,9 @@ def _unit(name: str) -> bool:
 _PRODUCE = phrases(  # asking for a made thing: not a light turn however short
     "write", "draft", "explain", "describe", "summarize", "summarise", "list", "outline", "create", "generate",
     "help", "review", "improve", "rewrite", "plan", "why", "how does", "how do i", "how can", "tips",
-    "advice", "difference between", "difference", "wie funktioniert", "wie funktionieren", "warum", "comment",
+    "advice", "difference between", "difference", "how do", "what causes", "cause of", "vs", "versus",
+    "compare", "dicas", "consejos", "conseils", "tipps", "consigli", "differenza", "diferencia", "différence",
+    "unterschied", "diferença", "verschil", "różnica", "разница", "wie funktioniert", "wie funktionieren", "warum", "comment",
     "pourquoi", "cómo", "como", "por qué", "come funziona", "perché", "hoe werkt", "waarom", "jak działa",
     "dlaczego", "как работает", "почему", "hur fungerar", "varför", "recipe", "recipes", "recipie", "how to make", "ideas",
     "придумай", "ช่วย", "สรุป", "อธิบาย", "เขียน", "erkläre", "schreibe", "explique", "écris", "explica", "escribe", "explique",
@@ -459,8 +461,12 @@ _TRANSLATE = phrases("time difference", "what time is it", "qué hora", "que hor
                      "time zone", "timezone", "default port", "port par défaut", "en qué año", "em que ano",
                      "in welchem jahr", "en quelle année", "in che anno", "в каком году", "shortcut", "hotkey",
                      "translate", "перекладіть", "переклади", "переведите", "çevir", "terjemahkan", "dịch",
-                     "अनुवाद", "ترجم", "ترجمه", "תרגם", "μετάφρασε", "how do you say", "how do i say", "how do u say", "spell", "spelling", "übersetze",
-                     "traduis", "traduce", "traduza", "traduci", "vertaal", "przetłumacz", "переведи")
+                     "अनुवाद", "ترجم", "ترجمه", "תרגם", "μετάφρασε", "how do you say", "how do i say", "how do u say",
+                     "spell", "spelling", "übersetze", "traduis", "traduce", "traduza", "traduci", "vertaal",
+                     "przetłumacz", "переведи",
+                     # comparisons of measurable facts: light even though they compare
+                     "taller", "higher", "bigger", "larger", "older", "heavier", "heights", "which is longer",
+                     "which is bigger", "which is larger", "which is taller", "which is older", "which is heavier")
 # A yes/no question of fact: "Is Pluto a planet?", "do penguins live in the arctic".
 _YES_NO = re.compile(r"(?i)^(?:is|are|was|were|do|does|did|can|could|has|have|will)\s+\w+")
 # Explaining a tool is not writing code with it.
