@@ -15,13 +15,14 @@ from mmchat.routing.secret_values import Span, Spans, has_digit, has_letter, loo
 
 LABELS = {
     "password-value": "password", "assigned-secret": "secret value", "aws-secret-key": "AWS secret key",
-    "url-password": "password in a URL", "auth-header": "authorization header",
+    "url-password": "password in a URL or connection string", "auth-header": "authorization header",
 }
 
 # The words (in lower case) whose presence is searched for first; a name holds one of them.
 _TRIGGERS = ("pass", "pwd", "secret", "token", "key", "auth", "credential", "kennwort", "senha", "wachtwoord", "haslo")
 _TRIGGERS_NOT_ASCII = ("contraseña", "пароль", "hasło", "lösenord", "パスワード", "密码", "密碼", "비밀번호", "şifre",
-                       "jelszó")
+                       "jelszó", "كلمة المرور", "كلمة السر", "кодовое слово", "รหัสผ่าน", "mật khẩu", "पासवर्ड")
+_TRIGGERS_ASCII_WORDS = ("clave", "heslo", "sandi", "parola", "lozinka", "adgangskode", "salasana", "sifre")
 _MAX_NAME = 80
 _NEAR = 200  # how far a line is read around a name, at most
 _WEIGHED = 128  # how much of a value is weighed (the start of a random key is random)
@@ -34,7 +35,9 @@ _SEPARATORS = re.compile(r"[_\-.]+")
 _PASSWORD_WORDS = frozenset({"pass", "pwd", "pw", "passwd", "password", "passwort", "kennwort", "passphrase", "passe",
                              "senha", "contraseña", "contrasena", "wachtwoord", "пароль", "hasło", "haslo",
                              "lösenord", "パスワード", "密码", "密碼", "비밀번호", "şifre", "sifre", "jelszó", "heslo",
-                             "salasana", "passord", "adgangskode", "parola", "lozinka", "requirepass", "masterauth"})
+                             "salasana", "passord", "adgangskode", "parola", "lozinka", "requirepass", "masterauth",
+                             "clave", "sandi", "كلمة المرور", "كلمة السر", "кодовое слово", "รหัสผ่าน", "mật khẩu",
+                             "पासवर्ड"})
 _PASSWORD_ENDINGS = ("password", "passwd", "passwort", "kennwort", "passphrase")
 _SECRET_WORDS = frozenset({"secret", "token", "credential", "credentials", "auth", "apikey", "authkey", "accesskey",
                            "secretkey", "privatekey", "authtoken", "accesstoken", "clientsecret", "bearer"})
@@ -48,16 +51,20 @@ _IGNORED_LAST = frozenset({"value", "plain", "plaintext", "raw", "confirm", "con
 # After a name: the end of a JSON key or subscript, then an operator (not a comparison).
 _OPERATOR = re.compile(
     r"""["'\]]{0,2}[ \t]*(?::[ \t]*&?'?[\w:<>\[\]]*[ \t]*(?==[^=]))?(:=|=>|=(?!=)|:(?![:/=])|\((?=["'])|>)[ \t]*"""
-    r"""(?:\[\]byte\(|bytes\(|Buffer\.from\(|String::from\(|b(?=["']))?"""
+    r"""(?:\[\]byte\(|bytes\(|Buffer\.from\(|String::from\(|b(?=["'])|&[\w-]+[ \t]+)?"""
 )
 # "my password is ...", "the password for the wifi was ...", "das Passwort für den Server ist ..."
 _PROSE_OPERATOR = re.compile(
     r"[ \t]+(?:[^.,;:!?\n]{1,50}?(?:[ \t]|(?=[:：][ \t])))??"
-    r"(?:(?:is|was|ist|est|c'est|es|era|war|é|è|är|er|jest|je|on|это|—|-)[ \t]+|(?::|：|は|が|是|为|는|은|가|이)[ \t]*)"
+    r"(?:(?:is|was|ist|lautet|est|c'est|es|era|war|é|è|är|er|jest|je|to|on|это|هي|هو|—|-)[ \t]+"
+    r"|(?::|：|は|が|是|为|는|은|가|이)[ \t]*)"
 )
 _SPACE = re.compile(r"[ \t]+")
 # A password word followed at once by a value with letters and digits (not 'password reset', 'password123' alone).
-_MIXED_VALUE_NEXT = re.compile(r"[ \t]+(?=[^\s\"',;]{6,})(?=\S*\d)(?=\S*[A-Za-z])(?!(?:hash|reset|policy|field|manager)\b)")
+_MIXED_VALUE_NEXT = re.compile(
+    r"[ \t]+(?:(?:saya|ku|mu|my|mi|mein|meine|mon|ma|mio|mia|moje|moja|мой|мое)[ \t]+)?"
+    r"(?=[^\s\"',;]{6,})(?=\S*\d)(?=\S*[^\W\d_])(?!(?:hash|reset|policy|field|manager)\b)"
+)
 _CJK_OPERATOR = re.compile(r"[ \t]*(?:は|が|是|为|為|는|은|가|이|:|：|=)[ \t]*")
 # What makes a space give a value: `--password hunter2` (a flag, by its name), `ENV DB_PASSWORD ...`,
 # fish's `set -x AWS_SECRET_ACCESS_KEY ...`, csh's `setenv`, `aws configure set aws_secret_access_key ...`.
@@ -79,6 +86,7 @@ _NOT_VALUES = frozenset({
 _PHRASE = re.compile(r"[^\W\d_]+(?: [^\W\d_]+){2,}[.!?]?")  # words: a label, not a password
 _APP_PASSWORD = re.compile(r"[a-z]{4}(?: [a-z]{4}){3}")  # Google's app passwords: 'ggbs uyli pztw cehd'
 
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
 _AUTHORITY = re.compile(r"[^\s/'\"<>]{0,300}")  # a password may hold '?', '#' or '@': the last '@' ends it
 _AUTH_VALUE = re.compile(
     r"""["']?[ \t]*(?:[:=]|[ \t](?=["'])|["']?[ \t]*,[ \t]*["']value["'][ \t]*:)[ \t]*["']?"""
@@ -93,7 +101,7 @@ def find_assigned(text: str, lower: str, spans: Spans) -> None:
     for span in find_forms(text, lower):  # the more specific forms first: a .netrc's heroku password is a Heroku key
         spans.add(span)
     seen: set[int] = set()
-    triggers = _TRIGGERS if text.isascii() else _TRIGGERS + _TRIGGERS_NOT_ASCII
+    triggers = _TRIGGERS + _TRIGGERS_ASCII_WORDS + (() if text.isascii() else _TRIGGERS_NOT_ASCII)
     for trigger in triggers:
         at = lower.find(trigger)
         while at >= 0:
@@ -195,6 +203,8 @@ def _kind_of(name: str) -> str | None:
     if not words:
         return None
     last = words[-1].rstrip("0123456789") or words[-1]
+    if last.startswith(("şifre", "sifre")):
+        last = "şifre"  # şifrem, şifreniz: 'my password', 'your password'
     if last in _PASSWORD_WORDS or last.endswith(_PASSWORD_ENDINGS):
         # 'pass', 'pw' and 'pwd' alone are a verb, Python's pass and the shell's working directory;
         # nginx's proxy_pass and fastcgi_pass pass requests on
@@ -254,7 +264,7 @@ def _operator(text: str, start: int, end: int, name: str) -> tuple[re.Match[str]
     if _CJK_NAME.match(name):  # パスワードが …, 密码是 …, 비밀번호는 …
         return _CJK_OPERATOR.match(text, end), True
     prose = _PROSE_OPERATOR.match(text, end)
-    if prose is None and name.lower() in _PASSWORD_WORDS:  # "puse la contraseña Azahar961*Pino para …"
+    if prose is None and _kind_of(name) == "password":  # "puse la contraseña Azahar961*Pino para …"
         prose = _MIXED_VALUE_NEXT.match(text, end)
     return prose, True
 
@@ -311,7 +321,10 @@ def _url_passwords(text: str) -> list[Span]:
         authority = _AUTHORITY.match(text, at + 3)
         userinfo, at_sign, _ = authority.group().rpartition("@")
         user, colon, password = userinfo.partition(":")
-        if at_sign and colon and _given_password(password):
+        host = authority.group().rpartition("@")[2].split(":")[0].strip("[]").lower()
+        if password == user and host in _LOOPBACK:
+            pass  # a documented default on the same machine: amqp://guest:guest@localhost
+        elif at_sign and colon and _given_password(password):
             start = authority.start() + len(user) + 1
             found.append(("url-password", start, start + len(password)))
         at = text.find("://", at + 3)

@@ -2,7 +2,10 @@
 (host:port:database:user:password), a ~/.netrc `machine … password …`, PowerShell's
 ConvertTo-SecureString "…", an HTTP client's auth=("user", "password") pair, a Terraform
 variable whose name says secret with its default value, SQL's IDENTIFIED BY / WITH PASSWORD,
-redis's requirepass, Windows' `net user NAME PASSWORD` and PHP's define('DB_PASSWORD', '…').
+redis's requirepass, Windows' `net user NAME PASSWORD`, PHP's define('DB_PASSWORD', '…'), the
+password flags of sshpass, ldapsearch, redis-cli, curl, wget and nmcli, a connection string's
+;PWD= or ;Password=, a Go DSN's user:password@tcp(…), JDBC's getConnection(url, user, password),
+Twilio's Client(sid, token) and a Rails master.key.
 
 Each form is looked for only when its literal occurs in the text.
 """
@@ -24,6 +27,22 @@ _SECRET_NAME = re.compile(r"secret|token|passw|api[_-]?key|private[_-]?key|crede
 _SQL_PASSWORD = re.compile(r"""\b(?:IDENTIFIED[ \t]+BY|WITH[ \t]+(?:ENCRYPTED[ \t]+)?PASSWORD)[ \t]+'([^'\n]{3,})'""", re.I)
 _REDIS_PASSWORD = re.compile(r"^[ \t]*(?:requirepass|masterauth)[ \t]+(\S{3,})", re.M | re.I)
 _NET_USER = re.compile(r"\bnet[ \t]+user[ \t]+\S+[ \t]+(?!/)(\S{3,})[ \t]+/add", re.I)
+_CLI_PASSWORD = re.compile(
+    r"""\b(?:sshpass[ \t]+-p|ldap(?:search|modify|add|delete|whoami)\b[^\n]*?[ \t]-w|redis-cli\b[^\n]*?[ \t]-a"""
+    r"""|wget\b[^\n]*?[ \t]--(?:ftp-|http-)?password=?|nmcli\b[^\n]*?[ \t]password|smbclient\b[^\n]*?-U[ \t]*\S+%"""
+    r"""|mysql(?:dump|admin)?\b[^\n]*?--password=)[ \t]*(['"]?)([^\s'"]{3,})\1"""
+)
+_CURL_USER = re.compile(r"""\bcurl\b[^\n]*?[ \t](?:-u|--user)[ \t]*(['"]?)[^:\s'"]+:([^\s'"]{3,})\1""")
+_CONN_PASSWORD = re.compile(r"""(?i);[ \t]*(?:pwd|password)[ \t]*=[ \t]*([^;"'\n}]{3,})""")
+_GO_DSN = re.compile(r"""\b[\w.-]+:([^\s@/"']{3,})@(?:tcp|unix)\(""")
+_JDBC_CALL = re.compile(r"""getConnection\(\s*"[^"]*"\s*,\s*"[^"]*"\s*,\s*"([^"]{3,})"\s*\)""")
+_TWILIO_CLIENT = re.compile(r"""Client\(\s*["']AC[0-9a-f]{32}["']\s*,\s*["']([0-9a-f]{32})["']""")
+_MASTER_KEY = re.compile(r"master\.key[^\n]*\n[ \t]*([0-9a-f]{32})\b")
+# "signs the body using the shared key 53Pf4Qny…": a key named in prose, then a random value.
+_PROSE_KEY = re.compile(
+    r"(?i)\b(?:shared|secret|signing|api|access|private|hmac|webhook|client)[ \t]+(?:key|secret|token)"
+    r"(?:[ \t]+(?:is|was|=|:))?[ \t]+([A-Za-z0-9+/=_-]{16,})"
+)
 _PHP_DEFINE = re.compile(r"""define\([ \t]*['"](\w*(?:PASSWORD|PASS|SECRET|KEY|SALT|TOKEN)\w*)['"][ \t]*,[ \t]*['"]([^'"\n]{3,})['"]""")
 
 
@@ -54,12 +73,43 @@ def find_forms(text: str, lower: str) -> list[Span]:
             if _given(m.group(2)) and ("PASS" in m.group(1) or looks_random(m.group(2))):
                 kind = "password-value" if "PASS" in m.group(1) else "assigned-secret"
                 found.append((kind, m.start(2), m.end(2)))
+    found += _prose_keys(text, lower)
+    for trigger, pattern, kind in _SIMPLE_FORMS:
+        if trigger in lower:
+            found += [(kind, m.start(m.lastindex), m.end(m.lastindex)) for m in pattern.finditer(text)
+                      if _given(m.group(m.lastindex))]
     if "variable" in lower:
         for m in _TERRAFORM_VARIABLE.finditer(text):
             value = m.group(2)
             secret = "passw" not in m.group(1).lower() and looks_random(value)
             if _SECRET_NAME.search(m.group(1)) and _given(value) and ("passw" in m.group(1).lower() or secret):
                 found.append(("password-value" if not secret else "assigned-secret", m.start(2), m.end(2)))
+    return found
+
+
+# (a literal the text must hold, the form, the kind of what its last group finds)
+_SIMPLE_FORMS = (
+    ("sshpass", _CLI_PASSWORD, "password-value"), ("ldap", _CLI_PASSWORD, "password-value"),
+    ("redis-cli", _CLI_PASSWORD, "password-value"), ("wget", _CLI_PASSWORD, "password-value"),
+    ("nmcli", _CLI_PASSWORD, "password-value"), ("smbclient", _CLI_PASSWORD, "password-value"),
+    ("--password=", _CLI_PASSWORD, "password-value"), ("curl", _CURL_USER, "password-value"),
+    ("pwd", _CONN_PASSWORD, "url-password"), ("password", _CONN_PASSWORD, "url-password"),
+    ("@tcp(", _GO_DSN, "url-password"), ("@unix(", _GO_DSN, "url-password"),
+    ("getconnection", _JDBC_CALL, "password-value"), ("client(", _TWILIO_CLIENT, "twilio-key"),
+    ("master.key", _MASTER_KEY, "assigned-secret"),
+)
+
+
+def _prose_keys(text: str, lower: str) -> list[Span]:
+    """'the shared key 53Pf4Qny…': read only around each ' key ', ' secret ' or ' token '."""
+    found: list[Span] = []
+    for word in (" key ", " secret ", " token "):
+        at = lower.find(word)
+        while at >= 0:
+            match = _PROSE_KEY.search(text, max(0, at - 12), at + len(word) + 200)
+            if match is not None and match.start() <= at and _given(match.group(1)) and looks_random(match.group(1)):
+                found.append(("assigned-secret", match.start(1), match.end(1)))
+            at = lower.find(word, at + len(word))
     return found
 
 

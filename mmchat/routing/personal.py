@@ -93,8 +93,46 @@ def find_personal(text: str, lower: str, prose: str | None = None) -> list[Span]
             found += [("passport", m.start(), m.end()) for m in _MRZ.finditer(text)]
         if digits >= 6:
             found += _numbers(text, mask, lower, prose or text)
+        if digits >= 13:
+            found += _split_cards(text)
+        if digits >= 6 and not text.isupper():
+            found += _lower_case_ids(text)
     if "@" in text:
         found += _emails(prose or text)
+        if "mailto:" in lower:  # a link to write to someone, inside HTML or not
+            found += [("email", m.start(1), m.end(1)) for m in _MAILTO.finditer(text)
+                      if _names_someone(*m.group(1).split("@", 1))]
+    return found
+
+
+# A card written in groups of four with dots or across two lines: 4539.2414.0419.1522, '4916 8025\n9151 5295'.
+_SPLIT_CARD = re.compile(r"(?<![\d.])\d{4}(?:[ .-]|\r?\n)\d{4,6}(?:[ .-]|\r?\n)\d{4,5}(?:(?:[ .-]|\r?\n)\d{1,4})?(?![\d])")
+_LOWER_IBAN = re.compile(r"(?<![A-Za-z0-9])([a-z]{2}\d\d(?: ?[a-z0-9]){10,30})(?![A-Za-z0-9])")
+_LOWER_NINO = re.compile(r"(?<![A-Za-z0-9])([a-z]{2} ?\d\d ?\d\d ?\d\d ?[a-d])(?![A-Za-z0-9])")
+_MAILTO = re.compile(r"mailto:([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})")
+
+
+def _split_cards(text: str) -> list[Span]:
+    found: list[Span] = []
+    for match in _SPLIT_CARD.finditer(text):
+        digits = "".join(c for c in match.group() if c.isdigit())
+        if 13 <= len(digits) <= 19 and _issuer_known(digits) and luhn_valid(digits):
+            found.append(("card", match.start(), match.end()))
+    return found
+
+
+def _lower_case_ids(text: str) -> list[Span]:
+    """IBANs and National Insurance numbers typed in lower case (de28 1007 …, ek905525b)."""
+    found: list[Span] = []
+    for match in _LOWER_IBAN.finditer(text):
+        upper = match.group(1).upper()
+        span = _iban_near(upper, 2, len(upper))
+        if span is not None:
+            found.append(("iban", match.start(1), match.end(1)))
+    for match in _LOWER_NINO.finditer(text):
+        upper = match.group(1).upper().replace(" ", "")
+        if upper[:2] not in _NOT_NINO and _NINO_BEFORE.search(upper[:2]) and _NINO_AFTER.match(upper, 8):
+            found.append(("uk-nino", match.start(1), match.end(1)))
     return found
 
 
@@ -258,9 +296,14 @@ def _phone(text: str, mask: bytes, lower: str, start: int, end: int) -> list[Spa
     digits = "".join(c for c in text[begin:end] if c.isdigit())
     if not 7 <= len(digits) <= 15 or digits in "01234567890123456789":  # '+0123456789': a character set
         return []
+    if _FICTIONAL.search(digits):
+        return []  # 555-0100 to 555-0199: reserved for fiction and examples
     if text[begin] == "+" or _PHONE_WORDS.search(lower, max(0, begin - 25), begin):
         return [("phone", begin, end)]
     return []
+
+
+_FICTIONAL = re.compile(r"^1?\d{3}55501\d\d$")
 
 
 # The machine-readable lines of a passport: 'P<' and the issuing country, the names, then a line of

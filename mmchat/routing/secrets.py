@@ -175,11 +175,46 @@ def scan(text: str, *, prose: str | None = None, source: str = "") -> tuple[Find
     `prose` is the text with its code blanked out (mmchat.routing.code.find_code), where emails and
     phone numbers are looked for; it is worked out here when needed and not given. `source` names
     the attachment the text is."""
+    found = _scan_once(text, prose, source)
+    if '\\"' in text:  # JSON inside a string ("{\"password\":\"…\"}"): read it unescaped too
+        found += _scan_once(text.replace('\\"', '"'), None, source)  # lines are where they were
+    for line, decoded in _base64_blobs(text):
+        found += tuple(Finding(f.kind, f.label, line, source) for f in _scan_once(decoded, None, source))
+    unique = {(f.line, f.kind): f for f in reversed(found)}
+    return tuple(unique[key] for key in sorted(unique))
+
+
+def _scan_once(text: str, prose: str | None, source: str) -> tuple[Finding, ...]:
     spans = Spans()
     _shaped(text, spans)
     lower = lower_case(text)
     find_assigned(text, lower, spans)
     return _findings(text, spans.items + find_personal(text, lower, prose), source)
+
+
+# Base64 of a config or a credentials file (a Kubernetes Secret's data, `echo … | base64 -d`).
+_BASE64_BLOB = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{24,}={0,2}(?![A-Za-z0-9+/=])")
+_MAX_BLOBS = 20
+
+
+def _base64_blobs(text: str) -> Iterator[tuple[int, str]]:
+    """(line, decoded text) of each run of base64 that decodes to readable text with an '=' or ':'
+    in it (the shape of a setting), the first _MAX_BLOBS only. Looked for in the long tokens only,
+    so prose costs one quick scan."""
+    blobs = (m for start, end in _long_tokens(text) for m in _BASE64_BLOB.finditer(text, max(0, start - 1), end + 3))
+    for i, match in enumerate(blobs):
+        if i == _MAX_BLOBS:
+            return
+        blob = match.group()
+        if blob.isalpha() or blob.isdigit() or not (has_digit(blob) or blob.endswith("=")):
+            continue
+        try:
+            decoded = binascii.a2b_base64(blob + "=" * (-len(blob) % 4)).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            continue
+        if decoded.isprintable() or all(c.isprintable() or c in "\n\r\t" for c in decoded):
+            if "=" in decoded or ":" in decoded:
+                yield text.count("\n", 0, match.start()) + 1, decoded
 
 
 def _shaped(text: str, spans: Spans) -> None:

@@ -134,7 +134,7 @@ def test_a_service_account_file_is_named_as_such() -> None:
         ("services:\n  db:\n    environment:\n      POSTGRES_PASSWORD: kestrel-blue-41", "password-value"),
         ("mysql:\n  password: quartzlamp", "password-value"),
         ("spring.datasource.password=Zq7!vB2m", "password-value"),
-        ("Server=db01;Database=shop;User Id=sa;Password=Winter2025!;", "password-value"),
+        ("Server=db01;Database=shop;User Id=sa;Password=Winter2025!;", "url-password"),
         ("<password>Lk93hsPq</password>", "password-value"),
         ("psql --password Xv8q2LmN", "password-value"),
         ("mysql -h db01 -u root -pKq8vx2Lm shop < dump.sql", "password-value"),
@@ -431,4 +431,56 @@ def test_credentials_in_the_forms_a_second_independent_set_used(prompt: str, kin
     ],
 )
 def test_references_and_directives_are_not_credentials(prompt: str) -> None:
+    assert scan(prompt) == ()
+
+
+@pytest.mark.parametrize(
+    ("prompt", "kind"),
+    [
+        ('body="{\\"username\\":\\"d.okafor\\",\\"password\\":\\"Lagos#Rain2291\\"}"', "password-value"),
+        ("data:\n  .dockerconfigjson: eyJhdXRocyI6eyJyZWdpc3RyeS5naXRsYWIuY29tIjp7InVzZXJuYW1lIjoiZGVwbG95LXJvIiwicGFzc3dvcmQi"
+         "OiJacTdtVnIycExrOXhXdDRuIiwiYXV0aCI6IlpHVndiRzk1TFhKdk9scHhOMjFXY2pKd1RHczVlRmQwTkc0PSJ9fX0=", "docker-auth"),
+        ('x-db: &db\n  DB_PASSWORD: &dbpass "Nordwind_7719!"', "password-value"),
+        ("ldapsearch -x -H ldaps://dc01 -D 'cn=svc,dc=corp' -w 'Kx9!vB2#nL7q' -b 'dc=corp'", "password-value"),
+        ("for h in web1 web2; do sshpass -p 'Mont@gne88' ssh ops@$h uptime; done", "password-value"),
+        ("curl -u deploy:W7n$Qe4rZk --upload-file app.jar https://nexus.corp.local/", "password-value"),
+        ("redis-cli -h cache.internal -a 'r3d!s-Qv9Tz' INFO replication", "password-value"),
+        ('nmcli dev wifi connect "FRITZ!Box" password "Kaffeetasse-Blau-88" ifname wlan0', "password-value"),
+        ('pyodbc.connect("DRIVER={ODBC Driver 18};SERVER=sql01;UID=svc;PWD=Nv4$Lr8pQz;Encrypt=yes")', "url-password"),
+        ('db, err := sql.Open("mysql", "root:Kl4pp3rSt0rch@tcp(127.0.0.1:3306)/shop")', "url-password"),
+        ('DriverManager.getConnection(\n    "jdbc:sqlserver://sql01:1433",\n    "svc_report",\n    "Rpt#Q3feb2025");',
+         "password-value"),
+        ('client = Client("ACee37d22f6c1e13af58e093540da94d41", "8e611644a000f6dbb25ebd847fbf73ad")', "twilio-key"),
+        ("$ cat config/master.key\n70da96cb29438d8591eaac12d513ed6b\n", "assigned-secret"),
+        ("signs the body with HMAC-SHA256 using the shared key 53Pf4Qny2BLQS5MFW0RWR++NgoCa1ChHy6Bf+MgR4ME=",
+         "assigned-secret"),
+        ("El usuario es admin y mi clave es Girasol_Luna82, pero no entra", "password-value"),
+        ("вход в 1С — логин buh2, кодовое слово Ласточка1988", "password-value"),
+        ("e-devlet şifrem LaleBahce#42 ama giriş yapamıyorum", "password-value"),
+        ("Mein Passwort lautet Zugspitze#2962, trotzdem sperrt mich die Bank", "password-value"),
+        ("akun saya rina.p dan kata sandi saya Nasgor!Pedas8, tapi", "password-value"),
+        ("اسم المستخدم هو admin و كلمة المرور هي Sahara$Wind47 ويجب تغييرها", "password-value"),
+        ("my checkout form rejects 4539.2414.0419.1522 exp 11/27", "card"),
+        ("card is 4916 8025\n9151 5295 and the code on the back", "card"),
+        ("transfer the rent to Jonas Reiter de28100700242605509351, checksum ok?", "iban"),
+        ("payroll has ni numbers in lower case like ek905525b", "uk-nino"),
+        ('<a href="mailto:h.nakamura.kobe@icloud.com?subject=Quote">Contact Hiro</a>', "email"),
+    ],
+)
+def test_credentials_in_the_forms_a_third_independent_set_used(prompt: str, kind: str) -> None:
+    """Escaped JSON, base64 of a config, YAML anchors, command-line password flags, connection
+    strings, Go DSNs, positional passwords, passwords told in eight more languages, cards split by
+    dots or lines, IBANs and NI numbers in lower case, mailto links."""
+    assert kind in {f.kind for f in scan(prompt)}
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "RabbitMQ docs use amqp://guest:guest@localhost:5672/, why only from localhost?",  # a documented default
+        "The placeholder number in our mockups is +1-202-555-0143, is 555-01xx fictional?",
+        "the password reset link expired, and the password policy says 12 characters",
+    ],
+)
+def test_documented_defaults_and_fictional_numbers_are_not_private(prompt: str) -> None:
     assert scan(prompt) == ()
