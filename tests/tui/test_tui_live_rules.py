@@ -42,11 +42,16 @@ async def reread(pilot, condition) -> None:
     await until(pilot, condition)
 
 
-async def test_edited_rules_apply_to_the_preview_and_the_next_turn_and_a_broken_edit_keeps_them(store, openai_server):
-    server = openai_server
+def app_with_config_file(store, server):
+    """The app and the config file it was started from (its rules send everything to one/big)."""
     path = config_file(store)
     path.write_text(config_text(server, word_rules(BIG_FIRST)))
-    app = two_provider_app(store, server, word_rules(BIG_FIRST))
+    return two_provider_app(store, server, word_rules(BIG_FIRST)), path
+
+
+async def test_edited_rules_apply_to_the_preview_and_the_next_turn_and_a_broken_edit_keeps_them(store, openai_server):
+    server = openai_server
+    app, path = app_with_config_file(store, server)
     async with app.run_test(size=(160, 36)) as pilot:
         await pilot.pause()
         app.screen.check_routing()  # the file as the app started with it: nothing to read again
@@ -95,9 +100,7 @@ async def test_edited_rules_apply_to_the_preview_and_the_next_turn_and_a_broken_
 
 async def test_a_provider_edit_asks_for_a_restart_and_a_file_saved_by_rename_is_read(store, openai_server):
     server = openai_server
-    path = config_file(store)
-    path.write_text(config_text(server, word_rules(BIG_FIRST)))
-    app = two_provider_app(store, server, word_rules(BIG_FIRST))
+    app, path = app_with_config_file(store, server)
     async with app.run_test(size=(160, 36)) as pilot:
         await pilot.pause()
         # Saved the way many editors do: a new file renamed over the old one.
