@@ -152,8 +152,11 @@ def _assignment(text: str, at: int, end: int, seen: set[int], spans: Spans) -> S
 
 
 def _aws_nearby(text: str) -> bool:
-    """AWS is named, or an access key id shows, in the text (Terraform's `secret_key = …` beside it)."""
-    return "aws" in text.lower() or re.search(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b", text) is not None
+    """AWS is named, or an access key id shows, in the text (Terraform's `secret_key = …` beside it),
+    or AWS's own words for the key ('the secret access key the admin sent me is …')."""
+    lower = text.lower()
+    return ("aws" in lower or "secret access key" in lower
+            or re.search(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b", text) is not None)
 
 
 def _service_kind(name: str, text: str, start: int) -> str:
@@ -169,8 +172,8 @@ def _service_kind(name: str, text: str, start: int) -> str:
         if len(service) > 3 and service in before:
             return kind
     line_start = _line_start(text, start)
-    if name.lower().startswith("x-") and start == line_start:
-        return "auth-header"
+    if name.lower().startswith("x-") and (start == line_start or words[-1] in ("key", "token", "auth")):
+        return "auth-header"  # X-API-Key: …, "X-Api-Key": "…" in a client's headers
     if "account" in words and text[line_start:start].lstrip().startswith("az "):
         return "azure-key"  # the Azure CLI's --account-key
     return "assigned-secret"
@@ -275,6 +278,8 @@ def _literal(text: str, start: int, raw: str, op: str, value_end: int, kind: str
         return False
     if raw.lower() in _NOT_VALUES:
         return False
+    if text[start - 1:start] in ("?", "&"):
+        return True  # ?user=looker&password=LhsAcdmlX: a URL's query gives values
     if not _IDENTIFIER.fullmatch(raw) or has_digit(raw) or kind != "password":
         return True  # (a variable's name given to a token or key is not random: looks_random says no)
     # A bare word is a variable in code (password = new_password) and a value in a .env, YAML or

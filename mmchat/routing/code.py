@@ -27,6 +27,7 @@ _CODE_LINE = re.compile(
         |Traceback\ \(most\ recent\ call\ last\):
         |at\ [\w.$]+\(.*\)
         |[A-Za-z_][\w.]*\.[A-Za-z_]\w*\(.*\)
+        |"[\w@./-]+"[ \t]*:[ \t]*.+
     )[ \t]*$""",
     re.X,
 )

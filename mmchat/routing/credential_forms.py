@@ -32,7 +32,10 @@ _CLI_PASSWORD = re.compile(
     r"""|wget\b[^\n]*?[ \t]--(?:ftp-|http-)?password=?|nmcli\b[^\n]*?[ \t]password|smbclient\b[^\n]*?-U[ \t]*\S+%"""
     r"""|mysql(?:dump|admin)?\b[^\n]*?--password=)[ \t]*(['"]?)([^\s'"]{3,})\1"""
 )
-_CURL_USER = re.compile(r"""\bcurl\b[^\n]*?[ \t](?:-u|--user)[ \t]*(['"]?)[^:\s'"]+:([^\s'"]{3,})\1""")
+_CURL_USER = re.compile(r"""\bcurl\b[^\n]*?[ \t](?:-u|--user)[ \t]*(['"]?)([^:\s'"]+):([^\s'"]{3,})\1""")
+_TWILIO_SID = re.compile(r"AC[0-9a-f]{32}")
+# A signed URL's signature (Azure SAS, presigned S3 and GCS links) lets anyone who holds the link in.
+_URL_SIGNATURE = re.compile(r"[?&](?:sig|signature|x-amz-signature|x-goog-signature)=([A-Za-z0-9%+/=_-]{20,})", re.I)
 _CONN_PASSWORD = re.compile(r"""(?i);[ \t]*(?:pwd|password)[ \t]*=[ \t]*([^;"'\n}]{3,})""")
 _GO_DSN = re.compile(r"""\b[\w.-]+:([^\s@/"']{3,})@(?:tcp|unix)\(""")
 _JDBC_CALL = re.compile(r"""getConnection\(\s*"[^"]*"\s*,\s*"[^"]*"\s*,\s*"([^"]{3,})"\s*\)""")
@@ -74,6 +77,15 @@ def find_forms(text: str, lower: str) -> list[Span]:
                 kind = "password-value" if "PASS" in m.group(1) else "assigned-secret"
                 found.append((kind, m.start(2), m.end(2)))
     found += _prose_keys(text, lower)
+    if "curl" in lower:  # curl -u user:password; Twilio's account SID as the user: its auth token
+        for m in _CURL_USER.finditer(text):
+            if _given(m.group(3)):
+                kind = "twilio-key" if _TWILIO_SID.fullmatch(m.group(2)) else "password-value"
+                found.append((kind, m.start(3), m.end(3)))
+    if "sig=" in lower or "signature=" in lower:
+        for m in _URL_SIGNATURE.finditer(text):
+            kind = "azure-key" if "windows.net" in lower else "assigned-secret"
+            found.append((kind, m.start(1), m.end(1)))
     for trigger, pattern, kind in _SIMPLE_FORMS:
         if trigger in lower:
             found += [(kind, m.start(m.lastindex), m.end(m.lastindex)) for m in pattern.finditer(text)
@@ -92,7 +104,7 @@ _SIMPLE_FORMS = (
     ("sshpass", _CLI_PASSWORD, "password-value"), ("ldap", _CLI_PASSWORD, "password-value"),
     ("redis-cli", _CLI_PASSWORD, "password-value"), ("wget", _CLI_PASSWORD, "password-value"),
     ("nmcli", _CLI_PASSWORD, "password-value"), ("smbclient", _CLI_PASSWORD, "password-value"),
-    ("--password=", _CLI_PASSWORD, "password-value"), ("curl", _CURL_USER, "password-value"),
+    ("--password=", _CLI_PASSWORD, "password-value"),
     ("pwd", _CONN_PASSWORD, "url-password"), ("password", _CONN_PASSWORD, "url-password"),
     ("@tcp(", _GO_DSN, "url-password"), ("@unix(", _GO_DSN, "url-password"),
     ("getconnection", _JDBC_CALL, "password-value"), ("client(", _TWILIO_CLIENT, "twilio-key"),

@@ -106,7 +106,9 @@ def find_personal(text: str, lower: str, prose: str | None = None) -> list[Span]
 
 
 # A card written in groups of four with dots or across two lines: 4539.2414.0419.1522, '4916 8025\n9151 5295'.
-_SPLIT_CARD = re.compile(r"(?<![\d.])\d{4}(?:[ .-]|\r?\n)\d{4,6}(?:[ .-]|\r?\n)\d{4,5}(?:(?:[ .-]|\r?\n)\d{1,4})?(?![\d])")
+_SPLIT_CARD = re.compile(
+    r"(?<![\d.])\d{4}(?:[ .-]{1,2}|\r?\n)\d{4,6}(?:[ .-]{1,2}|\r?\n)\d{4,5}(?:(?:[ .-]{1,2}|\r?\n)\d{1,4})?(?![\d])"
+)
 _LOWER_IBAN = re.compile(r"(?<![A-Za-z0-9])([a-z]{2}\d\d(?: ?[a-z0-9]){10,30})(?![A-Za-z0-9])")
 _LOWER_NINO = re.compile(r"(?<![A-Za-z0-9])([a-z]{2} ?\d\d ?\d\d ?\d\d ?[a-d])(?![A-Za-z0-9])")
 _MAILTO = re.compile(r"mailto:([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})")
@@ -160,7 +162,9 @@ def _numbers(text: str, mask: bytes, lower: str, prose: str) -> list[Span]:
         elif digits >= 13 and text[start - 1:start] != ".":  # not a decimal fraction
             found += _cards(text, mask, start, end)
         if 7 <= digits <= 15 and prose[start] == text[start]:
-            phones = ("+" in prose or any(w in lower for w in _PHONE_HINTS)) if phones is None else phones
+            if phones is None:
+                phones = ("+" in prose or any(w in lower for w in _PHONE_HINTS)
+                          or _NATIONAL_MOBILE.search(text) is not None)
             if phones:
                 found += _phone(text, mask, lower, start, end)
     return found
@@ -169,11 +173,11 @@ def _numbers(text: str, mask: bytes, lower: str, prose: str) -> list[Span]:
 def _identifiers(text: str, lower: str, start: int, number: str, digits: int) -> list[Span]:
     """An SSN without dashes, NHS number, German tax ID or National Insurance number: 6 to 11 digits."""
     end = start + len(number)
-    if digits == 9 and _NINE.fullmatch(number) and _near(lower, start, _SSN_WORDS):
+    if digits == 9 and _NINE.fullmatch(number) and _near(lower, start, end, _SSN_WORDS):
         return [("ssn", start, end)] if _ssn_valid(number.replace(" ", "")) else []
-    if digits == 10 and _TEN.fullmatch(number) and _near(lower, start, _NHS_WORDS):
+    if digits == 10 and _TEN.fullmatch(number) and _near(lower, start, end, _NHS_WORDS):
         return [("nhs-number", start, end)] if _nhs_valid(number.replace(" ", "").replace("-", "")) else []
-    if digits == 11 and _ELEVEN.fullmatch(number) and _near(lower, start, _TAX_WORDS):
+    if digits == 11 and _ELEVEN.fullmatch(number) and _near(lower, start, end, _TAX_WORDS):
         return [("de-tax-id", start, end)] if _tax_id_valid(number.replace(" ", "")) else []
     if digits == 6 and _SIX.fullmatch(number) and _nino_around(text, start, end):
         return [("uk-nino", start, end)]
@@ -199,8 +203,9 @@ def _cards(text: str, mask: bytes, start: int, end: int) -> list[Span]:
     return found
 
 
-def _near(lower: str, start: int, words: tuple[str, ...]) -> bool:
-    window = lower[max(0, start - _CONTEXT):start]
+def _near(lower: str, start: int, end: int, words: tuple[str, ...]) -> bool:
+    """A word that names the number stands before it, or just after ('Is 488-415-2387 a valid NHS number?')."""
+    window = lower[max(0, start - 2 * _CONTEXT):start] + " " + lower[end:end + _CONTEXT]
     return any(w in window for w in words)
 
 
@@ -296,14 +301,19 @@ def _phone(text: str, mask: bytes, lower: str, start: int, end: int) -> list[Spa
     digits = "".join(c for c in text[begin:end] if c.isdigit())
     if not 7 <= len(digits) <= 15 or digits in "01234567890123456789":  # '+0123456789': a character set
         return []
-    if _FICTIONAL.search(digits):
-        return []  # 555-0100 to 555-0199: reserved for fiction and examples
-    if text[begin] == "+" or _PHONE_WORDS.search(lower, max(0, begin - 25), begin):
+    if _FICTIONAL.search(digits) and _PLACEHOLDER_WORDS.search(lower, max(0, begin - 80), end + 80):
+        return []  # 555-0100 to 555-0199, reserved for fiction, said to be a placeholder
+    if (text[begin] == "+" or _PHONE_WORDS.search(lower, max(0, begin - 25), begin)
+            or _NATIONAL_MOBILE.search(text, begin, end)):
         return [("phone", begin, end)]
     return []
 
 
 _FICTIONAL = re.compile(r"^1?\d{3}55501\d\d$")
+_PLACEHOLDER_WORDS = re.compile(r"placeholder|example|fictional|fictitious|mock|dummy|sample|fake")
+# Mobile numbers in their national form, distinctive enough to need no word before them:
+# French 06 12 34 56 78 and 07 …, British 07700 900123.
+_NATIONAL_MOBILE = re.compile(r"(?<![\d+])(?:0[67](?:[ .]?\d\d){4}|07\d{3} ?\d{6})(?!\d)")
 
 
 # The machine-readable lines of a passport: 'P<' and the issuing country, the names, then a line of

@@ -42,7 +42,9 @@ _LETTER = re.compile(r"[^\W\d_]")
 # Text that stands for a value: these anywhere; the short words below only apart from other letters
 # (sk-your-key-here, YOUR_TOKEN_HERE), as inside a random key they turn up by chance.
 _PLACEHOLDER_PARTS = ("example", "placeholder", "changeme", "change_me", "change-me", "redacted", "replace", "insert",
-                      "dummy", "sample", "<", ">", "{{", "${", "...", "…", "****", "••")
+                      "dummy", "sample", "<", ">", "{{", "${", "...", "…", "****", "••",
+                      # references a secrets manager resolves at run time
+                      "vault:", "op://", "ssm:", "arn:aws:secretsmanager", "akv:", "sm://", "gcp:secretmanager")
 _PLACEHOLDER_WORDS = ("your", "here", "xxxx", "todo")
 # A key that says it is not one ('ghp_FAKE…', 'sk-demo-…'). Nothing else counts as made up: a
 # typed run such as 'abcdef123456' or a value with 'secret' or 'test' in it may be a real one

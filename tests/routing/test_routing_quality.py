@@ -42,7 +42,7 @@ def test_every_secret_case_is_kept_local_with_its_kind_found(outcomes) -> None:
 # got him"), which no pattern can read, and its look-alikes' intents are routed as measured.
 OTHER_SETS = {"routing_holdout": (0.95, 1.0), "routing_final": (0.95, 1.0), "routing_unseen": (0.95, 1.0),
               "routing_blind": (0.95, 1.0), "routing_sixth": (0.95, 1.0), "secrets_unseen": (0.95, 1.0),
-              "secrets_second": (0.95, 1.0), "secrets_third": (0.94, 0.99)}
+              "secrets_second": (0.95, 1.0), "secrets_third": (0.94, 0.99), "secrets_fourth": (0.95, 0.99)}
 
 
 @pytest.mark.parametrize("folder", OTHER_SETS)

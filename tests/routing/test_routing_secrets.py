@@ -154,7 +154,7 @@ def test_a_service_account_file_is_named_as_such() -> None:
         ("api_key: StudAff5jScxii3SVdGGQomT", "assigned-secret"),
         ("TWILIO_AUTH_TOKEN=dac2e38a7ef9dc217d409c18dc2b4e56", "twilio-key"),
         ("HEROKU_API_KEY=e0b9e7ad-78b8-4f4a-a728-d61aaa45ba07", "heroku-key"),
-        ("curl -H 'X-API-Key: StudAff5jScxii3SVdGGQomT' https://api.corp.io/v1/items", "assigned-secret"),
+        ("curl -H 'X-API-Key: StudAff5jScxii3SVdGGQomT' https://api.corp.io/v1/items", "auth-header"),
         ("curl -H 'Authorization: Bearer 9bc340bb875e2c8908b61113aa5f8347' https://api.corp.io", "auth-header"),
         ("Authorization: Basic ZGVwbG95Ym90OnB1cFVzVVRnRHhITWdWWVFhMkFx", "auth-header"),
     ],
@@ -484,3 +484,34 @@ def test_credentials_in_the_forms_a_third_independent_set_used(prompt: str, kind
 )
 def test_documented_defaults_and_fictional_numbers_are_not_private(prompt: str) -> None:
     assert scan(prompt) == ()
+
+
+@pytest.mark.parametrize(
+    ("prompt", "kind"),
+    [
+        ("https://store.blob.core.windows.net/exports/r.csv?sv=2022-11-02&se=2026-01-01&sp=r"
+         "&sig=Qm9hdFN0YXRlbWVudEtleVJvdGF0ZWQxMjM0NTY3ODk%3D", "azure-key"),
+        ("jdbc:postgresql://pg:5432/dwh?user=looker&password=LhsAcdmlX_tJLglDeX&ssl=true", "url-password"),
+        ("I wrote my card number as 6525  8254  0989  3149 on the form", "card"),
+        ("Is 488-415-2387 a valid NHS number? It's my son's.", "nhs-number"),
+        ("My mom's cell is (312) 555-0154 and she keeps getting scam calls", "phone"),
+        ("confirmer le rendez-vous avec le plombier au 06 47 45 60 47.", "phone"),
+        ("curl -X POST https://api.twilio.com/2010-04-01/Accounts/x/Messages.json "
+         "-u ACd7fbcff5a736f45c1e2d3f4a5b6c7d8e:9f8e7d6c5b4a39281706f5e4d3c2b1a0", "twilio-key"),
+        ('axios.get(url, { headers: { "X-Api-Key": "qT7vLp2Xw9Rk4Zs8Nb3Mh6Jd" } })', "auth-header"),
+        ("The secret access key the admin sent me is 66IbYHCIlYxAvQ4jlTs9seN5hQcXd/efuLkft0cS but", "aws-secret-key"),
+    ],
+)
+def test_credentials_in_the_forms_a_fourth_independent_set_used(prompt: str, kind: str) -> None:
+    assert kind in {f.kind for f in scan(prompt)}
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        'DB_PASSWORD=vault:kv/data/orders#password',  # resolved by a secrets manager at run time
+        '{\n  "name": "@saltmarsh/tides",\n  "author": "Maren Holt <maren.holt@saltmarsh.dev>",\n  "version": "1.0.0"\n}',
+    ],
+)
+def test_secret_manager_references_and_emails_in_json_are_not_private(prompt: str) -> None:
+    assert not compute_signals(Turn(prompt), Conversation(), RouterState()).findings
