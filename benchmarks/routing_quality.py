@@ -191,7 +191,10 @@ def report(outcomes: list[Outcome], show_misses: bool) -> int:
     if show_misses:
         _misses(outcomes)
     results = figures(outcomes)
+    private = [o for o in outcomes if o.case.category == "private"]
     print()
+    if private:  # for information: local whatever kind was named (recall also needs the labelled kind)
+        print(f"{'private kept local':<22} {_share(o.decision.private for o in private):8.1%}")
     failed = False
     for name, value in results.items():
         ok = value is not None and value >= TARGETS[name]
