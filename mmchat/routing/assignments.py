@@ -98,12 +98,14 @@ _AWS_SECRET = re.compile(r"[A-Za-z0-9/+]{40}")
 
 def find_assigned(text: str, lower: str, spans: Spans) -> None:
     """Adds to `spans` the secret values in `text` (`lower` is it in lower case) that no span there covers."""
-    for span in find_forms(text, lower):  # the more specific forms first: a .netrc's heroku password is a Heroku key
+    triggers = _TRIGGERS + _TRIGGERS_ASCII_WORDS + (() if text.isascii() else _TRIGGERS_NOT_ASCII)
+    first = {trigger: lower.find(trigger) for trigger in triggers}
+    present = {trigger for trigger, at in first.items() if at >= 0}
+    for span in find_forms(text, lower, present):  # the specific forms first: a .netrc's heroku password is a Heroku key
         spans.add(span)
     seen: set[int] = set()
-    triggers = _TRIGGERS + _TRIGGERS_ASCII_WORDS + (() if text.isascii() else _TRIGGERS_NOT_ASCII)
-    for trigger in triggers:
-        at = lower.find(trigger)
+    for trigger in triggers:  # in order: the first name to claim a value names it
+        at = first[trigger]
         while at >= 0:
             if not spans.overlaps(at, at + 1):
                 span = _assignment(text, at, at + len(trigger), seen, spans)

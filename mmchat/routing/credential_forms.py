@@ -49,25 +49,29 @@ _PROSE_KEY = re.compile(
 _PHP_DEFINE = re.compile(r"""define\([ \t]*['"](\w*(?:PASSWORD|PASS|SECRET|KEY|SALT|TOKEN)\w*)['"][ \t]*,[ \t]*['"]([^'"\n]{3,})['"]""")
 
 
-def find_forms(text: str, lower: str) -> list[Span]:
-    """The credentials `text` gives in these forms (`lower` is it in lower case)."""
+def find_forms(text: str, lower: str, present: frozenset[str] | set[str]) -> list[Span]:
+    """The credentials `text` gives in these forms (`lower` is it in lower case). `present` holds the
+    words of secrets the caller found in the text (pass, pwd, key, secret, token, auth): a form that
+    needs one is not looked for without it."""
     found: list[Span] = []
+    password = "pass" in present or "pwd" in present
+    named = password or not present.isdisjoint(("key", "secret", "token"))
     if _PORT_FIELD.search(text):
         found += [("password-value", m.start(1), m.end(1)) for m in _PGPASS.finditer(text) if _given(m.group(1))]
-    if "machine" in lower:
+    if password and "machine" in lower:
         for m in _NETRC.finditer(text):
             if _given(m.group(2)):
                 found.append(("heroku-key" if "heroku" in m.group(1).lower() else "password-value", m.start(2), m.end(2)))
     if "convertto-securestring" in lower:
         found += [("password-value", m.start(1), m.end(1)) for m in _SECURE_STRING.finditer(text) if _given(m.group(1))]
-    if "auth" in lower:
+    if "auth" in present:
         for m in _AUTH_PAIR.finditer(text):
             if _given(m.group(1)):
                 kind = "mailgun-key" if _MAILGUN.fullmatch(m.group(1)) else "password-value"
                 found.append((kind, m.start(1), m.end(1)))
-    if "identified" in lower or "with password" in lower or "with encrypted" in lower:
+    if "identified" in lower or password and ("with password" in lower or "with encrypted" in lower):
         found += [("password-value", m.start(1), m.end(1)) for m in _SQL_PASSWORD.finditer(text) if _given(m.group(1))]
-    if "requirepass" in lower or "masterauth" in lower:
+    if password and "requirepass" in lower or "auth" in present and "masterauth" in lower:
         found += [("password-value", m.start(1), m.end(1)) for m in _REDIS_PASSWORD.finditer(text) if _given(m.group(1))]
     if "net user" in lower:
         found += [("password-value", m.start(1), m.end(1)) for m in _NET_USER.finditer(text) if _given(m.group(1))]
@@ -76,7 +80,8 @@ def find_forms(text: str, lower: str) -> list[Span]:
             if _given(m.group(2)) and ("PASS" in m.group(1) or looks_random(m.group(2))):
                 kind = "password-value" if "PASS" in m.group(1) else "assigned-secret"
                 found.append((kind, m.start(2), m.end(2)))
-    found += _prose_keys(text, lower)
+    if not present.isdisjoint(("key", "secret", "token")):
+        found += _prose_keys(text, lower)
     if "curl" in lower:  # curl -u user:password; Twilio's account SID as the user: its auth token
         for m in _CURL_USER.finditer(text):
             if _given(m.group(3)):
@@ -86,11 +91,11 @@ def find_forms(text: str, lower: str) -> list[Span]:
         for m in _URL_SIGNATURE.finditer(text):
             kind = "azure-key" if "windows.net" in lower else "assigned-secret"
             found.append((kind, m.start(1), m.end(1)))
-    for trigger, pattern, kind in _SIMPLE_FORMS:
-        if trigger in lower:
+    for trigger, pattern, kind, needs in _SIMPLE_FORMS:
+        if (needs is None or needs in present or needs == "@" and "@" in text) and trigger in lower:
             found += [(kind, m.start(m.lastindex), m.end(m.lastindex)) for m in pattern.finditer(text)
                       if _given(m.group(m.lastindex))]
-    if "variable" in lower:
+    if named and "variable" in lower:
         for m in _TERRAFORM_VARIABLE.finditer(text):
             value = m.group(2)
             secret = "passw" not in m.group(1).lower() and looks_random(value)
@@ -99,16 +104,17 @@ def find_forms(text: str, lower: str) -> list[Span]:
     return found
 
 
-# (a literal the text must hold, the form, the kind of what its last group finds)
+# (a literal the text must hold, the form, the kind of what its last group finds, a word of `present`
+# the form needs first ('@': an '@' in the text), or None)
 _SIMPLE_FORMS = (
-    ("sshpass", _CLI_PASSWORD, "password-value"), ("ldap", _CLI_PASSWORD, "password-value"),
-    ("redis-cli", _CLI_PASSWORD, "password-value"), ("wget", _CLI_PASSWORD, "password-value"),
-    ("nmcli", _CLI_PASSWORD, "password-value"), ("smbclient", _CLI_PASSWORD, "password-value"),
-    ("--password=", _CLI_PASSWORD, "password-value"),
-    ("pwd", _CONN_PASSWORD, "url-password"), ("password", _CONN_PASSWORD, "url-password"),
-    ("@tcp(", _GO_DSN, "url-password"), ("@unix(", _GO_DSN, "url-password"),
-    ("getconnection", _JDBC_CALL, "password-value"), ("client(", _TWILIO_CLIENT, "twilio-key"),
-    ("master.key", _MASTER_KEY, "assigned-secret"),
+    ("sshpass", _CLI_PASSWORD, "password-value", "pass"), ("ldap", _CLI_PASSWORD, "password-value", None),
+    ("redis-cli", _CLI_PASSWORD, "password-value", None), ("wget", _CLI_PASSWORD, "password-value", "pass"),
+    ("nmcli", _CLI_PASSWORD, "password-value", "pass"), ("smbclient", _CLI_PASSWORD, "password-value", None),
+    ("--password=", _CLI_PASSWORD, "password-value", "pass"),
+    ("pwd", _CONN_PASSWORD, "url-password", "pwd"), ("password", _CONN_PASSWORD, "url-password", "pass"),
+    ("@tcp(", _GO_DSN, "url-password", "@"), ("@unix(", _GO_DSN, "url-password", "@"),
+    ("getconnection", _JDBC_CALL, "password-value", None), ("client(", _TWILIO_CLIENT, "twilio-key", None),
+    ("master.key", _MASTER_KEY, "assigned-secret", "key"),
 )
 
 
