@@ -9,43 +9,14 @@ import sys
 from typing import Any
 
 from mmchat import format as fmt
+from mmchat.commands.prompt_input import read_prompt
 from mmchat.commands.setup import build_catalog, load, open_store
 from mmchat.engine import Engine
 from mmchat.events import FallingBack, Retrying, TurnFailed, TurnFinished, TurnStarted
 from mmchat.providers.types import TextDelta
-from mmchat.sanitize import printable, utf8_text
+from mmchat.sanitize import printable
 
 AUTO = "auto"  # `-m auto`: the router picks the model
-
-
-def _prompt(args: argparse.Namespace) -> str | None:
-    """The prompt, from the arguments or else piped stdin; None when it is refused (said why).
-
-    Bytes that are not UTF-8 (a latin-1 file, `git diff` of one) are replaced by U+FFFD with
-    a one-line warning: the rest of the text is still worth sending. NUL bytes are refused:
-    they mean binary input (an image, a UTF-16 file), which no model reads as a prompt.
-    """
-    if args.prompt:
-        text, replaced = utf8_text(" ".join(args.prompt))  # argv keeps non-UTF-8 bytes as surrogates
-        where = "the prompt"
-    elif sys.stdin is not None and not sys.stdin.isatty():
-        data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
-        if ("\0" if isinstance(data, str) else b"\0") in data:
-            print(
-                "mmchat: stdin looks binary (NUL bytes): pipe text to `mmchat ask`, not a file such as an image",
-                file=sys.stderr,
-            )
-            return None
-        text, replaced = utf8_text(data)
-        where = "stdin"
-    else:
-        return ""
-    if replaced:
-        print(
-            f"mmchat: {where} is not valid UTF-8: replaced {replaced} byte{'s' * (replaced != 1)} with U+FFFD",
-            file=sys.stderr,
-        )
-    return text
 
 
 def _params(args: argparse.Namespace) -> dict[str, Any]:
@@ -66,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     if again is not None and args.conversation is None and not args.continue_last:
         print("mmchat: --again needs a conversation: -c (the latest) or --conversation ID", file=sys.stderr)
         return 2
-    prompt = "" if again is not None else _prompt(args)
+    prompt = "" if again is not None else read_prompt(" ".join(args.prompt or ()), "ask")
     if prompt is None:
         return 2
     if again is None and not prompt.strip():

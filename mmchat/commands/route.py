@@ -11,19 +11,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from mmchat.autoroute import AutoRoute
+from mmchat.commands.prompt_input import read_prompt
 from mmchat.commands.setup import build_catalog, load, open_store
 from mmchat.config import ConfigError
 from mmchat.format import cost as money
 from mmchat.routing import RouterState, Turn
 from mmchat.routing_report import decision_lines
-from mmchat.sanitize import printable, utf8_text
+from mmchat.sanitize import printable
 
 ACTIONS = ("test", "replay", "check")
 WATCH_EVERY_S = 0.5  # how often `route test --watch` looks at the files for a save
@@ -50,10 +50,9 @@ def run(args: argparse.Namespace) -> int:
             return _test(auto, _cases_path(words[1:]))
         if action == "replay":
             return _replay(auto, words[1:])
-        prompt = args.prompt if args.prompt is not None else " ".join(words)
-        if not prompt.strip() and not sys.stdin.isatty():
-            prompt = sys.stdin.buffer.read().decode("utf-8", "replace")
-        prompt, _ = utf8_text(prompt)  # argv keeps bytes that are not UTF-8 as surrogates: nothing is sent
+        prompt = read_prompt(args.prompt if args.prompt is not None else " ".join(words), "route")
+        if prompt is None:
+            return 2
         if not prompt.strip():
             raise ConfigError("no prompt: write `mmchat route \"PROMPT\"` (or pipe it on stdin)")
         if args.conversation is not None:

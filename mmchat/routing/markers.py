@@ -113,7 +113,7 @@ def reasoning_markers(words: Words) -> tuple[str, ...]:
     return tuple(found(words, _REASONING))
 
 
-def complexity(prose: str, words: Words, tokens: int, *, intent: str, reasoning: int) -> str:
+def complexity(words: Words, tokens: int, *, intent: str, reasoning: int) -> str:
     """'simple', 'moderate' or 'complex': a light intent is simple, a reasoning one complex; between
     them size, markers and structure decide, and nothing else is ever simple."""
     if intent == "light":

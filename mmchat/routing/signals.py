@@ -104,7 +104,7 @@ def compute_signals(
         intent_why=intent.why,
         math=math_found,
         reasoning=reasoning,
-        complexity=complexity(prose, words, tokens, intent=intent.kind, reasoning=len(reasoning)),
+        complexity=complexity(words, tokens, intent=intent.kind, reasoning=len(reasoning)),
         answer_length=answer_length(words),
         language=language,
         attachments=tuple(sorted({a.kind for a in turn.attachments})),

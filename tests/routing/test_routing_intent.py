@@ -107,7 +107,7 @@ def test_a_long_pasted_document_does_not_make_a_summary_a_puzzle() -> None:
     assert intent(f"Summarise the obligations in this contract.\n\n{document}") == "everyday"
 
 
-def test_code_asked_for_names_its_language(models) -> None:
+def test_code_asked_for_names_its_language() -> None:
     s = compute_signals(Turn("write a typescript function that debounces another"), Conversation(), RouterState())
     assert s.has_code and s.code_languages == ("typescript",)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.tui.conftest import make_app, until
-from tests.tui.test_tui_autoroute import BIG_FIRST, answers, notes, plain, send, sent_models, status, two_provider_app, word_rules
+from tests.tui.test_tui_autoroute import BIG_FIRST, answers, notes, plain, sent_models, status, two_provider_app, word_rules
 
 QUESTION_TO_SMALL = ("small first", "question", "two/small")
 
