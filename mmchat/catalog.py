@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from mmchat.config import Config, ModelConfig, Price, ProviderConfig
-from mmchat.providers.types import Usage
+from mmchat.types import Usage
 
 if TYPE_CHECKING:
     from mmchat.price_refresh import RefreshedPrices

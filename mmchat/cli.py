@@ -132,7 +132,7 @@ def _main(argv: Sequence[str] | None) -> int:
     from mmchat import commands
     from mmchat.catalog import UnknownModel
     from mmchat.config import ConfigError
-    from mmchat.engine import NoModelError
+    from mmchat.engine.turn import NoModelError
     from mmchat.keys import KeyringUnavailable, redact
     from mmchat.store import StoreError
 

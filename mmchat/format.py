@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mmchat.metering import TurnMetrics
+from mmchat.types import TurnMetrics
 
 
 def cost(usd: float | None, *, places: int = 2) -> str:

@@ -32,7 +32,7 @@ def start_tui(args: argparse.Namespace) -> int:
     add_cached_lists(catalog, config, model_lists)  # models providers listed before
     store = open_store()
     try:
-        from mmchat.autoroute import AutoRoute
+        from mmchat.session.autoroute import AutoRoute
 
         # A bad routing rule is one ConfigError line (file, line, rule) before the screen takes over.
         auto = AutoRoute(config, catalog, store)

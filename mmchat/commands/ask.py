@@ -11,9 +11,9 @@ from typing import Any
 from mmchat import format as fmt
 from mmchat.commands.prompt_input import read_prompt
 from mmchat.commands.setup import build_catalog, load, open_store
-from mmchat.engine import Engine
-from mmchat.events import FallingBack, Retrying, TurnFailed, TurnFinished, TurnStarted
-from mmchat.providers.types import TextDelta
+from mmchat.engine.turn import Engine
+from mmchat.engine.events import FallingBack, Retrying, TurnFailed, TurnFinished, TurnStarted
+from mmchat.types import TextDelta
 from mmchat.sanitize import printable
 
 AUTO = "auto"  # `-m auto`: the router picks the model
@@ -87,7 +87,7 @@ def _route(
     A chosen model (`pin`) goes through the router too: a private turn, or a
     conversation locked to local models, never goes to a cloud model.
     """
-    from mmchat.autoroute import AutoRoute
+    from mmchat.session.autoroute import AutoRoute
 
     auto = AutoRoute(engine.config, engine.catalog, store)
     engine.health = auto.breaker

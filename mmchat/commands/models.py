@@ -9,7 +9,7 @@ import sys
 from mmchat.catalog import Catalog, ModelInfo
 from mmchat.commands.setup import build_catalog, load
 from mmchat.config import Config
-from mmchat.engine import Engine
+from mmchat.engine.turn import Engine
 from mmchat.model_lists import ModelListCache, add_cached_lists, default_cache
 from mmchat.providers.errors import ProviderError
 from mmchat.routing import load_routing

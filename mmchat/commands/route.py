@@ -16,13 +16,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from mmchat.autoroute import AutoRoute
+from mmchat.session.autoroute import AutoRoute
 from mmchat.commands.prompt_input import read_prompt
 from mmchat.commands.setup import build_catalog, load, open_store
 from mmchat.config import ConfigError
 from mmchat.format import cost as money
 from mmchat.routing import RouterState, Turn
-from mmchat.routing_report import decision_lines
+from mmchat.session.routing_report import decision_lines
 from mmchat.sanitize import printable
 
 ACTIONS = ("test", "replay", "check")
@@ -128,7 +128,7 @@ def _watch(args: argparse.Namespace, cases: Path) -> int:
     config file is saved (their stamps polled every WATCH_EVERY_S), each run closed by a line
     with the time and the result. A broken file is one line (file:line: why) and the watch goes
     on; Ctrl+C ends it with 130, quietly."""
-    from mmchat.autoroute import file_stamp
+    from mmchat.session.autoroute import file_stamp
 
     store = open_store()
     config_path: Path | None = None  # known once the config was read (None: built from the environment)

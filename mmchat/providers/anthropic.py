@@ -7,7 +7,7 @@ from typing import Any
 
 from mmchat.providers.base import NO_EVENTS, Provider, StreamParser, stream_error
 from mmchat.providers.sse import SSEEvent
-from mmchat.providers.types import ChatRequest, ReasoningDelta, StreamEvent, TextDelta, Usage
+from mmchat.types import ChatRequest, ReasoningDelta, StreamEvent, TextDelta, Usage
 
 API_VERSION = "2023-06-01"
 DEFAULT_MAX_TOKENS = 4096  # the API requires max_tokens

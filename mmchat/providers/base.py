@@ -35,7 +35,7 @@ from mmchat.providers.errors import (
     UnreachableError,
 )
 from mmchat.providers.sse import NDJSONDecoder, SSEDecoder
-from mmchat.providers.types import ChatRequest, Finish, StreamEvent, Usage
+from mmchat.types import ChatRequest, Finish, StreamEvent, Usage
 
 MAX_ERROR_CHARS = 200  # of a provider's own error message quoted in ours
 MAX_ERROR_BODY = 64 * 1024  # bytes of an error body worth reading

@@ -13,7 +13,7 @@ from urllib.parse import quote
 from mmchat.providers.base import NO_EVENTS, Provider, StreamParser, stream_error
 from mmchat.providers.errors import BadResponseError
 from mmchat.providers.sse import SSEEvent
-from mmchat.providers.types import ChatRequest, ReasoningDelta, StreamEvent, TextDelta, Usage
+from mmchat.types import ChatRequest, ReasoningDelta, StreamEvent, TextDelta, Usage
 
 FINISH_REASONS = {
     "STOP": "stop",

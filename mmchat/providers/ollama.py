@@ -6,7 +6,7 @@ from typing import Any
 
 from mmchat.providers.base import NO_EVENTS, Provider, StreamParser, stream_error
 from mmchat.providers.errors import BadResponseError
-from mmchat.providers.types import ChatRequest, ReasoningDelta, StreamEvent, TextDelta, Usage
+from mmchat.types import ChatRequest, ReasoningDelta, StreamEvent, TextDelta, Usage
 
 FINISH_REASONS = {"stop": "stop", "length": "length"}
 

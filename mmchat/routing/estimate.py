@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from mmchat.catalog import ModelInfo, cost_usd
-from mmchat.context_window import output_reserve
-from mmchat.providers.types import Usage
+from mmchat.engine.context_window import output_reserve
+from mmchat.types import Usage
 from mmchat.routing.inputs import ModelStats
 from mmchat.routing.signals import Signals
 
@@ -53,7 +53,7 @@ class Profile:
     # USD per million tokens of input, cached input, output and reasoning as mmchat.catalog.cost_usd
     # bills them (fallbacks included); None = unknown.
     rates: tuple[float | None, float | None, float | None, float | None]
-    reserve: int  # tokens the engine keeps free for the answer (mmchat.context_window), 0 when context unknown
+    reserve: int  # tokens the engine keeps free for the answer (mmchat.engine.context_window), 0 when context unknown
 
 
 @dataclass(slots=True)  # not frozen: one per model per turn, and a frozen __init__ costs three times as much

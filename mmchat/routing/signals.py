@@ -16,7 +16,7 @@ from mmchat.routing.markers import answer_length, complexity, has_math, reasonin
 from mmchat.routing.secrets import PERSONAL_KINDS, Finding, scan
 from mmchat.routing.usertags import BUILTIN_TAGS, extract_tags
 
-PER_MESSAGE_OVERHEAD = 4  # tokens of role and separators per message (as mmchat.context_window counts)
+PER_MESSAGE_OVERHEAD = 4  # tokens of role and separators per message (as mmchat.engine.context_window counts)
 
 Count = Callable[[str], int]
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from mmchat import format as fmt
 from mmchat.catalog import ModelInfo, cost_usd
-from mmchat.metering import TurnMetrics
-from mmchat.providers.types import Usage
+from mmchat.types import TurnMetrics
+from mmchat.types import Usage
 
 CHARS_PER_TOKEN = 4
 

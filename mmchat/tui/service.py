@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mmchat.autoroute import AgainHow, AutoRoute, file_stamp, local_midnight
+from mmchat.session.autoroute import AgainHow, AutoRoute, file_stamp, local_midnight
 from mmchat.catalog import Catalog, ModelInfo, UnknownModel
 from mmchat.config import Config, ConfigError
 from mmchat.model_lists import ModelListCache
@@ -28,8 +28,8 @@ from mmchat.tui.budget import BudgetUse
 from mmchat.tui.history import MAX_ENTRIES
 
 if TYPE_CHECKING:
-    from mmchat.engine import Engine
-    from mmchat.events import EngineEvent, TurnStarted
+    from mmchat.engine.turn import Engine
+    from mmchat.engine.events import EngineEvent, TurnStarted
 
 
 LISTING_EVERY_S = 300.0  # the model picker asks the providers again after this long
@@ -94,7 +94,7 @@ class ChatService:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            from mmchat.engine import Engine
+            from mmchat.engine.turn import Engine
 
             self._engine = Engine(self.config, self.store, self.catalog, health=self.auto.breaker)
         return self._engine

@@ -31,7 +31,7 @@ from mmchat.tui.widgets.sidebar import Sidebar
 from mmchat.tui.widgets.status import Status, StatusLine
 
 if TYPE_CHECKING:
-    from mmchat.autoroute import AgainHow
+    from mmchat.session.autoroute import AgainHow
     from mmchat.tui.app import MmchatApp
     from mmchat.tui.screens.model_picker import ModelPicker
 

@@ -13,10 +13,10 @@ from textual.widget import Widget
 from textual.worker import Worker
 
 from mmchat.catalog import ModelInfo
-from mmchat.events import FallingBack, Retrying, TurnFailed, TurnFinished, TurnStarted
+from mmchat.engine.events import FallingBack, Retrying, TurnFailed, TurnFinished, TurnStarted
 from mmchat.keys import redact
-from mmchat.metering import TurnMetrics
-from mmchat.providers.types import ReasoningDelta, TextDelta
+from mmchat.types import TurnMetrics
+from mmchat.types import ReasoningDelta, TextDelta
 from mmchat.routing import Decision
 from mmchat.tui.budget import BudgetUse
 from mmchat.tui.early import EarlyStart

@@ -11,7 +11,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from mmchat import format as fmt
-from mmchat.metering import TurnMetrics
+from mmchat.types import TurnMetrics
 from mmchat.sanitize import printable
 from mmchat.store import StoredMessage
 from mmchat.tui.widgets.route import RouteLine, shows_route, stored_attempt_notes

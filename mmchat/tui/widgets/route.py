@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import Static
 
-from mmchat.routing_report import decision_lines
+from mmchat.session.routing_report import decision_lines
 from mmchat.sanitize import printable
 from mmchat.tui.widgets.steady import SteadyStatic
 

@@ -15,13 +15,14 @@ import httpx
 from mmchat import keys
 from mmchat.catalog import Catalog, ModelInfo, UnknownModel, cost_usd, is_local
 from mmchat.config import Config, ProviderConfig
-from mmchat.context_window import ContextTooSmall, fit_to_context, output_reserve
-from mmchat.events import EngineEvent, FallingBack, Retrying, TurnFailed, TurnFinished, TurnStarted
-from mmchat.metering import Meter, TurnMetrics
+from mmchat.engine.context_window import ContextTooSmall, fit_to_context, output_reserve
+from mmchat.engine.events import EngineEvent, FallingBack, Retrying, TurnFailed, TurnFinished, TurnStarted
+from mmchat.engine.metering import Meter
+from mmchat.types import TurnMetrics
 from mmchat.providers import build_provider
 from mmchat.providers.base import Provider
 from mmchat.providers.errors import AuthError, ProviderError
-from mmchat.providers.types import (
+from mmchat.types import (
     ChatMessage,
     ChatRequest,
     Finish,
@@ -29,7 +30,7 @@ from mmchat.providers.types import (
     TextDelta,
     Usage,
 )
-from mmchat.retry import backoff_delay, should_retry
+from mmchat.engine.retry import backoff_delay, should_retry
 from mmchat.sanitize import utf8_text
 from mmchat.store import Store
 from mmchat.tokens import count_text

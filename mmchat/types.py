@@ -75,3 +75,14 @@ class Finish:
 
 
 StreamEvent = Union[TextDelta, ReasoningDelta, Usage, Finish]
+
+
+@dataclass(frozen=True)
+class TurnMetrics:
+    """One answer's figures: time to first token, latency, speed, tokens and cost."""
+
+    ttft_ms: float | None  # None when no token ever arrived
+    latency_ms: float  # request sent → stream ended
+    tokens_per_s: float | None  # output (visible + reasoning) tokens over the generation time
+    usage: Usage
+    cost_usd: float | None  # None when the model's price is unknown

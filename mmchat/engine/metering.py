@@ -3,19 +3,9 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Callable
 
-from mmchat.providers.types import Usage
-
-
-@dataclass(frozen=True)
-class TurnMetrics:
-    ttft_ms: float | None  # None when no token ever arrived
-    latency_ms: float  # request sent → stream ended
-    tokens_per_s: float | None  # output (visible + reasoning) tokens over the generation time
-    usage: Usage
-    cost_usd: float | None  # None when the model's price is unknown
+from mmchat.types import TurnMetrics, Usage
 
 
 class Meter:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Union
 
-from mmchat.metering import TurnMetrics
-from mmchat.providers.types import ReasoningDelta, TextDelta
+from mmchat.types import TurnMetrics
+from mmchat.types import ReasoningDelta, TextDelta
 
 if TYPE_CHECKING:
     from mmchat.catalog import ModelInfo

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from mmchat.providers.types import ChatMessage
+from mmchat.types import ChatMessage
 
 PER_MESSAGE_OVERHEAD = 4  # role and separators, as OpenAI documents for its chat format
 DEFAULT_OUTPUT_RESERVE = 4096

@@ -34,7 +34,7 @@ from pathlib import Path
 from types import EllipsisType
 from typing import Any, Callable, Iterator
 
-from mmchat.providers.types import Usage
+from mmchat.types import Usage
 
 ROLES = frozenset({"system", "user", "assistant"})
 STATUSES = frozenset({"pending", "complete", "interrupted", "error"})

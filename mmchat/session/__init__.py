@@ -1,0 +1,1 @@
+"""The session layer: the one place a prompt becomes answers (decide, run, lock, report)."""
