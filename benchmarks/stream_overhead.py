@@ -122,7 +122,7 @@ async def run_baseline(client: httpx.AsyncClient, base_url: str, n: int) -> Samp
 
 
 async def run_provider(provider, n: int) -> Sample:
-    from mmchat.providers.types import ChatMessage, ChatRequest, Finish, TextDelta
+    from mmchat.types import ChatMessage, ChatRequest, Finish, TextDelta
 
     request = ChatRequest(MODEL.split("/", 1)[1], (ChatMessage("user", PROMPT),), {"max_tokens": n})
     started, cpu_started = time.perf_counter(), time.process_time()
@@ -139,8 +139,8 @@ async def run_provider(provider, n: int) -> Sample:
 
 
 async def run_engine(engine, n: int) -> Sample:
-    from mmchat.events import TurnFailed, TurnFinished
-    from mmchat.providers.types import TextDelta
+    from mmchat.engine.events import TurnFailed, TurnFinished
+    from mmchat.types import TextDelta
 
     started, cpu_started = time.perf_counter(), time.process_time()
     ttft = total = cpu = 0.0
@@ -163,7 +163,7 @@ class Clients:
     def __init__(self, base_url: str, data_dir: Path) -> None:
         from mmchat.catalog import Catalog
         from mmchat.config import Config, ModelConfig, Price, ProviderConfig, Timeouts
-        from mmchat.engine import Engine
+        from mmchat.engine.turn import Engine
         from mmchat.providers import build_provider
         from mmchat.store import Store
 

@@ -211,7 +211,7 @@ def answer(i: int) -> str:
 
 def build_conversation(home: Path, pairs: int) -> str:
     """Store a conversation of `pairs` prompts and answers; returns the last answer's closing words."""
-    from mmchat.providers.types import Usage
+    from mmchat.types import Usage
     from mmchat.store import Store
 
     (home / "data").mkdir(parents=True, exist_ok=True)

@@ -216,9 +216,9 @@ async def run_httpx(base_url: str, n: int, shape: str) -> Sample:
 
 
 async def run_engine(base_url: str, n: int, shape: str, data_dir: Path) -> Sample:
-    from mmchat.engine import Engine
-    from mmchat.events import TurnFailed, TurnFinished
-    from mmchat.providers.types import TextDelta
+    from mmchat.engine.turn import Engine
+    from mmchat.engine.events import TurnFailed, TurnFinished
+    from mmchat.types import TextDelta
     from mmchat.store import Store
 
     with Store(data_dir / "engine.db") as store:
@@ -323,7 +323,7 @@ async def run_tui(base_url: str, n: int | None, shape: str, data_dir: Path, seed
     """One answer in a fresh app; with `n` None, only type keys into an idle app for a second."""
     from textual import events
 
-    from mmchat.engine import Engine
+    from mmchat.engine.turn import Engine
     from mmchat.store import Store
     from mmchat.tui.service import ChatService
     from mmchat.tui.widgets.prompt import PromptInput

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from mmchat.autoroute import routing_order
+from mmchat.session.autoroute import routing_order
 
 
 def test_the_routing_order_of_a_stored_decision_is_its_model_then_its_fallbacks() -> None:
@@ -18,9 +18,9 @@ def test_an_answer_without_a_chosen_model_has_no_routing_order() -> None:
 
 
 def test_auto_route_learns_answer_lengths_from_the_store(tmp_path) -> None:
-    from mmchat.autoroute import AutoRoute
+    from mmchat.session.autoroute import AutoRoute
     from mmchat.catalog import Catalog
-    from mmchat.providers.types import Usage
+    from mmchat.types import Usage
     from mmchat.store import Store
     from tests.routing.helpers import load
 

@@ -10,7 +10,7 @@ import yaml
 from mmchat.catalog import FREE, Catalog, UnknownModel, cost_usd, is_local
 from mmchat.config import DEFAULT_BASE_URLS, Config, ModelConfig, Price, ProviderConfig
 from mmchat.keys import KNOWN_SERVICES
-from mmchat.providers.types import Usage
+from mmchat.types import Usage
 
 
 def provider(name: str, type_: str = "openai", base_url: str | None = None) -> ProviderConfig:

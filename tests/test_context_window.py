@@ -1,7 +1,7 @@
 import pytest
 
-from mmchat.context_window import ContextTooSmall, PER_MESSAGE_OVERHEAD, fit_to_context, output_reserve
-from mmchat.providers.types import ChatMessage
+from mmchat.engine.context_window import ContextTooSmall, PER_MESSAGE_OVERHEAD, fit_to_context, output_reserve
+from mmchat.types import ChatMessage
 
 
 def words(text: str) -> int:

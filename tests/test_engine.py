@@ -11,9 +11,9 @@ import pytest
 
 from mmchat.catalog import Catalog
 from mmchat.config import Config, ModelConfig, Price, Timeouts
-from mmchat.engine import Engine
-from mmchat.events import Retrying, TurnFailed, TurnFinished, TurnStarted
-from mmchat.providers.types import TextDelta
+from mmchat.engine.turn import Engine
+from mmchat.engine.events import Retrying, TurnFailed, TurnFinished, TurnStarted
+from mmchat.types import TextDelta
 from mmchat.store import Store
 from tests.servers import OpenAIServer
 from tests.servers.core import DROP, sleep

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from mmchat.export import FORMAT, to_json, to_markdown, write_private
-from mmchat.providers.types import Usage
+from mmchat.types import Usage
 from mmchat.store import Store
 
 SECRET = "sk-ant-SECRETSECRETSECRET0123456789"

@@ -9,7 +9,7 @@ import pytest
 from mmchat.providers import build_provider
 from mmchat.providers.base import Provider
 from mmchat.providers.errors import ContextLengthError, RateLimitError, ServerError
-from mmchat.providers.types import Finish, ReasoningDelta, TextDelta, Usage
+from mmchat.types import Finish, ReasoningDelta, TextDelta, Usage
 from tests.servers import AnthropicServer, Script
 from tests.servers.anthropic import error_event, event, message_delta, message_start, text_delta
 from tests.servers.client import ask, collect, text_of

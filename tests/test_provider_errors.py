@@ -25,7 +25,7 @@ from mmchat.providers.errors import (
     ServerError,
     UnreachableError,
 )
-from mmchat.providers.types import TextDelta
+from mmchat.types import TextDelta
 from tests.servers import DROP, AnthropicServer, GeminiServer, OllamaServer, OpenAIServer, Script, sleep
 from tests.servers.client import ask, collect
 from tests.servers.core import ScriptedServer

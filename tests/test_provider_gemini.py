@@ -9,7 +9,7 @@ import pytest
 from mmchat.providers import build_provider
 from mmchat.providers.base import Provider
 from mmchat.providers.errors import AuthError, ContextLengthError, RateLimitError, ServerError
-from mmchat.providers.types import ChatMessage, ChatRequest, Finish, ReasoningDelta, TextDelta, Usage
+from mmchat.types import ChatMessage, ChatRequest, Finish, ReasoningDelta, TextDelta, Usage
 from tests.servers import GeminiServer
 from tests.servers.client import ask, collect, text_of
 from tests.servers.gemini import chunk, sse, usage_body

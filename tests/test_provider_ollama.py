@@ -9,7 +9,7 @@ import pytest
 from mmchat.providers import build_provider
 from mmchat.providers.base import Provider
 from mmchat.providers.errors import BadRequestError, ServerError
-from mmchat.providers.types import Finish, ReasoningDelta, TextDelta, Usage
+from mmchat.types import Finish, ReasoningDelta, TextDelta, Usage
 from tests.servers import OllamaServer
 from tests.servers.client import ask, collect, text_of
 from tests.servers.ollama import final, line, message

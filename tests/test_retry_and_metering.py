@@ -1,9 +1,9 @@
 import random
 
-from mmchat.metering import Meter
+from mmchat.engine.metering import Meter
 from mmchat.providers.errors import AuthError, RateLimitError, ServerError
-from mmchat.providers.types import Usage
-from mmchat.retry import MAX_RETRY_AFTER, backoff_delay, should_retry
+from mmchat.types import Usage
+from mmchat.engine.retry import MAX_RETRY_AFTER, backoff_delay, should_retry
 from mmchat.sanitize import printable
 
 

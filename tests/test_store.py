@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import mmchat.store as store_module
-from mmchat.providers.types import Usage
+from mmchat.types import Usage
 from mmchat.store import MIGRATIONS, Store, StoreError
 
 REPO = Path(__file__).resolve().parents[1]

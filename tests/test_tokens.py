@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mmchat import tokens
-from mmchat.providers.types import ChatMessage
+from mmchat.types import ChatMessage
 
 REPO = Path(__file__).resolve().parent.parent
 

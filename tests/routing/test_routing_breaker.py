@@ -98,7 +98,7 @@ def test_a_probe_that_never_reports_back_stops_blocking(breaker: CircuitBreaker,
 
 
 def test_the_breaker_fits_the_engines_health_hook(breaker: CircuitBreaker) -> None:
-    from mmchat.engine import ProviderHealth
+    from mmchat.engine.turn import ProviderHealth
 
     health: ProviderHealth = breaker  # the protocol Engine(health=...) takes
     assert health.allows("cloud")

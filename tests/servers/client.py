@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mmchat.providers.base import Provider
-from mmchat.providers.types import ChatMessage, ChatRequest, StreamEvent, TextDelta
+from mmchat.types import ChatMessage, ChatRequest, StreamEvent, TextDelta
 
 
 def ask(text: str = "Hello", *, model: str = "test-model", system: str | None = None, **params: Any) -> ChatRequest:

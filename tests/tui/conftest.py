@@ -42,7 +42,7 @@ def make_app(
     state (theme, `route`: 'auto' or 'pinned') lives next to the test's database, never in
     the user's data dir; without `route` the app starts as on a first run.
     """
-    from mmchat.engine import Engine
+    from mmchat.engine.turn import Engine
 
     config = Config(
         providers={p.name: p for p in providers}, models=models or {}, default_model=default_model, keys=keys or {},

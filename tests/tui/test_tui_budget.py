@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mmchat.config import Budget, ModelConfig, Price
-from mmchat.providers.types import Usage
+from mmchat.types import Usage
 from mmchat.store import Store
 from mmchat.tui.budget import BudgetUse, bar, over_question, unpriced_note, use_lines, warning
 from mmchat.tui.screens.chat import ChatScreen

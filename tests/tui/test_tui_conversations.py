@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import stat
 
-from mmchat.providers.types import Usage
+from mmchat.types import Usage
 from mmchat.store import Store
 from mmchat.tui.screens.chat import ChatScreen
 from mmchat.tui.screens.conversations import ConversationsScreen

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mmchat.config import ModelConfig, ProviderConfig
-from mmchat.providers.types import Usage
+from mmchat.types import Usage
 from mmchat.store import ModelSpeed, Store
 from mmchat.tui.screens.chat import ChatScreen
 from mmchat.tui.screens.model_picker import ModelPicker, provider_text, speed_text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mmchat.providers.types import Usage
+from mmchat.types import Usage
 from mmchat.store import Store
 from mmchat.tui.widgets.messages import AssistantMessage
 from mmchat.tui.widgets.prompt import PromptInput
