@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 
 import mmchat.store as store_module
+import mmchat.store.schema as schema
 from mmchat.types import Usage
-from mmchat.store import MIGRATIONS, Store, StoreError
+from mmchat.store import Store, StoreError
+from mmchat.store.schema import MIGRATIONS
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -95,7 +97,7 @@ def test_newer_schema_is_refused_without_touching_the_file(db_path: Path):
 def test_failed_migration_rolls_back_whole(db_path: Path, monkeypatch):
     Store(db_path).close()
     broken = ("CREATE TABLE half_done (x)", "CREATE TABLE broken (")
-    monkeypatch.setattr(store_module, "MIGRATIONS", [*MIGRATIONS, broken])
+    monkeypatch.setattr(schema, "MIGRATIONS", [*MIGRATIONS, broken])
     with pytest.raises(StoreError, match=f"schema v{len(MIGRATIONS) + 1} failed.*unchanged"):
         Store(db_path)
     with raw(db_path) as conn:
@@ -428,7 +430,7 @@ def test_search_without_fts5_falls_back_and_the_index_catches_up(db_path: Path, 
         cid = s.create_conversation()
         s.add_message(cid, "user", "indexed banana")
 
-    monkeypatch.setattr(store_module, "_fts5_available", lambda conn: False)
+    monkeypatch.setattr(schema, "fts5_available", lambda conn: False)
     with Store(db_path) as s:
         assert "FTS5" in s.search_note
         s.add_message(cid, "user", "unindexed banana_split 100%")

@@ -1,0 +1,176 @@
+"""Figures over stored answers: tokens and cost per model, spending, measured speeds
+and answer lengths, and the user's recent prompts."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import statistics
+from typing import Any
+
+from mmchat.store.records import ModelSpeed, ModelTotals, Spending, StoreError
+from mmchat.store.schema import Database
+
+SPENDING_SLACK_S = 24 * 3600  # how long before `since` an answer counted by spending(since=…) may have started
+
+# Cost is unknown (NULL) as soon as one billable answer — one with recorded
+# usage or cost — has no cost; answers that failed before any usage cost nothing.
+BILLABLE = "(m.input_tokens IS NOT NULL OR m.cost_usd IS NOT NULL)"
+COST_SUM = (
+    f"CASE WHEN sum({BILLABLE} AND m.cost_usd IS NULL) > 0 THEN NULL "
+    "ELSE total(m.cost_usd) END"
+)
+
+
+class Stats(Database):
+    def totals_by_model(self, conversation_id: int) -> list[ModelTotals]:
+        """Per-model totals over finished answers, in order of first use.
+
+        Cost is None when any answer with recorded usage lacks a cost (a sum
+        that silently skipped it would understate); answers that failed before
+        any usage count as turns but cost nothing.
+        """
+        rows = self._conn.execute(
+            f"""SELECT m.model, count(*),
+                    total(coalesce(m.input_tokens, 0) + coalesce(m.cached_input_tokens, 0)
+                          + coalesce(m.cache_write_tokens, 0)),
+                    total(coalesce(m.output_tokens, 0) + coalesce(m.reasoning_tokens, 0)),
+                    {COST_SUM},
+                    max(coalesce(m.usage_estimated, 0))
+                FROM messages m
+                WHERE m.conversation_id = ? AND m.role = 'assistant'
+                    AND m.status != 'pending' AND m.model IS NOT NULL
+                GROUP BY m.model ORDER BY min(m.id)""",
+            (conversation_id,),
+        ).fetchall()
+        ttfts: dict[str, list[float]] = {}
+        for model, ttft in self._conn.execute(
+            "SELECT model, ttft_ms FROM messages WHERE conversation_id = ? AND role = 'assistant' "
+            "AND status != 'pending' AND model IS NOT NULL AND ttft_ms IS NOT NULL",
+            (conversation_id,),
+        ):
+            ttfts.setdefault(model, []).append(ttft)
+        return [
+            ModelTotals(
+                model=row[0],
+                turns=row[1],
+                input_tokens=int(row[2]),
+                output_tokens=int(row[3]),
+                cost_usd=row[4],
+                median_ttft_ms=statistics.median(ttfts[row[0]]) if row[0] in ttfts else None,
+                estimated=bool(row[5]),
+            )
+            for row in rows
+        ]
+
+    def spending(self, *, conversation_id: int | None = None, since: float | None = None) -> Spending:
+        """What finished answers cost: those of `conversation_id` (alternatives included)
+        and/or those finished at or after `since` (unix seconds), or all of them."""
+        where = ["m.role = 'assistant'", "m.status != 'pending'"]
+        args: list[Any] = []
+        if conversation_id is not None:
+            where.append("m.conversation_id = ?")
+            args.append(conversation_id)
+        if since is not None:
+            # The id floor keeps this to the latest rows (ids grow with time): an answer
+            # created a day before `since` and still streaming at `since` is not expected.
+            where.append(
+                "m.id > coalesce((SELECT id FROM messages WHERE created_at < ? ORDER BY id DESC LIMIT 1), 0)"
+            )
+            where.append("m.finished_at >= ?")
+            args += [since - SPENDING_SLACK_S, since]
+        cost, unpriced = self._conn.execute(
+            f"SELECT total(m.cost_usd), total({BILLABLE} AND m.cost_usd IS NULL) FROM messages m "
+            f"WHERE {' AND '.join(where)}",
+            args,
+        ).fetchone()
+        return Spending(cost_usd=cost, unpriced=int(unpriced))
+
+    def read_measured(
+        self, *, per_model: int = 50, per_kind: int = 50, window: int = 20_000
+    ) -> tuple[dict[str, ModelSpeed], dict[tuple[str, bool, str], tuple[int, int]]]:
+        """What past answers measured, among the latest `window` messages:
+
+        - each model's median TTFT and tokens/s over its latest `per_model` complete answers;
+        - by kind of turn — (complexity, has code, the length asked for), as a routed answer's
+          stored decision says — (median visible output tokens, answers) over the latest
+          `per_kind` complete answers.
+
+        Read on a connection of the calling thread's own: safe from any thread, so the scans
+        (tens of milliseconds on a large history) can run off the interface's thread."""
+        try:
+            conn = sqlite3.connect(self.db_path, isolation_level=None)
+            try:
+                conn.execute("PRAGMA busy_timeout = 5000")
+                return _model_speeds(conn, per_model, window), _answer_lengths(conn, per_kind, window)
+            finally:
+                conn.close()
+        except sqlite3.Error as e:
+            raise StoreError(f"cannot read the measured figures from {self.db_path}: {e}") from e
+
+    def recent_prompts(self, limit: int = 500) -> list[str]:
+        """The user's latest `limit` non-blank messages over every conversation, oldest first."""
+        rows = self._conn.execute(
+            "SELECT content FROM messages WHERE role = 'user' AND trim(content) != '' ORDER BY id DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [row[0] for row in reversed(rows)]
+
+
+def _model_speeds(conn: sqlite3.Connection, per_model: int, window: int) -> dict[str, ModelSpeed]:
+    rows = conn.execute(
+        """SELECT model, ttft_ms, tokens_per_s FROM (
+                SELECT model, ttft_ms, tokens_per_s,
+                    row_number() OVER (PARTITION BY model ORDER BY id DESC) AS n
+                FROM messages
+                WHERE id > (SELECT coalesce(max(id), 0) FROM messages) - ?
+                    AND role = 'assistant' AND status = 'complete' AND model IS NOT NULL
+                    AND (ttft_ms IS NOT NULL OR tokens_per_s IS NOT NULL)
+            ) WHERE n <= ?""",
+        (window, per_model),
+    ).fetchall()
+    answers: dict[str, int] = {}
+    ttfts: dict[str, list[float]] = {}
+    speeds: dict[str, list[float]] = {}
+    for model, ttft, speed in rows:
+        answers[model] = answers.get(model, 0) + 1
+        if ttft is not None:
+            ttfts.setdefault(model, []).append(ttft)
+        if speed is not None:
+            speeds.setdefault(model, []).append(speed)
+    return {
+        model: ModelSpeed(
+            model=model,
+            answers=count,
+            median_ttft_ms=statistics.median(ttfts[model]) if model in ttfts else None,
+            median_tokens_per_s=statistics.median(speeds[model]) if model in speeds else None,
+        )
+        for model, count in answers.items()
+    }
+
+
+def _answer_lengths(
+    conn: sqlite3.Connection, per_kind: int, window: int
+) -> dict[tuple[str, bool, str], tuple[int, int]]:
+    rows = conn.execute(
+        """SELECT kind, output_tokens FROM (
+                SELECT *, row_number() OVER (PARTITION BY kind ORDER BY id DESC) AS n
+                FROM (
+                    SELECT id, output_tokens,
+                        -- one parse of the decision for the three (a JSON array back)
+                        json_extract(decision, '$.signals.complexity', '$.signals.has_code',
+                            '$.signals.answer_length') AS kind
+                    FROM messages
+                    WHERE id > (SELECT coalesce(max(id), 0) FROM messages) - ?
+                        AND role = 'assistant' AND status = 'complete'
+                        AND output_tokens IS NOT NULL AND decision IS NOT NULL
+                )
+            ) WHERE n <= ?""",
+        (window, per_kind),
+    ).fetchall()
+    lengths: dict[tuple[str, bool, str], list[int]] = {}
+    for kind, output in rows:
+        complexity, has_code, length = json.loads(kind)
+        if complexity is not None and length is not None:  # a decision without these signals
+            lengths.setdefault((complexity, bool(has_code), length), []).append(output)
+    return {kind: (round(statistics.median(values)), len(values)) for kind, values in lengths.items()}
