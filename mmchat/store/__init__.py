@@ -7,6 +7,8 @@ sharing one connection:
 - conversations.py: creating, listing, renaming and deleting conversations;
 - tree.py: the message tree — messages, the chosen path, alternatives, the head,
   the privacy lock, answers left pending by a crash;
+- answers.py: a turn's answers (one or many to one prompt) started, streamed into
+  and ended;
 - search.py: full-text search (with a substring fallback);
 - stats.py: totals, spending, measured speeds and answer lengths, recent prompts;
 - records.py: the records handed out; files.py: file modes and writer processes.
@@ -21,28 +23,34 @@ handed between threads, but a Store must be used from one thread at a time
 
 from __future__ import annotations
 
+from mmchat.store.answers import Answers
 from mmchat.store.records import (
+    AnswerEnd,
     ConversationSummary,
     ModelSpeed,
     ModelTotals,
+    NewAnswer,
     Spending,
+    StartedTurn,
     StoredMessage,
     StoreError,
 )
 from mmchat.store.search import Search
 from mmchat.store.stats import Stats
-from mmchat.store.tree import Tree
 
 __all__ = [
+    "AnswerEnd",
     "ConversationSummary",
     "ModelSpeed",
     "ModelTotals",
+    "NewAnswer",
     "Spending",
+    "StartedTurn",
     "Store",
     "StoredMessage",
     "StoreError",
 ]
 
 
-class Store(Tree, Search, Stats):
+class Store(Answers, Search, Stats):
     """The SQLite store; open one per data directory and close it on exit."""

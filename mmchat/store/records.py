@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from mmchat.types import Usage
 
 ROLES = frozenset({"system", "user", "assistant"})
 STATUSES = frozenset({"pending", "complete", "interrupted", "error"})
+ENDINGS = STATUSES - {"pending"}  # how an answer can end
 
 MESSAGE_COLUMNS = (
     "id, conversation_id, parent_id, role, content, status, provider, model, params, error, "
@@ -91,6 +92,38 @@ class ModelSpeed:
     median_tokens_per_s: float | None
 
 
+@dataclass(frozen=True)
+class NewAnswer:
+    """A pending answer about to stream."""
+
+    provider: str | None
+    model: str | None  # the full address, provider/model-id
+    params: dict[str, Any] = field(default_factory=dict)
+    decision: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class StartedTurn:
+    conversation_id: int
+    user_message_id: int
+    answer_ids: tuple[int, ...]  # in the order of the NewAnswers
+
+
+@dataclass(frozen=True)
+class AnswerEnd:
+    """How an answer ended, written in one committed transaction."""
+
+    content: str
+    status: str  # one of ENDINGS: 'complete' | 'interrupted' | 'error'
+    error: str | None = None
+    usage: Usage | None = None  # None leaves the usage columns NULL
+    ttft_ms: float | None = None
+    latency_ms: float | None = None
+    tokens_per_s: float | None = None
+    cost_usd: float | None = None
+    attempts: list[dict[str, Any]] = field(default_factory=list)
+
+
 def to_message(row: sqlite3.Row) -> StoredMessage:
     """A row of MESSAGE_COLUMNS (or M_COLUMNS) as a StoredMessage."""
     usage = None
@@ -126,9 +159,9 @@ def to_message(row: sqlite3.Row) -> StoredMessage:
     )
 
 
-def check_status(status: str) -> None:
-    if status not in STATUSES:
-        raise ValueError(f"unknown status {status!r}: use one of {', '.join(sorted(STATUSES))}")
+def check_status(status: str, allowed: frozenset[str] = STATUSES) -> None:
+    if status not in allowed:
+        raise ValueError(f"unknown status {status!r}: use one of {', '.join(sorted(allowed))}")
 
 
 def no_conversation(conversation_id: int) -> LookupError:

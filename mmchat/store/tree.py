@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 from types import EllipsisType
-from typing import Any, Callable
+from typing import Any
 
 from mmchat.store.conversations import Conversations, clean_title
 from mmchat.store.files import writer, writer_alive
@@ -25,7 +25,6 @@ from mmchat.store.records import (
     no_message,
     to_message,
 )
-from mmchat.types import Usage
 
 
 class Tree(Conversations):
@@ -49,43 +48,27 @@ class Tree(Conversations):
         """
         with self._write():
             return self._insert_message(
-                conversation_id, role, content, parent_id, status, provider, model, params, decision
+                conversation_id, role, content, parent_id=parent_id, status=status,
+                provider=provider, model=model, params=params, decision=decision,
             )
-
-    def begin_turn(
-        self,
-        conversation_id: int | None,
-        prompt: str,
-        *,
-        provider: str | None,
-        model: str | None,
-        params: dict[str, Any] | None = None,
-        decision: dict[str, Any] | None = None,
-    ) -> tuple[int, int, int]:
-        """Stores a turn's start in one transaction: the conversation (created when
-        None), the user's message and the pending answer. Returns their three ids."""
-        with self._write():
-            if conversation_id is None:
-                conversation_id = self.create_conversation()
-            user_id = self._insert_message(conversation_id, "user", prompt, ..., "complete", None, None, None, None)
-            answer_id = self._insert_message(
-                conversation_id, "assistant", "", user_id, "pending", provider, model, params, decision
-            )
-        return conversation_id, user_id, answer_id
 
     def _insert_message(
         self,
         conversation_id: int,
         role: str,
         content: str,
-        parent_id: int | None | EllipsisType,
-        status: str,
-        provider: str | None,
-        model: str | None,
-        params: dict[str, Any] | None,
-        decision: dict[str, Any] | None,
+        *,
+        parent_id: int | None | EllipsisType = ...,
+        status: str = "complete",
+        provider: str | None = None,
+        model: str | None = None,
+        params: dict[str, Any] | None = None,
+        decision: dict[str, Any] | None = None,
+        head: bool = True,
     ) -> int:
-        """Inserts a message and makes it the head; the caller holds the write transaction."""
+        """Inserts a message (under the head when `parent_id` is ...), makes it the head
+        unless `head` is False, and marks the conversation updated; the caller holds the
+        write transaction."""
         if role not in ROLES:
             raise ValueError(f"unknown role {role!r}: use one of {', '.join(sorted(ROLES))}")
         check_status(status)
@@ -123,88 +106,9 @@ class Tree(Conversations):
             title = clean_title(content)
         self._conn.execute(
             "UPDATE conversations SET head_id = ?, title = ?, updated_at = ? WHERE id = ?",
-            (message_id, title, now, conversation_id),
+            (message_id if head else row["head_id"], title, now, conversation_id),
         )
         return message_id
-
-    def update_message(
-        self,
-        message_id: int,
-        *,
-        content: str | None = None,
-        status: str | None = None,
-        error: str | None = None,
-        usage: Usage | None = None,
-        ttft_ms: float | None = None,
-        latency_ms: float | None = None,
-        tokens_per_s: float | None = None,
-        cost_usd: float | None = None,
-        attempts: list[Any] | None = None,
-        provider: str | None = None,
-        model: str | None = None,
-        params: dict[str, Any] | None = None,
-        finished: bool = False,
-    ) -> None:
-        """Sets the given fields (None leaves a field as it is) in one committed UPDATE.
-
-        `provider`, `model` and `params` change when a turn falls back to another model.
-
-        `finished=True` stamps `finished_at` and the conversation's `updated_at`.
-        """
-        values: dict[str, Any] = {}
-        if content is not None:
-            values["content"] = content
-        if status is not None:
-            check_status(status)
-            values["status"] = status
-        if error is not None:
-            values["error"] = self._redact(error) if self._redact else error
-        if usage is not None:
-            values.update(
-                input_tokens=usage.input_tokens,
-                cached_input_tokens=usage.cached_input_tokens,
-                cache_write_tokens=usage.cache_write_tokens,
-                output_tokens=usage.output_tokens,
-                reasoning_tokens=usage.reasoning_tokens,
-                usage_estimated=int(usage.estimated),
-            )
-        for name, value in (
-            ("ttft_ms", ttft_ms),
-            ("latency_ms", latency_ms),
-            ("tokens_per_s", tokens_per_s),
-            ("cost_usd", cost_usd),
-        ):
-            if value is not None:
-                values[name] = value
-        if attempts is not None:
-            redacted = _redact_strings(attempts, self._redact) if self._redact else attempts
-            values["attempts"] = json.dumps(redacted, ensure_ascii=False)
-        if provider is not None:
-            values["provider"] = provider
-        if model is not None:
-            values["model"] = model
-        if params is not None:
-            values["params"] = json.dumps(params, ensure_ascii=False)
-        now = time.time()
-        if finished:
-            values["finished_at"] = now
-        if not values:
-            return
-        assignments = ", ".join(f"{name} = ?" for name in values)
-        sql = f"UPDATE messages SET {assignments} WHERE id = ?"
-        args = (*values.values(), message_id)
-        if not finished:
-            if self._conn.execute(sql, args).rowcount == 0:
-                raise no_message(message_id)
-            return
-        with self._write():
-            if self._conn.execute(sql, args).rowcount == 0:
-                raise no_message(message_id)
-            self._conn.execute(
-                "UPDATE conversations SET updated_at = ? WHERE id = "
-                "(SELECT conversation_id FROM messages WHERE id = ?)",
-                (now, message_id),
-            )
 
     def message(self, message_id: int) -> StoredMessage:
         row = self._conn.execute(
@@ -338,12 +242,3 @@ class Tree(Conversations):
         if row is None or row[0] != conversation_id:
             raise ValueError(f"message {message_id} is not in conversation {conversation_id}")
 
-
-def _redact_strings(value: Any, redact: Callable[[str], str]) -> Any:
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, dict):
-        return {k: _redact_strings(v, redact) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_redact_strings(v, redact) for v in value]
-    return value
