@@ -8,14 +8,16 @@ then unknown (None), which is never shown or summed as 0.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from mmchat.config import Config, ModelConfig, Price, ProviderConfig
+# is_local(provider): whether it runs on this machine, as its type says (its models cost 0,
+# tagged `local`); the routing and the engine ask it here.
+from mmchat.provider_types import is_local
+from mmchat.services import known_service
 from mmchat.types import Usage
 
 if TYPE_CHECKING:
@@ -79,19 +81,6 @@ def _bundle() -> _Bundle:
         )
     sources = raw["source"]
     return _Bundle(str(raw["prices_as_of"]), ", ".join(sources) if isinstance(sources, list) else str(sources), models)
-
-
-def is_local(provider: ProviderConfig) -> bool:
-    """True for Ollama and servers on this machine (localhost, 127.x, ::1): their price is 0."""
-    if provider.type == "ollama":
-        return True
-    host = (urlsplit(provider.base_url).hostname or "").lower()
-    if host in ("localhost", "0.0.0.0") or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def cost_usd(usage: Usage, price: Price | None) -> float | None:
@@ -204,8 +193,6 @@ class Catalog:
 def _bundled_service(provider: ProviderConfig, services: frozenset[str]) -> str | None:
     """The bundled service whose entries apply to `provider`: the one it talks to, or
     the one it is named after (unless it is a local server, which serves its own models)."""
-    from mmchat.keys import known_service
-
     service = known_service(provider)
     if service is not None and service.name in services:
         return service.name

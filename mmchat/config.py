@@ -1,6 +1,8 @@
-"""mmchat's configuration: typed settings loaded from YAML and the environment.
+"""mmchat's configuration: the typed settings, and the validator of the YAML that holds them.
 
-(Data classes first; the loader and validator below them.)
+(Data classes first; the validator below them.) Reading the file and asking the
+keyring which API keys are stored is `mmchat.config_load`'s job: this module
+does no I/O, so every layer may import it.
 """
 
 from __future__ import annotations
@@ -9,23 +11,19 @@ import difflib
 import math
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, NoReturn
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
+from mmchat import provider_types
+from mmchat.keymap import BINDING_IDS, clash
+from mmchat.services import KNOWN_SERVICES, KnownService, known_service
 from mmchat.yaml_nodes import ConfigError, NodeReader, compose
 
-ProviderType = Literal["openai", "anthropic", "gemini", "ollama"]
-
-# The root each protocol documents; protocol paths are appended to it.
-DEFAULT_BASE_URLS: dict[str, str] = {
-    "openai": "https://api.openai.com/v1",
-    "anthropic": "https://api.anthropic.com",
-    "gemini": "https://generativelanguage.googleapis.com/v1beta",
-    "ollama": "http://localhost:11434",
-}
+# Which of the named providers have an API key in the keyring (see config_load).
+StoredKeys = Callable[[Iterable[str]], set[str]]
 
 
 @dataclass(frozen=True)
@@ -41,8 +39,8 @@ class Timeouts:
 @dataclass(frozen=True)
 class ProviderConfig:
     name: str
-    type: ProviderType
-    base_url: str
+    type: str  # a registered provider type (mmchat.provider_types): openai, anthropic, gemini, ollama, ...
+    base_url: str  # the type's default when not given; "" for a type not reached over HTTP
     api_key_env: str | None = None
     api_key_cmd: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
@@ -92,7 +90,7 @@ class Config:
     models: dict[str, ModelConfig] = field(default_factory=dict)
     default_model: str | None = None
     source: Path | None = None  # the file it was read from, None when built from the environment
-    keys: dict[str, str] = field(default_factory=dict)  # TUI binding id → keys (the `keys:` section)
+    keymap: dict[str, str] = field(default_factory=dict)  # binding id → keys (the `keymap:` section)
     budget: Budget = field(default_factory=Budget)
     # The `routing:` section as a composed YAML node (lines kept): mmchat.routing reads it,
     # so this foundation layer never imports the routing layer above it.
@@ -104,10 +102,9 @@ class Config:
 # The YAML is composed into nodes (not loaded) so every key keeps its line
 # number; the first problem found is raised as one ConfigError line.
 
-PROVIDER_TYPES: tuple[str, ...] = ("openai", "anthropic", "gemini", "ollama")
 OLLAMA_PORT = 11434
 
-TOP_LEVEL_KEYS = ("providers", "models", "default_model", "keys", "budget", "routing")
+TOP_LEVEL_KEYS = ("providers", "models", "default_model", "keymap", "budget", "routing")
 BUDGET_KEYS = ("conversation", "day", "warn_at")
 PROVIDER_KEYS = ("type", "base_url", "api_key_env", "api_key_cmd", "headers", "timeouts", "max_retries")
 TIMEOUT_KEYS = ("connect", "first_token", "idle")
@@ -134,64 +131,36 @@ _NO_KEYS_IN_FILES = (
 )
 
 
-def load_config(path: Path | None = None, env: Mapping[str, str] = os.environ) -> Config:
-    """Read the config: `path` (from --config) > $MMCHAT_CONFIG > the default file.
+def parse_config(
+    text: str, path: Path, env: Mapping[str, str] = os.environ, *, stored_keys: StoredKeys | None = None
+) -> Config:
+    """Validate the YAML `text` read from `path` into a Config (raises ConfigError).
 
-    A missing default file is fine: the providers then come from the
-    environment (API key variables, keys in the keyring, OLLAMA_HOST), as they
-    do when the file has no `providers:` section.
+    Without a `providers:` section the providers come from `env` (API key
+    variables, OLLAMA_HOST) and from `stored_keys`, which says which services have
+    a key in the keyring (None: the keyring is not asked).
     """
-    from mmchat.paths import default_config_path
-
-    chosen = Path(path) if path else None
-    if chosen is None and env.get("MMCHAT_CONFIG", "").strip():
-        chosen = Path(env["MMCHAT_CONFIG"].strip()).expanduser()
-    if chosen is None:
-        chosen = default_config_path(env)
-        if not chosen.exists():
-            return config_from_env(env)
-    if not chosen.exists():
-        raise ConfigError("file not found: check the path given with --config or MMCHAT_CONFIG", path=chosen)
-    if not chosen.is_file():
-        raise ConfigError("not a file: give the path of a YAML config file", path=chosen)
-    try:
-        text = chosen.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError("not UTF-8 text: save the file as UTF-8", path=chosen) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read it ({exc.strerror})", path=chosen) from None
-    return parse_config(text, chosen, env)
+    return _Reader(path, env, stored_keys).config(compose(text, path))
 
 
-def parse_config(text: str, path: Path, env: Mapping[str, str] = os.environ) -> Config:
-    """Validate the YAML `text` read from `path` into a Config (raises ConfigError)."""
-    return _Reader(path, env).config(compose(text, path))
+def providers_from_env(
+    env: Mapping[str, str], stored_keys: StoredKeys | None = None
+) -> dict[str, ProviderConfig]:
+    """The known services whose key variable is set in `env` or whose key `stored_keys`
+    finds, and Ollama when OLLAMA_HOST is set."""
 
-
-def config_from_env(env: Mapping[str, str] = os.environ, source: Path | None = None) -> Config:
-    """A config with the providers whose keys the environment or keyring hold."""
-    providers = _providers_from_env(env)
-    return Config(providers=providers, default_model=_pick_default(providers, {}), source=source)
-
-
-def _providers_from_env(env: Mapping[str, str]) -> dict[str, ProviderConfig]:
-    from mmchat import keys
-
-    def has_env(service: keys.KnownService) -> bool:
+    def has_env(service: KnownService) -> bool:
         return any(env.get(var, "").strip() for var in service.env_vars)
 
-    services = keys.KNOWN_SERVICES
-    found = {name for name, service in services.items() if has_env(service)}
-    missing = [name for name in services if name not in found]
-    if missing:
-        found |= keys.stored_providers(missing)
+    found = {name for name, service in KNOWN_SERVICES.items() if has_env(service)}
+    missing = [name for name in KNOWN_SERVICES if name not in found]
+    if missing and stored_keys is not None:
+        found |= stored_keys(missing)
     providers: dict[str, ProviderConfig] = {}
-    for name, service in services.items():
+    for name, service in KNOWN_SERVICES.items():
         if name in found:
             var = next((v for v in service.env_vars if env.get(v, "").strip()), service.env_vars[0])
-            providers[name] = ProviderConfig(
-                name=name, type=service.type, base_url=service.base_url, api_key_env=var  # type: ignore[arg-type]
-            )
+            providers[name] = ProviderConfig(name=name, type=service.type, base_url=service.base_url, api_key_env=var)
     host = env.get("OLLAMA_HOST", "").strip()
     if host:
         providers["ollama"] = ProviderConfig(name="ollama", type="ollama", base_url=_ollama_url(host))
@@ -214,10 +183,8 @@ def _ollama_url(host: str) -> str:
     return f"{parts.scheme}://{hostname}:{port}{parts.path.rstrip('/')}"
 
 
-def _pick_default(providers: Mapping[str, ProviderConfig], models: Mapping[str, ModelConfig]) -> str | None:
+def pick_default(providers: Mapping[str, ProviderConfig], models: Mapping[str, ModelConfig]) -> str | None:
     """The first preferred model whose provider really is that service, else the first `models:` entry."""
-    from mmchat.keys import known_service
-
     for address in DEFAULT_MODEL_PREFERENCE:
         name = address.split("/", 1)[0]
         service = known_service(providers[name]) if name in providers else None
@@ -227,14 +194,12 @@ def _pick_default(providers: Mapping[str, ProviderConfig], models: Mapping[str, 
 
 
 def _service_defaults(name: str) -> tuple[str, str] | None:
-    """(type, base_url) implied by a provider named like a known service, e.g. 'groq'."""
-    from mmchat.keys import KNOWN_SERVICES
-
+    """(type, base_url) implied by a provider named like a known service ('groq') or a type ('ollama')."""
     service = KNOWN_SERVICES.get(name)
     if service is not None:
         return service.type, service.base_url
-    if name in PROVIDER_TYPES:
-        return name, DEFAULT_BASE_URLS[name]
+    if name in provider_types.names():
+        return name, provider_types.get(name).default_base_url or ""
     return None
 
 
@@ -256,13 +221,16 @@ _KEY_NAME = re.compile(r"(?:(?:ctrl|alt|shift|super|meta|hyper)\+)*(?:[a-z][a-z0
 class _Reader(NodeReader):
     """Walks the config's composed YAML nodes; `fail` raises at the node's line."""
 
-    def __init__(self, path: Path, env: Mapping[str, str]) -> None:
+    def __init__(self, path: Path, env: Mapping[str, str], stored_keys: StoredKeys | None) -> None:
         super().__init__(path)
         self.env = env
+        self.stored_keys = stored_keys
 
     def unknown(self, knode: Any, dotted: str, name: str, allowed: Sequence[str]) -> NoReturn:
         if name in ("api_key", "key", "apikey", "api-key", "token"):
             self.fail(knode, dotted, _NO_KEYS_IN_FILES)
+        if dotted == "keys":  # the section's name before "keys" came to mean API keys only
+            self.fail(knode, dotted, "rename this section to keymap: (key bindings are the keymap; keys means API keys)")
         super().unknown(knode, dotted, name, allowed)
 
     def text(self, node: Any, key: str) -> str:
@@ -297,14 +265,15 @@ class _Reader(NodeReader):
 
     def config(self, root: Any) -> Config:
         if root is None:  # an empty file
-            return config_from_env(self.env, source=self.path)
+            providers = providers_from_env(self.env, self.stored_keys)
+            return Config(providers=providers, default_model=pick_default(providers, {}), source=self.path)
         if not isinstance(root, self._yaml.MappingNode):
             self.fail(root, None, f"the top level must be a mapping (providers:, models:, ...), not {self.kind(root)}")
         sections = {name: (knode, vnode) for name, knode, vnode in self.mapping(root, None, TOP_LEVEL_KEYS)}
         if "providers" in sections:
             providers = self.providers(sections["providers"][1])
         else:
-            providers = _providers_from_env(self.env)
+            providers = providers_from_env(self.env, self.stored_keys)
         models: dict[str, ModelConfig] = {}
         if "models" in sections:
             models = self.models(sections["models"][1], providers)
@@ -312,12 +281,12 @@ class _Reader(NodeReader):
             vnode = sections["default_model"][1]
             default = self.address(self.text(vnode, "default_model"), vnode, "default_model", providers)
         else:
-            default = _pick_default(providers, models)
-        keys = self.keys(sections["keys"][1]) if "keys" in sections else {}
+            default = pick_default(providers, models)
+        keymap = self.keymap(sections["keymap"][1]) if "keymap" in sections else {}
         budget = self.budget(sections["budget"][1]) if "budget" in sections else Budget()
         routing = sections["routing"][1] if "routing" in sections else None
         return Config(
-            providers=providers, models=models, default_model=default, source=self.path, keys=keys,
+            providers=providers, models=models, default_model=default, source=self.path, keymap=keymap,
             budget=budget, routing=routing,
         )
 
@@ -334,16 +303,14 @@ class _Reader(NodeReader):
                 fields[name] = self.number(vnode, key, low=0.0, low_open=True)
         return Budget(**fields)
 
-    def keys(self, node: Any) -> dict[str, str]:
-        """`keys:` binding id → key names (Textual's: ctrl+o, f2, escape, ?), several separated by commas."""
-        from mmchat.tui.keymap import BINDING_IDS, clash  # plain data: loads nothing of the interface
-
+    def keymap(self, node: Any) -> dict[str, str]:
+        """`keymap:` binding id → key names (Textual's: ctrl+o, f2, escape, ?), several separated by commas."""
         if self.value(node) is None:
             return {}
         result = {}
         value_nodes = {}
-        for binding_id, knode, vnode in self.mapping(node, "keys", None):
-            key = f"keys.{binding_id}"
+        for binding_id, knode, vnode in self.mapping(node, "keymap", None):
+            key = f"keymap.{binding_id}"
             value_nodes[binding_id] = vnode
             if binding_id not in BINDING_IDS:
                 close = difflib.get_close_matches(binding_id, BINDING_IDS, n=1, cutoff=0.5)
@@ -360,7 +327,7 @@ class _Reader(NodeReader):
         for binding_id, vnode in value_nodes.items():  # once all are read: a clash may be with a later one
             problem = clash(result, binding_id)
             if problem is not None:
-                self.fail(vnode, f"keys.{binding_id}", problem)
+                self.fail(vnode, f"keymap.{binding_id}", problem)
         return result
 
     def providers(self, node: Any) -> dict[str, ProviderConfig]:
@@ -383,7 +350,7 @@ class _Reader(NodeReader):
         elif implied is not None and implied[0] == ptype:
             base_url = implied[1]
         else:
-            base_url = DEFAULT_BASE_URLS[ptype]
+            base_url = provider_types.get(ptype).default_base_url or ""
         api_key_env = None
         if "api_key_env" in fields:
             api_key_env = self.text(fields["api_key_env"], f"{key}.api_key_env")
@@ -400,7 +367,7 @@ class _Reader(NodeReader):
                 self.fail(vnode, f"{key}.max_retries", f"must be a whole number from 0 to 10, not {self.kind(vnode)}")
         return ProviderConfig(
             name=name,
-            type=ptype,  # type: ignore[arg-type]  # checked against PROVIDER_TYPES
+            type=ptype,
             base_url=base_url,
             api_key_env=api_key_env,
             api_key_cmd=self.text(fields["api_key_cmd"], f"{key}.api_key_cmd") if "api_key_cmd" in fields else None,
@@ -411,14 +378,16 @@ class _Reader(NodeReader):
 
     def provider_type(self, vnode: Any, provider_node: Any, key: str, implied: tuple[str, str] | None) -> str:
         """The `type:` given, else the one a well-known provider name implies."""
-        choices = f"one of {', '.join(PROVIDER_TYPES)} (openai = any OpenAI-compatible server)"
+        types = provider_types.names()
+        notes = "; ".join(f"{t.name} = {t.note}" for t in map(provider_types.get, types) if t.note)
+        choices = f"one of {', '.join(types)}" + (f" ({notes})" if notes else "")
         if vnode is None:
             if implied is None:
                 self.fail(provider_node, key, f"missing 'type': set it to {choices}")
             return implied[0]
         ptype = self.text(vnode, f"{key}.type")
-        if ptype not in PROVIDER_TYPES:
-            close = difflib.get_close_matches(ptype, PROVIDER_TYPES, n=1)
+        if ptype not in types:
+            close = difflib.get_close_matches(ptype, types, n=1)
             hint = f"did you mean '{close[0]}'? " if close else ""
             self.fail(vnode, f"{key}.type", f"unknown type '{ptype}'; {hint}use {choices}")
         return ptype

@@ -2,8 +2,8 @@
 
 A key is looked up, in order, from the variable the config names
 (`api_key_env`), the provider's conventional variable (only when the provider
-really is that service, see `known_service`), the system keyring, and last
-`api_key_cmd`. Keys are never read from or written to config files.
+really is that service: `mmchat.services.known_service`), the system keyring,
+and last `api_key_cmd`. Keys are never read from or written to config files.
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ import signal
 import subprocess
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from mmchat.config import ProviderConfig
+from mmchat.services import KNOWN_SERVICES, known_service
+
+if TYPE_CHECKING:
+    from mmchat.config import ProviderConfig
 
 KEYRING_SERVICE = "mmchat"
 KEYRING_TIMEOUT = 3.0  # seconds; a D-Bus Secret Service can block forever
@@ -34,52 +35,6 @@ class KeyringUnavailable(Exception):
 
 class KeyCommandError(LookupError):
     """`api_key_cmd` failed; names the provider, never the command's output."""
-
-
-@dataclass(frozen=True)
-class KnownService:
-    name: str
-    type: str
-    base_url: str
-    env_vars: tuple[str, ...]  # conventional variables, first found wins
-
-
-KNOWN_SERVICES: dict[str, KnownService] = {
-    s.name: s
-    for s in (
-        KnownService("openai", "openai", "https://api.openai.com/v1", ("OPENAI_API_KEY",)),
-        KnownService("anthropic", "anthropic", "https://api.anthropic.com", ("ANTHROPIC_API_KEY",)),
-        KnownService(
-            "gemini",
-            "gemini",
-            "https://generativelanguage.googleapis.com/v1beta",
-            ("GEMINI_API_KEY", "GOOGLE_API_KEY"),
-        ),
-        KnownService("openrouter", "openai", "https://openrouter.ai/api/v1", ("OPENROUTER_API_KEY",)),
-        KnownService("groq", "openai", "https://api.groq.com/openai/v1", ("GROQ_API_KEY",)),
-    )
-}
-
-
-def known_service(provider: ProviderConfig) -> KnownService | None:
-    """The service `provider` talks to when it speaks that service's protocol to its
-    official https host, else None.
-
-    This is the one rule deciding when a conventional variable such as
-    OPENAI_API_KEY may be used: a key only ever goes to the service it belongs
-    to, so a custom base_url never receives it unless api_key_env says so.
-    """
-    parts = urlsplit(provider.base_url)
-    for service in KNOWN_SERVICES.values():
-        official = urlsplit(service.base_url)
-        if (
-            provider.type == service.type
-            and parts.scheme == "https"
-            and (parts.hostname or "").lower() == official.hostname
-            and parts.port in (None, 443)
-        ):
-            return service
-    return None
 
 
 def key_env_names(provider: ProviderConfig) -> tuple[str, ...]:

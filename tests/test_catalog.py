@@ -8,13 +8,14 @@ import pytest
 import yaml
 
 from mmchat.catalog import FREE, Catalog, UnknownModel, cost_usd, is_local
-from mmchat.config import DEFAULT_BASE_URLS, Config, ModelConfig, Price, ProviderConfig
-from mmchat.keys import KNOWN_SERVICES
+from mmchat import provider_types
+from mmchat.config import Config, ModelConfig, Price, ProviderConfig
+from mmchat.services import KNOWN_SERVICES
 from mmchat.types import Usage
 
 
 def provider(name: str, type_: str = "openai", base_url: str | None = None) -> ProviderConfig:
-    return ProviderConfig(name=name, type=type_, base_url=base_url or DEFAULT_BASE_URLS[type_])  # type: ignore[arg-type]
+    return ProviderConfig(name=name, type=type_, base_url=base_url or provider_types.get(type_).default_base_url)
 
 
 def config(*providers: ProviderConfig, models: dict[str, ModelConfig] | None = None) -> Config:

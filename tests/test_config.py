@@ -9,7 +9,8 @@ import pytest
 from keyring.backends import fail
 
 from mmchat import paths
-from mmchat.config import ConfigError, Price, Timeouts, load_config
+from mmchat.config import ConfigError, Price, Timeouts
+from mmchat.config_load import config_from_env, load_config
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -87,7 +88,7 @@ def test_config_example_yaml_validates_cleanly():
     assert config.providers["ollama"].type == "ollama"
     assert config.default_model == "openai/gpt-4.1-mini"
     assert config.models["openai/gpt-4.1-mini"].price is not None
-    assert config.keys == {"conversations": "ctrl+l", "retry": "ctrl+r,f9"}
+    assert config.keymap == {"conversations": "ctrl+l", "retry": "ctrl+r,f9"}
 
 
 def test_type_and_base_url_default_from_well_known_names(tmp_path):
@@ -169,7 +170,8 @@ def test_an_empty_file_is_an_empty_config(tmp_path):
         ("providers: {openai: {}}\ndefault_model: lab/x\n", 2, "default_model", "unknown provider 'lab'"),
         ("providers: {openai: {}}\ndefault_model: gpt-4o\n", 2, "default_model", "provider/model-id"),
         ("providers: {}\nprovider: {}\n", 2, "provider", "did you mean 'providers'?"),
-        ("compare: {}\n", 1, "compare", "valid keys are providers, models, default_model, keys, budget, routing"),
+        ("compare: {}\n", 1, "compare", "valid keys are providers, models, default_model, keymap, budget, routing"),
+        ("providers: {}\nkeys:\n  retry: ctrl+r\n", 2, "keys", "rename this section to keymap:"),
         ("providers:\n  openai: {}\n  openai: {}\n", 3, "providers.openai", "duplicate key"),
     ],
 )
@@ -255,8 +257,6 @@ def test_a_directory_is_not_a_config_file(tmp_path):
 
 
 def test_environment_providers_in_preference_order(tmp_path):
-    from mmchat.config import config_from_env
-
     env = {
         "GROQ_API_KEY": "gsk_1",
         "OPENROUTER_API_KEY": "sk-or-1",
@@ -276,8 +276,6 @@ def test_environment_providers_in_preference_order(tmp_path):
 
 def test_keys_already_in_the_keyring_count_as_configured():
     from keyring.backend import KeyringBackend
-
-    from mmchat.config import config_from_env
 
     class Stored(KeyringBackend):
         priority = 1  # type: ignore[assignment]
@@ -308,15 +306,11 @@ def test_keys_already_in_the_keyring_count_as_configured():
     ],
 )
 def test_ollama_host_becomes_an_ollama_provider(value, url):
-    from mmchat.config import config_from_env
-
     provider = config_from_env({"OLLAMA_HOST": value}).providers["ollama"]
     assert (provider.type, provider.base_url) == ("ollama", url)
 
 
 def test_a_bad_ollama_host_is_reported():
-    from mmchat.config import config_from_env
-
     with pytest.raises(ConfigError, match="OLLAMA_HOST: 'ftp://x' is not"):
         config_from_env({"OLLAMA_HOST": "ftp://x"})
 
@@ -351,31 +345,39 @@ def test_ensure_private_dir_creates_owner_only_dirs(tmp_path):
     assert paths.ensure_private_dir(target) == target  # idempotent
 
 
-# --- keys: the interface's keymap ------------------------------------------------
+# --- keymap: the interface's key bindings ------------------------------------------
 
 
-def test_keys_map_binding_ids_to_key_names(tmp_path):
-    config = load_config(write(tmp_path, "keys:\n  conversations: ctrl+h\n  retry: 'ctrl+r, f9'\n  help: '?'\n"), env={})
-    assert config.keys == {"conversations": "ctrl+h", "retry": "ctrl+r,f9", "help": "?"}
-    assert load_config(write(tmp_path, "keys:\n"), env={}).keys == {}
-    assert load_config(write(tmp_path, "models:\n", name="other.yaml"), env={}).keys == {}
+def test_the_keymap_maps_binding_ids_to_key_names(tmp_path):
+    config = load_config(write(tmp_path, "keymap:\n  conversations: ctrl+h\n  retry: 'ctrl+r, f9'\n  help: '?'\n"), env={})
+    assert config.keymap == {"conversations": "ctrl+h", "retry": "ctrl+r,f9", "help": "?"}
+    assert load_config(write(tmp_path, "keymap:\n"), env={}).keymap == {}
+    assert load_config(write(tmp_path, "models:\n", name="other.yaml"), env={}).keymap == {}
+
+
+def test_a_keys_section_is_named_keymap_now(tmp_path):
+    error = fails(tmp_path, "models:\nkeys:\n  conversations: ctrl+h\n")
+    assert str(error) == (
+        f"{tmp_path / 'config.yaml'}:2: keys: rename this section to keymap: "
+        "(key bindings are the keymap; keys means API keys)"
+    )
 
 
 def test_an_unknown_binding_id_names_its_line_and_the_closest_id(tmp_path):
-    error = fails(tmp_path, "keys:\n  retry: ctrl+r\n  model_pickr: ctrl+m\n")
-    assert (error.line, error.key) == (3, "keys.model_pickr")
+    error = fails(tmp_path, "keymap:\n  retry: ctrl+r\n  model_pickr: ctrl+m\n")
+    assert (error.line, error.key) == (3, "keymap.model_pickr")
     assert "unknown binding id; did you mean 'model_picker'?" in str(error)
-    error = fails(tmp_path, "keys:\n  zzz: ctrl+m\n")
+    error = fails(tmp_path, "keymap:\n  zzz: ctrl+m\n")
     assert "binding ids are quit, help," in str(error)
 
 
 @pytest.mark.parametrize(
     ("text", "line", "key", "says"),
     [
-        ("keys:\n  help: f12\n  retry: ctrl+r,f5\n", 3, "keys.retry", "f5 is also the key of 'stronger'"),
+        ("keymap:\n  help: f12\n  retry: ctrl+r,f5\n", 3, "keymap.retry", "f5 is also the key of 'stronger'"),
         # An app-wide key clashes with a chat one; a key moved away frees it.
-        ("keys:\n  help: ctrl+n\n", 2, "keys.help", "ctrl+n is also the key of 'new_conversation'"),
-        ("keys:\n  conversations: ctrl+e\n", 2, "keys.conversations", "ctrl+e is taken by the prompt (end of line)"),
+        ("keymap:\n  help: ctrl+n\n", 2, "keymap.help", "ctrl+n is also the key of 'new_conversation'"),
+        ("keymap:\n  conversations: ctrl+e\n", 2, "keymap.conversations", "ctrl+e is taken by the prompt (end of line)"),
     ],
 )
 def test_a_key_two_bindings_share_or_the_prompt_takes_is_refused(tmp_path, text, line, key, says):
@@ -384,15 +386,15 @@ def test_a_key_two_bindings_share_or_the_prompt_takes_is_refused(tmp_path, text,
     assert says in str(error)
 
 
-def test_keys_may_be_swapped_between_bindings(tmp_path):
-    text = "keys:\n  stronger: f8\n  retry_next: f5\n  conversations.delete: ctrl+l\n"
-    assert load_config(write(tmp_path, text), env={}).keys["retry_next"] == "f5"  # ctrl+l is free in the list
+def test_keymap_keys_may_be_swapped_between_bindings(tmp_path):
+    text = "keymap:\n  stronger: f8\n  retry_next: f5\n  conversations.delete: ctrl+l\n"
+    assert load_config(write(tmp_path, text), env={}).keymap["retry_next"] == "f5"  # ctrl+l is free in the list
 
 
 @pytest.mark.parametrize("value", ["''", "[ctrl+a]", "ctrl+", "'ctrl+o,,f2'", "control o", "12"])
 def test_a_key_that_is_not_a_key_name_is_refused(tmp_path, value):
-    error = fails(tmp_path, f"keys:\n  help: {value}\n")
-    assert (error.line, error.key) == (2, "keys.help")
+    error = fails(tmp_path, f"keymap:\n  help: {value}\n")
+    assert (error.line, error.key) == (2, "keymap.help")
     assert "write key names like ctrl+o, f2, escape or ?" in str(error)
 
 

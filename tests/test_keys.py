@@ -8,8 +8,9 @@ from keyring.backend import KeyringBackend
 from keyring.backends import fail
 from keyring.errors import PasswordDeleteError
 
-from mmchat import keys
-from mmchat.config import DEFAULT_BASE_URLS, ProviderConfig
+from mmchat import keys, provider_types
+from mmchat.config import ProviderConfig
+from mmchat.services import known_service
 
 
 class MemoryKeyring(KeyringBackend):
@@ -70,7 +71,7 @@ def no_keyring(use_backend) -> None:
 
 
 def provider(name: str = "openai", type_: str = "openai", base_url: str | None = None, **kw) -> ProviderConfig:
-    return ProviderConfig(name=name, type=type_, base_url=base_url or DEFAULT_BASE_URLS[type_], **kw)  # type: ignore[arg-type]
+    return ProviderConfig(name=name, type=type_, base_url=base_url or provider_types.get(type_).default_base_url, **kw)
 
 
 # --- which variable belongs to which provider ------------------------------
@@ -93,7 +94,7 @@ def test_official_openai_endpoint_gets_the_conventional_variable(no_keyring):
 def test_openai_key_is_never_sent_to_another_endpoint(no_keyring, base_url):
     for name in ("openai", "lab"):
         p = provider(name, base_url=base_url)
-        assert keys.known_service(p) is None
+        assert known_service(p) is None
         assert keys.resolve_key(p, env={"OPENAI_API_KEY": "sk-official"}) is None
 
 
@@ -109,12 +110,12 @@ def test_api_key_env_can_send_any_variable_anywhere_and_wins(no_keyring):
 
 
 def test_known_services_match_by_protocol_and_host():
-    assert keys.known_service(provider("g", "gemini")).name == "gemini"
-    assert keys.known_service(provider("a", "anthropic")).name == "anthropic"
-    assert keys.known_service(provider("or", base_url="https://openrouter.ai/api/v1")).name == "openrouter"
-    assert keys.known_service(provider("q", base_url="https://api.groq.com/openai/v1/")).name == "groq"
+    assert known_service(provider("g", "gemini")).name == "gemini"
+    assert known_service(provider("a", "anthropic")).name == "anthropic"
+    assert known_service(provider("or", base_url="https://openrouter.ai/api/v1")).name == "openrouter"
+    assert known_service(provider("q", base_url="https://api.groq.com/openai/v1/")).name == "groq"
     # Right host, wrong protocol: not that service.
-    assert keys.known_service(provider("x", "anthropic", base_url="https://api.openai.com/v1")) is None
+    assert known_service(provider("x", "anthropic", base_url="https://api.openai.com/v1")) is None
 
 
 def test_gemini_falls_back_to_google_api_key(no_keyring):

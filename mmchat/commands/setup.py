@@ -6,7 +6,8 @@ import argparse
 
 from typing import TYPE_CHECKING
 
-from mmchat.config import Config, load_config
+from mmchat.config import Config
+from mmchat.config_load import load_config
 from mmchat.store import Store
 
 if TYPE_CHECKING:

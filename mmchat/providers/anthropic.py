@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mmchat.providers.base import NO_EVENTS, Provider, StreamParser, stream_error
+from mmchat.providers.base import NO_EVENTS, HTTPProvider, StreamParser, stream_error
 from mmchat.providers.sse import SSEEvent
 from mmchat.types import ChatRequest, ReasoningDelta, StreamEvent, TextDelta, Usage
 
@@ -34,7 +34,7 @@ ERROR_STATUS = {
 }
 
 
-class AnthropicProvider(Provider):
+class AnthropicProvider(HTTPProvider):
     models_query = {"limit": "1000"}
 
     def _auth_headers(self, api_key: str | None) -> dict[str, str]:

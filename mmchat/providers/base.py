@@ -1,6 +1,7 @@
-"""The Provider interface and the streaming loop every wire protocol shares.
+"""HTTPProvider: the base of every provider reached over HTTP, and the streaming loop they share.
 
-A protocol module supplies the URL, headers, body and a `StreamParser`; this
+It implements the Provider protocol (`mmchat.providers.protocol`). A wire
+protocol's module supplies the URL, headers, body and a `StreamParser`; this
 module owns the HTTP exchange: timeouts by phase (connect, first token, idle),
 turning HTTP statuses and transport failures into typed errors, redacting
 secrets from error text, and closing the response however the stream ends.
@@ -34,6 +35,7 @@ from mmchat.providers.errors import (
     ServerError,
     UnreachableError,
 )
+from mmchat.providers.protocol import Provider as Provider  # the protocol; callers import it from here too
 from mmchat.providers.sse import NDJSONDecoder, SSEDecoder
 from mmchat.types import ChatRequest, Finish, StreamEvent, Usage
 
@@ -139,8 +141,8 @@ class _Watchdog:
 _PARSE_ERRORS = (ValueError, TypeError, AttributeError, KeyError, IndexError)
 
 
-class Provider(ABC):
-    """One configured endpoint speaking one wire protocol."""
+class HTTPProvider(ABC):
+    """One configured HTTP endpoint speaking one wire protocol (a Provider)."""
 
     stream_format: ClassVar[str] = "sse"  # or "ndjson"
     models_query: ClassVar[dict[str, str]] = {}  # query of every model-list request (page size)

@@ -10,7 +10,7 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from mmchat.providers.base import NO_EVENTS, Provider, StreamParser, stream_error
+from mmchat.providers.base import NO_EVENTS, HTTPProvider, StreamParser, stream_error
 from mmchat.providers.errors import BadResponseError
 from mmchat.providers.sse import SSEEvent
 from mmchat.types import ChatRequest, ReasoningDelta, StreamEvent, TextDelta, Usage
@@ -36,7 +36,7 @@ PARAMS = {
 }
 
 
-class GeminiProvider(Provider):
+class GeminiProvider(HTTPProvider):
     models_query = {"pageSize": "1000"}
 
     def _auth_headers(self, api_key: str | None) -> dict[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mmchat.providers.base import NO_EVENTS, Provider, StreamParser, stream_error
+from mmchat.providers.base import NO_EVENTS, HTTPProvider, StreamParser, stream_error
 from mmchat.providers.errors import BadResponseError
 from mmchat.types import ChatRequest, ReasoningDelta, StreamEvent, TextDelta, Usage
 
@@ -22,7 +22,7 @@ OPTIONS = {
 TOP_LEVEL = {"think", "keep_alive", "format"}
 
 
-class OllamaProvider(Provider):
+class OllamaProvider(HTTPProvider):
     stream_format = "ndjson"
 
     def _auth_headers(self, api_key: str | None) -> dict[str, str]:

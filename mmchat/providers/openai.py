@@ -11,7 +11,7 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
-from mmchat.providers.base import NO_EVENTS, Provider, StreamParser, stream_error
+from mmchat.providers.base import NO_EVENTS, HTTPProvider, StreamParser, stream_error
 from mmchat.providers.errors import BadResponseError
 from mmchat.providers.sse import SSEEvent
 from mmchat.types import ChatRequest, ReasoningDelta, StreamEvent, TextDelta, Usage
@@ -27,7 +27,7 @@ FINISH_REASONS = {
 }
 
 
-class OpenAIProvider(Provider):
+class OpenAIProvider(HTTPProvider):
     def _auth_headers(self, api_key: str | None) -> dict[str, str]:
         return {"Authorization": f"Bearer {api_key}"} if api_key else {}
 

@@ -36,7 +36,7 @@ class MmchatApp(App[None]):
         self.service = service
         self.quit_window_s = QUIT_WINDOW_S
         self._quit_asked_at: float | None = None
-        self.keymap = dict(service.config.keys)  # binding id → keys, from the config's `keys:`
+        self.keymap = dict(service.config.keymap)  # binding id → keys, from the config's `keymap:`
         self.set_keymap(self.keymap)
         self.state_path = state_path or default_state_path()
         self.state = load_state(self.state_path)

@@ -45,7 +45,7 @@ def make_app(
     from mmchat.engine.turn import Engine
 
     config = Config(
-        providers={p.name: p for p in providers}, models=models or {}, default_model=default_model, keys=keys or {},
+        providers={p.name: p for p in providers}, models=models or {}, default_model=default_model, keymap=keys or {},
         budget=budget or Budget(), routing=routing_node(routing),
         source=store.db_path.parent / "config.yaml" if routing else None,
     )

@@ -1,0 +1,50 @@
+"""Where the config comes from: the file given (--config), $MMCHAT_CONFIG, the default
+file, or else the environment and the keyring.
+
+`mmchat.config` validates; this module reads the file and asks the keyring which
+services have a key stored, so that the config itself does no I/O.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from mmchat import keys
+from mmchat.config import Config, ConfigError, parse_config, pick_default, providers_from_env
+
+
+def load_config(path: Path | None = None, env: Mapping[str, str] = os.environ) -> Config:
+    """Read the config: `path` (from --config) > $MMCHAT_CONFIG > the default file.
+
+    A missing default file is fine: the providers then come from the
+    environment (API key variables, keys in the keyring, OLLAMA_HOST), as they
+    do when the file has no `providers:` section.
+    """
+    from mmchat.paths import default_config_path
+
+    chosen = Path(path) if path else None
+    if chosen is None and env.get("MMCHAT_CONFIG", "").strip():
+        chosen = Path(env["MMCHAT_CONFIG"].strip()).expanduser()
+    if chosen is None:
+        chosen = default_config_path(env)
+        if not chosen.exists():
+            return config_from_env(env)
+    if not chosen.exists():
+        raise ConfigError("file not found: check the path given with --config or MMCHAT_CONFIG", path=chosen)
+    if not chosen.is_file():
+        raise ConfigError("not a file: give the path of a YAML config file", path=chosen)
+    try:
+        text = chosen.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError("not UTF-8 text: save the file as UTF-8", path=chosen) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read it ({exc.strerror})", path=chosen) from None
+    return parse_config(text, chosen, env, stored_keys=keys.stored_providers)
+
+
+def config_from_env(env: Mapping[str, str] = os.environ, source: Path | None = None) -> Config:
+    """A config with the providers whose keys the environment or keyring hold."""
+    providers = providers_from_env(env, keys.stored_providers)
+    return Config(providers=providers, default_model=pick_default(providers, {}), source=source)
