@@ -154,3 +154,5 @@ def test_the_built_in_types_and_their_defaults():
     assert provider_types.get("ollama").default_base_url == "http://localhost:11434"
     for name in ("openai", "anthropic", "gemini", "ollama"):
         assert issubclass(provider_types.get(name).load_factory(), HTTPProvider)
+        config = ProviderConfig(name=name, type=name, base_url=provider_types.get(name).default_base_url)
+        assert isinstance(build_provider(config, "a-key"), Provider)  # the protocol the engine sees

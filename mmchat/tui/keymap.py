@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-# The interface's modules import the keymap's names from here too.
-from mmchat.keymap import (  # noqa: F401
+# The interface's modules import the keymap's data from here too.
+from mmchat.keymap import (
     BINDING_IDS,
     FIXED_KEYS,
     KEYS,
@@ -21,6 +21,11 @@ from mmchat.keymap import (  # noqa: F401
 
 if TYPE_CHECKING:
     from textual.binding import Binding
+
+__all__ = [
+    "BINDING_IDS", "FIXED_KEYS", "KEYS", "SCOPES", "SPECS", "TAKEN_KEYS", "KeySpec",
+    "bindings", "clash", "effective_keys", "key_label", "key_of",
+]
 
 
 def bindings(scope: str) -> list[Binding]:
