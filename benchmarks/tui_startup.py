@@ -212,7 +212,7 @@ def answer(i: int) -> str:
 def build_conversation(home: Path, pairs: int) -> str:
     """Store a conversation of `pairs` prompts and answers; returns the last answer's closing words."""
     from mmchat.types import Usage
-    from mmchat.store import Store
+    from mmchat.store import AnswerEnd, Store
 
     (home / "data").mkdir(parents=True, exist_ok=True)
     with Store(home / "data" / "mmchat.db") as store:
@@ -220,9 +220,10 @@ def build_conversation(home: Path, pairs: int) -> str:
         for i in range(pairs):
             store.add_message(conversation, "user", f"Explain part {i} of the pipeline, with code.")
             answer_id = store.add_message(conversation, "assistant", answer(i), provider="bench", model=MODEL)
-            store.update_message(
-                answer_id, usage=Usage(input_tokens=40 + i, output_tokens=300), latency_ms=900.0, ttft_ms=120.0, cost_usd=0.0006
-            )
+            store.finish_answer(answer_id, AnswerEnd(
+                answer(i), "complete", usage=Usage(input_tokens=40 + i, output_tokens=300), latency_ms=900.0,
+                ttft_ms=120.0, cost_usd=0.0006,
+            ))
     return f"end of answer {pairs - 1}."
 
 

@@ -156,3 +156,14 @@ def count_text(text: str, model_address: str | None = None) -> TokenCount:
 def count_messages(messages: Sequence[ChatMessage], model_address: str | None = None) -> TokenCount:
     """Tokens of a chat request, with the per-message overhead OpenAI documents."""
     return _counter.count_messages(messages, model_address)
+
+
+DEFAULT_OUTPUT_RESERVE = 4096  # tokens kept free for an answer when neither the model nor the request says
+
+
+def output_reserve(context: int, max_output: int | None, requested: int | None) -> int:
+    """Tokens of a `context`-token window to keep free for the answer (the engine trims the
+    history to leave them; the router estimates with the same figure)."""
+    if requested:
+        return requested
+    return min(max_output or DEFAULT_OUTPUT_RESERVE, context // 4)

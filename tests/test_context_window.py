@@ -1,6 +1,7 @@
 import pytest
 
-from mmchat.engine.context_window import ContextTooSmall, PER_MESSAGE_OVERHEAD, fit_to_context, output_reserve
+from mmchat.engine.context_window import ContextTooSmall, PER_MESSAGE_OVERHEAD, fit_to_context
+from mmchat.tokens import output_reserve
 from mmchat.types import ChatMessage
 
 

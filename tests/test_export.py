@@ -12,7 +12,7 @@ import pytest
 
 from mmchat.export import FORMAT, to_json, to_markdown, write_private
 from mmchat.types import Usage
-from mmchat.store import Store
+from mmchat.store import AnswerEnd, Store
 
 SECRET = "sk-ant-SECRETSECRETSECRET0123456789"
 
@@ -29,20 +29,20 @@ def conversation(tmp_path: Path):
             params={"temperature": 0.3, "headers": {"Authorization": f"Bearer {SECRET}"}},
             decision={"chosen": "openai/gpt-4o", "matched": ["hard-question"], "api_key": SECRET},
         )
-        store.update_message(
-            a1, content="It grows the window exponentially.\n", status="complete",
+        store.finish_answer(a1, AnswerEnd(
+            "It grows the window exponentially.\n", "complete",
             usage=Usage(input_tokens=1000, cached_input_tokens=200, output_tokens=300, reasoning_tokens=40),
             ttft_ms=320.4, latency_ms=2100.0, tokens_per_s=45.2, cost_usd=0.0123,
             attempts=[{"model": "anthropic/claude", "error": "overloaded", "x-api-key": SECRET}],
-            finished=True,
-        )
+        ))
         store.add_message(cid, "user", "And congestion avoidance?")
         a2 = store.add_message(cid, "assistant", "", status="pending", provider="ollama", model="ollama/llama3")
-        store.update_message(a2, content="It grows linearly", status="interrupted",
-                             usage=Usage(input_tokens=50, output_tokens=4, estimated=True), finished=True)
+        store.finish_answer(
+            a2, AnswerEnd("It grows linearly", "interrupted", usage=Usage(input_tokens=50, output_tokens=4, estimated=True))
+        )
         store.add_message(cid, "user", "Retry")
         a3 = store.add_message(cid, "assistant", "", status="pending", provider="gemini", model="gemini/flash")
-        store.update_message(a3, status="error", error="gemini: 503 overloaded", finished=True)
+        store.finish_answer(a3, AnswerEnd("", "error", error="gemini: 503 overloaded"))
         yield store.conversation(cid), store.path(cid)
 
 

@@ -9,6 +9,7 @@ import sys
 from mmchat.catalog import Catalog, ModelInfo
 from mmchat.commands.setup import build_catalog, load
 from mmchat.config import Config
+from mmchat.engine.sinks import MemorySink
 from mmchat.engine.turn import Engine
 from mmchat.model_lists import ModelListCache, add_cached_lists, default_cache
 from mmchat.providers.errors import ProviderError
@@ -44,7 +45,7 @@ def _tiers(config: Config, models: list[ModelInfo]) -> dict[str, tuple[int, str]
 async def _reachability(config: Config, catalog: Catalog, cache: ModelListCache) -> dict[str, str]:
     """Each provider's answer to a model listing: 'yes', or why not (one line).
     The ids it lists join the catalog and the cache."""
-    engine = Engine(config, store=None, catalog=catalog)  # type: ignore[arg-type]  # no turns run
+    engine = Engine(config, MemorySink(), catalog)  # its providers only: no turn runs
 
     async def check(name: str) -> tuple[str, str]:
         try:

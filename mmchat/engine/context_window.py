@@ -8,7 +8,6 @@ from typing import Callable, Sequence
 from mmchat.types import ChatMessage
 
 PER_MESSAGE_OVERHEAD = 4  # role and separators, as OpenAI documents for its chat format
-DEFAULT_OUTPUT_RESERVE = 4096
 
 
 class ContextTooSmall(Exception):
@@ -20,13 +19,6 @@ class Fit:
     messages: list[ChatMessage]
     dropped: int  # messages left out, oldest first
     input_tokens: int  # estimated tokens of what is sent
-
-
-def output_reserve(context: int, max_output: int | None, requested: int | None) -> int:
-    """Tokens to keep free for the answer."""
-    if requested:
-        return requested
-    return min(max_output or DEFAULT_OUTPUT_RESERVE, context // 4)
 
 
 def fit_to_context(

@@ -8,6 +8,14 @@ from typing import Callable
 from mmchat.types import TurnMetrics, Usage
 
 
+CHARS_PER_TOKEN = 4  # the usual rule of thumb, for text that is not counted by a tokenizer
+
+
+def tokens_from_chars(chars: int) -> int:
+    """The estimated tokens of `chars` characters (rounded up: any text is at least a token)."""
+    return -(-chars // CHARS_PER_TOKEN)
+
+
 class Meter:
     """Times one request. Call `first_token()` on every token: only the first counts."""
 

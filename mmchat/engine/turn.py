@@ -8,19 +8,21 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import httpx
 
 from mmchat import keys
-from mmchat.catalog import Catalog, ModelInfo, UnknownModel, cost_usd, is_local
+from mmchat.catalog import Catalog, ModelInfo, UnknownModel, cost_usd
 from mmchat.config import Config, ProviderConfig
-from mmchat.engine.context_window import ContextTooSmall, fit_to_context, output_reserve
+from mmchat.engine.context_window import ContextTooSmall, fit_to_context
 from mmchat.engine.events import EngineEvent, FallingBack, Retrying, TurnFailed, TurnFinished, TurnStarted
-from mmchat.engine.metering import Meter
+from mmchat.engine.metering import Meter, tokens_from_chars
 from mmchat.types import TurnMetrics
 from mmchat.providers import build_provider
-from mmchat.providers.base import Provider
+from mmchat.provider_types import needs_key
+from mmchat.providers import Provider
 from mmchat.providers.errors import AuthError, ProviderError
 from mmchat.types import (
     ChatMessage,
@@ -32,8 +34,9 @@ from mmchat.types import (
 )
 from mmchat.engine.retry import backoff_delay, should_retry
 from mmchat.sanitize import utf8_text
-from mmchat.store import Store
-from mmchat.tokens import count_text
+from mmchat.engine.sinks import Sink
+from mmchat.store import AnswerEnd, NewAnswer
+from mmchat.tokens import count_text, output_reserve
 
 SAVE_INTERVAL_S = 0.5  # how often a streaming answer is written to the database
 
@@ -58,7 +61,7 @@ class Engine:
     def __init__(
         self,
         config: Config,
-        store: Store,
+        sink: Sink,
         catalog: Catalog | None = None,
         *,
         client: httpx.AsyncClient | None = None,
@@ -67,7 +70,7 @@ class Engine:
         health: ProviderHealth | None = None,
     ) -> None:
         self.config = config
-        self.store = store
+        self.sink = sink  # where turns are written: the user's Store, or another Sink
         self.catalog = catalog or Catalog.build(config)
         self._client = client
         self._key_lookup = key_lookup
@@ -93,7 +96,7 @@ class Engine:
             key = self._key_lookup(pconfig)
             if key:
                 keys.register_secret(key)
-            elif not is_local(pconfig):
+            elif needs_key(pconfig):
                 variables = " or ".join(keys.key_env_names(pconfig)) or "api_key_env in the config"
                 raise AuthError(name, f"no API key: set {variables}, or run `mmchat keys set {name}`")
             provider = build_provider(pconfig, key, self._client)
@@ -143,7 +146,39 @@ class Engine:
         """
         if prompt is None and retry_of is None:
             raise ValueError("a turn needs a prompt, or retry_of to answer an earlier one again")
-        return _TurnRun(self, prompt, model, conversation_id, params, retry_of, fallbacks, decision).events()
+        plan = AnswerPlan(model, tuple(fallbacks), params, decision)
+
+        def begin() -> _Begun:
+            reply_to = None if retry_of is None else self.prompt_of(retry_of)
+            return self._begin(prompt, [plan], conversation_id, reply_to, 0)[0]
+
+        return _TurnRun(self, plan, begin).events()
+
+    def start(
+        self,
+        prompt: str | None,
+        plans: Sequence[AnswerPlan],
+        *,
+        conversation_id: int | None = None,
+        reply_to: int | None = None,
+        head: int | None = 0,
+    ) -> Answers:
+        """Many answers to one prompt: stores `prompt` (or takes the stored user message
+        `reply_to`) and one pending answer per plan, as siblings, in one write, and returns
+        their runs; nothing is sent until a run is iterated. Run them concurrently: each
+        writes only its own answer. `head` is the plan whose answer the conversation
+        follows (None: the head does not move); `choose_answer` on the sink changes it later.
+        An unknown model fails before anything is stored."""
+        if not plans:
+            raise ValueError("no answer asked for: give at least one plan")
+        if (prompt is None) == (reply_to is None):
+            raise ValueError("give a prompt to store, or reply_to to answer a stored one again")
+        begun = self._begin(prompt, plans, conversation_id, reply_to, head)
+        first = begun[0]
+        return Answers(
+            first.conversation_id, first.user_message_id, tuple(b.answer_id for b in begun),
+            [_TurnRun(self, plan, lambda b=b: b).events() for plan, b in zip(plans, begun)],
+        )
 
     def _health_report(self, provider: str, ok: bool) -> None:
         if self.health is not None:
@@ -152,35 +187,79 @@ class Engine:
             else:
                 self.health.failed(provider)
 
+    def prompt_of(self, answer_id: int) -> int:
+        """The user message `answer_id` (a stored answer) answers."""
+        old = self.sink.message(answer_id)
+        if old.role != "assistant" or old.parent_id is None:
+            raise ValueError(f"message {answer_id} is not an answer: only an assistant message can be retried")
+        return old.parent_id
+
     def _begin(
-        self, prompt: str | None, info: ModelInfo, conversation_id: int | None, params: dict[str, Any],
-        retry_of: int | None, decision: dict[str, Any] | None,
-    ) -> tuple[int, int, int, list[ChatMessage]]:
-        """Stores the turn's start; (conversation, user message, answer) ids and the history to send."""
-        if retry_of is None:
-            assert prompt is not None
-            new = conversation_id is None
-            conversation_id, user_id, answer_id = self.store.begin_turn(
-                conversation_id, prompt, provider=info.provider, model=info.address, params=params,
-                decision=decision,
-            )
-            if new:  # nothing to read back: the history is the prompt
-                return conversation_id, user_id, answer_id, [ChatMessage("user", prompt)]
-        else:
-            old = self.store.message(retry_of)
-            if old.role != "assistant" or old.parent_id is None:
-                raise ValueError(f"message {retry_of} is not an answer: only an assistant message can be retried")
-            conversation_id, user_id = old.conversation_id, old.parent_id
-            answer_id = self.store.add_message(
-                conversation_id, "assistant", "", parent_id=user_id, status="pending",
-                provider=info.provider, model=info.address, params=params, decision=decision,
-            )
-        history = [
-            ChatMessage(m.role, m.content)
-            for m in self.store.path(conversation_id)
-            if m.id != answer_id and m.role in ("system", "user", "assistant") and m.content
+        self, prompt: str | None, plans: Sequence[AnswerPlan], conversation_id: int | None,
+        reply_to: int | None, head: int | None,
+    ) -> list[_Begun]:
+        """Stores the turn's start: each plan's answer, with the history to send it."""
+        infos = [self.model(plan.model) for plan in plans]
+        params = [{**info.params, **(plan.params or {})} for info, plan in zip(infos, plans)]
+        new = [
+            NewAnswer(info.provider, info.address, p, plan.decision) for info, p, plan in zip(infos, params, plans)
         ]
-        return conversation_id, user_id, answer_id, history
+        if reply_to is None:
+            assert prompt is not None
+            started = self.sink.start_turn(conversation_id, prompt, new, head=head)
+            user_id, answer_ids = started.user_message_id, started.answer_ids
+        else:
+            answer_ids = self.sink.add_answers(reply_to, new, head=head)
+            user_id = reply_to
+        if reply_to is None and conversation_id is None:  # nothing to read back: the history is the prompt
+            history = [ChatMessage("user", prompt)]
+            conversation_id = started.conversation_id
+        else:
+            chain = self.sink.lineage(user_id)
+            conversation_id = chain[-1].conversation_id
+            history = [
+                ChatMessage(m.role, m.content)
+                for m in chain
+                if m.role in ("system", "user", "assistant") and m.content
+            ]
+        return [
+            _Begun(info, p, conversation_id, user_id, answer_id, history)
+            for info, p, answer_id in zip(infos, params, answer_ids)
+        ]
+
+
+@dataclass(frozen=True)
+class AnswerPlan:
+    """One answer asked of the engine: its model (an address; None: the config's default),
+    the fallbacks tried before its first token, parameters over the model's, and the
+    router's decision (JSON-ready) stored on it."""
+
+    model: str | None = None
+    fallbacks: Sequence[str] = ()
+    params: dict[str, Any] | None = None
+    decision: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Answers:
+    """Answers started by `Engine.start`: stored, each run ready to iterate."""
+
+    conversation_id: int
+    user_message_id: int
+    answer_ids: tuple[int, ...]
+    runs: list[AsyncIterator[EngineEvent]]
+
+
+@dataclass(frozen=True)
+class _Begun:
+    """One answer as stored at its start, with what its run needs."""
+
+    info: ModelInfo
+    params: dict[str, Any]
+    conversation_id: int
+    user_message_id: int
+    answer_id: int
+    history: list[ChatMessage]
 
 
 class _TurnRun:
@@ -190,21 +269,12 @@ class _TurnRun:
     generators would cost each streamed token another resume).
     """
 
-    def __init__(
-        self,
-        engine: Engine,
-        prompt: str | None,
-        model: str | None,
-        conversation_id: int | None,
-        params: dict[str, Any] | None,
-        retry_of: int | None,
-        fallbacks: Sequence[str],
-        decision: dict[str, Any] | None,
-    ) -> None:
+    def __init__(self, engine: Engine, plan: AnswerPlan, begin: Callable[[], _Begun]) -> None:
         self.engine = engine
-        self.store = engine.store
-        self._request = (prompt, model, conversation_id, params, retry_of, decision)
-        self._fallbacks = fallbacks
+        self.sink = engine.sink
+        self._begin = begin
+        self._fallbacks = plan.fallbacks
+        self._user_params = plan.params or {}
         self.pieces: list[str] = []
         self.reasoning_chars = 0
         self.attempts: list[dict[str, Any]] = []
@@ -216,13 +286,13 @@ class _TurnRun:
         return count_text(text, self.info.address).tokens
 
     async def events(self) -> AsyncIterator[EngineEvent]:
-        prompt, model, conversation_id, user_params, retry_of, decision = self._request
         engine = self.engine
-        self.info = info = engine.model(model)
-        self.params = {**info.params, **(user_params or {})}
-        self.conversation_id, user_id, self.answer_id, history = engine._begin(
-            prompt, info, conversation_id, self.params, retry_of, decision
-        )
+        user_params = self._user_params
+        begun = self._begin()
+        self.info = info = begun.info
+        self.params = begun.params
+        self.conversation_id, user_id, self.answer_id = begun.conversation_id, begun.user_message_id, begun.answer_id
+        history = begun.history
         started = False
         failure: tuple[str, str] | None = None  # the last (kind, reason) that left a model
         try:
@@ -272,7 +342,7 @@ class _TurnRun:
                                 # The clock is read every 32 deltas, not on each one.
                                 if not len(pieces) & 31 and time.monotonic() >= next_save:
                                     next_save = time.monotonic() + SAVE_INTERVAL_S
-                                    self.store.update_message(self.answer_id, content=_storable(pieces))
+                                    self.sink.save_text(self.answer_id, _storable(pieces))
                                 yield event
                             elif kind is ReasoningDelta:
                                 meter.first_token()
@@ -330,7 +400,7 @@ class _TurnRun:
 
     def _record_model(self) -> None:
         """The answer now comes from `self.info`: say so on the stored message."""
-        self.store.update_message(
+        self.sink.set_answer_model(
             self.answer_id, provider=self.info.provider, model=self.info.address, params=self.params,
             attempts=self.attempts,
         )
@@ -340,11 +410,11 @@ class _TurnRun:
         self._log(self.info.address, attempt, error.kind, str(error))
         max_retries = self.engine.config.providers[self.info.provider].max_retries
         if self.pieces or not should_retry(error, attempt, max_retries):
-            self.store.update_message(self.answer_id, attempts=self.attempts)
+            self.sink.set_attempts(self.answer_id, self.attempts)
             return None
         delay = backoff_delay(error, attempt)
         self.attempts[-1]["retry_in_s"] = round(delay, 3)
-        self.store.update_message(self.answer_id, attempts=self.attempts)
+        self.sink.set_attempts(self.answer_id, self.attempts)
         return delay
 
     def _fit(self, history: list[ChatMessage]):
@@ -359,8 +429,7 @@ class _TurnRun:
         return Usage(
             input_tokens=self.input_estimate,
             output_tokens=self._count(text) if text else 0,
-            # Reasoning text is not kept; ~4 characters a token is the usual rule of thumb.
-            reasoning_tokens=self.reasoning_chars // 4,
+            reasoning_tokens=tokens_from_chars(self.reasoning_chars),  # reasoning text is not kept
             estimated=True,
         )
 
@@ -370,18 +439,19 @@ class _TurnRun:
         if usage is None and (status == "complete" or self.pieces or self.reasoning_chars):
             usage = self._estimated_usage()
         metrics = self.meter.finish(usage or Usage(), cost_usd(usage, self.info.price) if usage else None)
-        self.store.update_message(
+        self.sink.finish_answer(
             self.answer_id,
-            content=_storable(self.pieces),
-            status=status,
-            error=error,
-            usage=usage,
-            ttft_ms=metrics.ttft_ms,
-            latency_ms=metrics.latency_ms,
-            tokens_per_s=metrics.tokens_per_s,
-            cost_usd=metrics.cost_usd,
-            attempts=self.attempts,
-            finished=True,
+            AnswerEnd(
+                content=_storable(self.pieces),
+                status=status,
+                error=error,
+                usage=usage,
+                ttft_ms=metrics.ttft_ms,
+                latency_ms=metrics.latency_ms,
+                tokens_per_s=metrics.tokens_per_s,
+                cost_usd=metrics.cost_usd,
+                attempts=self.attempts,
+            ),
         )
         self.saved = True
         return metrics if usage is not None else None

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from mmchat.catalog import ModelInfo, cost_usd
-from mmchat.engine.context_window import output_reserve
+from mmchat.tokens import output_reserve
 from mmchat.types import Usage
 from mmchat.routing.inputs import ModelStats
 from mmchat.routing.signals import Signals

@@ -120,19 +120,32 @@ class Tree(Conversations):
 
     def path(self, conversation_id: int) -> list[StoredMessage]:
         """The chosen path, root first: the walk from the head to the root."""
+        chain = self._walk_up("SELECT head_id, 0 FROM conversations WHERE id = ? AND head_id IS NOT NULL", conversation_id)
+        if not chain:
+            self.conversation(conversation_id)  # raises LookupError when it does not exist
+        return chain
+
+    def lineage(self, message_id: int) -> list[StoredMessage]:
+        """`message_id` and the messages above it, root first: the history an answer to it
+        is given, whichever answer the conversation follows now."""
+        chain = self._walk_up("SELECT id, 0 FROM messages WHERE id = ?", message_id)
+        if not chain:
+            raise no_message(message_id)
+        return chain
+
+    def _walk_up(self, start: str, arg: int) -> list[StoredMessage]:
+        """The messages from the one `start` selects (id, 0) up to the root, root first."""
         rows = self._conn.execute(
             f"""WITH RECURSIVE chain(id, depth) AS (
-                    SELECT head_id, 0 FROM conversations WHERE id = ? AND head_id IS NOT NULL
+                    {start}
                     UNION ALL
                     SELECT m.parent_id, chain.depth + 1 FROM messages m
                         JOIN chain ON m.id = chain.id WHERE m.parent_id IS NOT NULL
                 )
                 SELECT {M_COLUMNS} FROM chain JOIN messages m ON m.id = chain.id
                 ORDER BY chain.depth DESC""",
-            (conversation_id,),
+            (arg,),
         ).fetchall()
-        if not rows:
-            self.conversation(conversation_id)  # raises LookupError when it does not exist
         return [to_message(row) for row in rows]
 
     def children(self, message_id: int) -> list[StoredMessage]:

@@ -1,9 +1,9 @@
 """What the interface may ask of the rest of mmchat: models, turns, totals.
 
 Widgets never touch the network or SQLite; they call this object, which
-owns the engine (built on the first turn, so start-up imports no provider
-code) and the router (auto-route or a pin, the privacy lock, the circuit
-breaker they share), and reads the store.
+holds the interface's state (the conversation shown, the pin, the one-turn
+override), runs turns through the session layer (`mmchat.session`: deciding,
+answering, the privacy lock, provider health) and reads the store.
 """
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ import contextlib
 import re
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mmchat.session.autoroute import AgainHow, AutoRoute, file_stamp, local_midnight
+from mmchat.session.session import Answering, Session, problem_line
 from mmchat.catalog import Catalog, ModelInfo, UnknownModel
 from mmchat.config import Config, ConfigError
 from mmchat.model_lists import ModelListCache
@@ -28,17 +29,11 @@ from mmchat.tui.budget import BudgetUse
 from mmchat.tui.history import MAX_ENTRIES
 
 if TYPE_CHECKING:
+    from mmchat.engine.events import TurnStarted
     from mmchat.engine.turn import Engine
-    from mmchat.engine.events import EngineEvent, TurnStarted
 
 
 LISTING_EVERY_S = 300.0  # the model picker asks the providers again after this long
-UNREACHABLE_KINDS = ("unreachable", "timeout")
-
-
-# Modes a turn leaves the pin or the auto choice for: the model the user chose, and only it.
-
-
 WARM_UP_WAIT_S = 10.0  # the longest a first turn waits for the warm-up
 
 
@@ -71,16 +66,12 @@ class ChatService:
         self.catalog = catalog or (engine.catalog if engine else Catalog.build(config))
         self.conversation_id: int | None = None
         self.model: str | None = config.default_model  # the pinned model
-        self.auto = auto or AutoRoute(config, self.catalog, store)
+        self.session = Session(config, store, self.catalog, auto=auto, engine=engine)
+        self.auto = self.session.auto
         self.auto_route = False  # True: the router picks each turn's model; False: `model` is pinned
         self.override: str | None = None  # the model of the next turn only
-        if engine is not None and engine.health is None:
-            engine.health = self.auto.breaker
-        self._engine = engine
         self._warming: threading.Event | None = None  # set once a started warm-up has ended
         self._route_inputs: tuple[tuple[object, ...], list[StoredMessage], RouterState] | None = None
-        # provider → why it cannot be used now (its model listing or a turn failed to reach it)
-        self.provider_problems: dict[str, str] = {}
         self._listed_at: float | None = None  # when check_providers last ran (monotonic seconds)
         # Why the config file's latest edit of the routing rules was not taken (one line), and
         # the file as it was when its rules were last read (None: no file, nothing to watch).
@@ -93,11 +84,12 @@ class ChatService:
 
     @property
     def engine(self) -> Engine:
-        if self._engine is None:
-            from mmchat.engine.turn import Engine
+        return self.session.engine
 
-            self._engine = Engine(self.config, self.store, self.catalog, health=self.auto.breaker)
-        return self._engine
+    @property
+    def provider_problems(self) -> dict[str, str]:
+        """provider → why it cannot be used now (its model listing or a turn failed to reach it)."""
+        return self.session.provider_problems
 
     def models(self) -> list[ModelInfo]:
         """Every model of the catalog, plus the current one if it is not listed."""
@@ -137,7 +129,7 @@ class ChatService:
             try:
                 ids = await self.engine.provider(name).list_models()
             except ProviderError as exc:
-                self.provider_problems[name] = _problem(exc.kind, exc.message)
+                self.provider_problems[name] = problem_line(exc.kind, exc.message)
                 return
             self.provider_problems.pop(name, None)
             self.catalog.add_discovered(name, ids)
@@ -146,13 +138,6 @@ class ChatService:
 
         await asyncio.gather(*(check(name) for name in self.config.providers))
         return dict(self.provider_problems)
-
-    def turn_outcome(self, provider: str, failure_kind: str | None, reason: str = "") -> None:
-        """What a turn showed of its provider: reached (None), or a failure of `failure_kind`."""
-        if failure_kind is None:
-            self.provider_problems.pop(provider, None)
-        elif failure_kind == "unreachable":  # a slow answer says nothing about reaching it
-            self.provider_problems[provider] = _problem(failure_kind, reason.removeprefix(f"{provider}: "))
 
     def start_warm_up(self) -> Callable[[], None]:
         """Marks a warm-up as begun and returns it, to run in a worker thread."""
@@ -208,13 +193,13 @@ class ChatService:
     def decide(self, prompt: str) -> Decision:
         """Where `prompt` goes as the next turn: the router's choice (auto-route) or the pin, within
         the privacy lock either way. Nothing is sent: see `decision.model` (None: held)."""
-        return self.auto.decide(prompt, self.conversation_id, **self._choices())
+        return self.session.decide(prompt, self.conversation_id, override=self.override, pin=self._pin())
 
     def decide_again(self, answer_id: int, how: AgainHow = "again") -> Decision:
         """Where the prompt of `answer_id` (a stored answer) goes when it is answered again
         (AutoRoute.decide_again; routed again, it follows the pin). A one-turn override is
         kept for the next message."""
-        return self.auto.decide_again(answer_id, how, pin=self._pin())
+        return self.session.decide_again(answer_id, how, pin=self._pin())
 
     def previewer(self) -> Callable[[str], Decision]:
         """The typing preview's router: reads the conversation from the store now (call it on
@@ -227,9 +212,6 @@ class ChatService:
             self._route_inputs = (key, history, self.auto.state(self.conversation_id, override=self.override))
         _, history, state = self._route_inputs
         return lambda prompt: self.auto.route(Turn(prompt), history, state)
-
-    def _choices(self) -> dict[str, str | None]:
-        return {"override": self.override, "pin": self._pin()}
 
     def _pin(self) -> str | None:
         return None if self.auto_route else self.model
@@ -263,7 +245,7 @@ class ChatService:
     def read_routing(self) -> RoutingReload:
         """The config file's routing section, read again and checked against the catalog's
         models (run it in a worker thread). A broken edit raises ConfigError: one line, file:line."""
-        from mmchat.config import load_config
+        from mmchat.config_load import load_config
         from mmchat.routing import load_routing
 
         if self.config.source is None:
@@ -290,34 +272,26 @@ class ChatService:
 
     # -- turns ---------------------------------------------------------------
 
-    def turn(self, decision: Decision) -> AsyncIterator[EngineEvent]:
-        """Send `decision.prompt` to `decision.model` (a decision of `decide` with a model);
-        call `started` with its TurnStarted. A one-turn override is used up."""
-        assert decision.model is not None
+    def turn(self, decision: Decision) -> Answering:
+        """Send `decision.prompt` to `decision.model` (a decision of `decide` with a model), in
+        the current conversation; call `started` with its TurnStarted. A one-turn override
+        is used up."""
         self.override = None
-        return self.engine.turn(
-            decision.prompt, model=decision.model, conversation_id=self.conversation_id,
-            fallbacks=decision.fallbacks, decision=decision.to_dict(),
-        )
+        return self.session.answer([decision], conversation_id=self.conversation_id)
 
-    def started(self, event: TurnStarted, decision: Decision) -> None:
-        """A turn began: it may have created the conversation, and a private turn locks it."""
+    def started(self, event: TurnStarted) -> None:
+        """A turn began: it may have created the conversation."""
         self.conversation_id = event.conversation_id
-        self.auto.record_private(decision, event.conversation_id, event.user_message_id)
         self.routing_changed()
 
-    def retry(self, answer_id: int, decision: Decision) -> AsyncIterator[EngineEvent]:
+    def retry(self, answer_id: int, decision: Decision) -> Answering:
         """Answer the user message of `answer_id` (a stored answer) again, as `decision`
         (of `decide_again`) says.
 
         The prompt is not stored twice: the new answer is an alternative beside the
         old one and becomes the conversation's head, so the old one leaves the path.
         """
-        assert decision.model is not None
-        return self.engine.turn(
-            None, model=decision.model, retry_of=answer_id, fallbacks=decision.fallbacks,
-            decision=decision.to_dict(),
-        )
+        return self.session.answer([decision], again=answer_id)
 
     def new_conversation(self) -> None:
         self.conversation_id = None
@@ -427,14 +401,7 @@ class ChatService:
         return self.store.recent_prompts(limit)
 
     async def aclose(self) -> None:
-        if self._engine is not None:
-            await self._engine.aclose()
-
-
-def _problem(kind: str, reason: str) -> str:
-    """'unreachable: cannot connect to …' (one line, the provider's name left out)."""
-    label = "unreachable" if kind in UNREACHABLE_KINDS else f"model list failed ({kind})"
-    return f"{label}: {' '.join(reason.split())}"
+        await self.session.aclose()
 
 
 # Private-use characters: they cannot clash with text a user or a model wrote.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mmchat.config import Budget, ModelConfig, Price
 from mmchat.types import Usage
-from mmchat.store import Store
+from mmchat.store import AnswerEnd, Store
 from mmchat.tui.budget import BudgetUse, bar, over_question, unpriced_note, use_lines, warning
 from mmchat.tui.screens.chat import ChatScreen
 from mmchat.tui.screens.dialogs import Confirm
@@ -38,7 +38,7 @@ def spent_elsewhere(store: Store, cost: float | None) -> None:
     conversation = store.create_conversation()
     store.add_message(conversation, "user", "earlier today")
     answer = store.add_message(conversation, "assistant", "ok", model="local/gpt-4o-mini", status="pending")
-    store.update_message(answer, status="complete", usage=Usage(input_tokens=1, output_tokens=1), cost_usd=cost, finished=True)
+    store.finish_answer(answer, AnswerEnd("ok", "complete", usage=Usage(input_tokens=1, output_tokens=1), cost_usd=cost))
 
 
 def budget_widget(app, name: str):

@@ -6,7 +6,7 @@ import json
 import stat
 
 from mmchat.types import Usage
-from mmchat.store import Store
+from mmchat.store import AnswerEnd, Store
 from mmchat.tui.screens.chat import ChatScreen
 from mmchat.tui.screens.conversations import ConversationsScreen
 from mmchat.tui.screens.dialogs import AskText, Confirm
@@ -21,7 +21,9 @@ def conversation(store: Store, title: str, pairs: list[tuple[str, str]], model: 
     for prompt, answer in pairs:
         store.add_message(conversation_id, "user", prompt)
         answer_id = store.add_message(conversation_id, "assistant", answer, provider="local", model=model)
-        store.update_message(answer_id, usage=Usage(input_tokens=10, output_tokens=5), latency_ms=100.0, cost_usd=0.0)
+        store.finish_answer(
+            answer_id, AnswerEnd(answer, "complete", usage=Usage(input_tokens=10, output_tokens=5), latency_ms=100.0, cost_usd=0.0)
+        )
     return conversation_id
 
 
@@ -180,7 +182,7 @@ async def test_a_search_hit_opens_its_conversation_scrolled_to_the_message(store
         await until(pilot, lambda: hit.region.overlaps(view.region))  # scrolled to it, not to the end
         # A match further back than FOCUS_REACH opens the conversation at its end and says so.
         far = next(m for m in store.path(long_id) if m.content == "answer 100")
-        store.update_message(far.id, content="a far needle")
+        store.save_text(far.id, "a far needle")
         await send(pilot, "/search far")
         await until(pilot, lambda: isinstance(app.screen, ConversationsScreen) and len(option_texts(app.screen)) == 1)
         await pilot.press("enter")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from mmchat.session.view import TurnView
 from mmchat.config import ModelConfig, ProviderConfig
 from mmchat.types import Usage
-from mmchat.store import ModelSpeed, Store
+from mmchat.store import AnswerEnd, ModelSpeed, Store
 from mmchat.tui.screens.chat import ChatScreen
 from mmchat.tui.screens.model_picker import ModelPicker, provider_text, speed_text
 from tests.tui.conftest import QUICK, closed_port, make_app, until
@@ -16,10 +17,10 @@ def measured(store: Store, model: str, figures: list[tuple[float, float]]) -> No
     for ttft, speed in figures:
         store.add_message(conversation, "user", "q")
         answer = store.add_message(conversation, "assistant", "a", model=model, status="pending")
-        store.update_message(
-            answer, status="complete", usage=Usage(input_tokens=1, output_tokens=1), ttft_ms=ttft, tokens_per_s=speed,
-            latency_ms=1000.0, finished=True,
-        )
+        store.finish_answer(answer, AnswerEnd(
+            "a", "complete", usage=Usage(input_tokens=1, output_tokens=1), ttft_ms=ttft, tokens_per_s=speed,
+            latency_ms=1000.0,
+        ))
 
 
 def rows(picker: ModelPicker) -> list[str]:
@@ -118,7 +119,9 @@ async def test_a_turn_that_cannot_reach_its_provider_marks_it_until_one_does(sto
         await send(pilot, "hello?")
         await until(pilot, lambda: "gone" in app.service.provider_problems)
         assert app.service.provider_problems["gone"].startswith("unreachable: cannot connect to http://127.0.0.1:")
-        app.service.turn_outcome("gone", None)
+        reached = TurnView(app.service.model_info("gone/far-away"))
+        reached.status = "complete"  # an answer of the provider's came back
+        app.service.session.ended(reached)
         assert app.service.provider_problems == {}
 
 

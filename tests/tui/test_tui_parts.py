@@ -10,7 +10,10 @@ from mmchat.catalog import FREE, ModelInfo
 from mmchat.config import Price
 from mmchat.tui.history import PromptHistory
 from mmchat.tui.keymap import BINDING_IDS, key_label
-from mmchat.tui.live import LiveTurn
+from mmchat.engine.events import TurnFinished, TurnStarted
+from mmchat.session.view import TurnView
+from mmchat.tui.widgets.sidebar import figure_rows
+from mmchat.types import TextDelta, TurnMetrics, Usage
 from mmchat.tui.screens.help import help_text
 from mmchat.tui.screens.model_picker import context_text, filter_models, price_text
 from mmchat.tui.slash import COMMANDS, SlashCommand, parse_slash
@@ -81,16 +84,22 @@ def test_a_broken_theme_file_is_named_and_the_others_still_load(tmp_path: Path):
 
 def test_live_figures_are_estimates_until_the_engine_reports():
     now = [100.0]
-    live = LiveTurn(model("local/m", price=Price(input=1.0, output=2.0)), input_estimate=1000, clock=lambda: now[0])
+    info = model("local/m", price=Price(input=1.0, output=2.0))
+    view = TurnView(info, clock=lambda: now[0])
+    view.apply(TurnStarted(1, 2, 3, info, 1000, 0))
     now[0] = 100.25
-    live.received("x" * 400)
+    view.apply(TextDelta("x" * 400))
     now[0] = 101.25
-    rows = dict(live.lines())
+    rows = dict(figure_rows(info.address, view.figures()))
     assert rows["TTFT"] == "250 ms"
     assert rows["elapsed"] == "1.2 s"
     assert rows["speed"] == "~100 tok/s"
     assert rows["tokens"] == "~1,000 in / ~100 out"
     assert rows["cost"] == "~$0.0012"
+    metrics = TurnMetrics(240.0, 1300.0, 98.0, Usage(input_tokens=990, output_tokens=101), 0.0012)
+    view.apply(TurnFinished(3, "stop", metrics))
+    rows = dict(figure_rows(info.address, view.figures()))
+    assert (view.status, rows["speed"], rows["tokens"]) == ("complete", "98 tok/s", "990 in / 101 out")
 
 
 def test_bundled_themes_are_package_data_linked_to_the_top_level_folder():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mmchat.types import Usage
-from mmchat.store import Store
+from mmchat.store import AnswerEnd, Store
 from mmchat.tui.widgets.messages import AssistantMessage
 from mmchat.tui.widgets.prompt import PromptInput
 from tests.tui.conftest import make_app, until
@@ -24,19 +24,19 @@ def fill(store: Store) -> int:
     conversation = store.create_conversation()
     store.add_message(conversation, "user", "How do I read a file in Python? [bold]not markup[/]")
     first = store.add_message(conversation, "assistant", ANSWER, provider="local", model="local/gpt-4o-mini")
-    store.update_message(
-        first, usage=Usage(input_tokens=18, output_tokens=64), ttft_ms=120.0, latency_ms=840.0,
+    store.finish_answer(first, AnswerEnd(
+        ANSWER, "complete", usage=Usage(input_tokens=18, output_tokens=64), ttft_ms=120.0, latency_ms=840.0,
         tokens_per_s=88.0, cost_usd=0.0,
-    )
+    ))
     store.add_message(conversation, "user", "And write one?")
     second = store.add_message(
         conversation, "assistant", "Open it with mode `w` and", provider="local", model="local/o3-mini",
         status="interrupted",
     )
-    store.update_message(
-        second, error="cancelled by the user", usage=Usage(input_tokens=90, output_tokens=7, estimated=True),
-        ttft_ms=300.0, latency_ms=1500.0, cost_usd=0.0,
-    )
+    store.finish_answer(second, AnswerEnd(
+        "Open it with mode `w` and", "interrupted", error="cancelled by the user",
+        usage=Usage(input_tokens=90, output_tokens=7, estimated=True), ttft_ms=300.0, latency_ms=1500.0, cost_usd=0.0,
+    ))
     return conversation
 
 
@@ -69,10 +69,11 @@ def test_auto_route_screen(snap_compare, store, openai_server):
         conversation, "assistant", "A monad wraps a value with a way to **chain** steps.", provider="lab",
         model="lab/big", decision=decision,
     )
-    store.update_message(
-        answer, usage=Usage(input_tokens=12, output_tokens=14), ttft_ms=90.0, latency_ms=400.0, tokens_per_s=35.0,
-        cost_usd=0.0, attempts=[{"model": "cloud/mini", "attempt": 1, "kind": "server", "error": "cloud: server error 503: overloaded"}],
-    )
+    store.finish_answer(answer, AnswerEnd(
+        "A monad wraps a value with a way to **chain** steps.", "complete", usage=Usage(input_tokens=12, output_tokens=14),
+        ttft_ms=90.0, latency_ms=400.0, tokens_per_s=35.0, cost_usd=0.0,
+        attempts=[{"model": "cloud/mini", "attempt": 1, "kind": "server", "error": "cloud: server error 503: overloaded"}],
+    ))
     app.service.conversation_id = conversation
 
     async def settle(pilot) -> None:

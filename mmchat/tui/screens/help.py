@@ -42,7 +42,7 @@ def help_text(keymap: dict[str, str], width: int | None = None) -> str:
         "",
         "Change any key in the config file by binding id",
         "(the last column, or [in brackets]):",
-        "  keys:",
+        "  keymap:",
         "    conversations: ctrl+h",
         "    retry: ctrl+r,f9",
     ]

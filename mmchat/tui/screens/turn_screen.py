@@ -18,15 +18,15 @@ from mmchat.keys import redact
 from mmchat.types import TurnMetrics
 from mmchat.types import ReasoningDelta, TextDelta
 from mmchat.routing import Decision
+from mmchat.session.view import TurnView, final_figures
 from mmchat.tui.budget import BudgetUse
 from mmchat.tui.early import EarlyStart
 from mmchat.tui.keymap import key_of
-from mmchat.tui.live import LiveTurn, finished_rows
 from mmchat.tui.service import ChatService
 from mmchat.tui.widgets.conversation import ConversationView
 from mmchat.tui.widgets.messages import AssistantMessage, Marker, UserMessage, stored_metrics
 from mmchat.tui.widgets.route import fallback_note, retry_note, stored_attempt_notes
-from mmchat.tui.widgets.sidebar import Sidebar
+from mmchat.tui.widgets.sidebar import Sidebar, figure_rows
 
 if TYPE_CHECKING:
     from mmchat.tui.app import MmchatApp
@@ -44,7 +44,7 @@ class TurnScreen(Screen[None]):
         super().__init__()
         self.service = service
         self.turn_worker: Worker[None] | None = None
-        self._live: LiveTurn | None = None
+        self._live: TurnView | None = None  # the running answer, while its figures tick
         self._live_timer: Timer | None = None
         self._health: dict[str, str] = {}  # provider → what its last turn showed
         self._last_provider: str | None = None  # the provider of the latest turn (auto-route's health)
@@ -66,10 +66,10 @@ class TurnScreen(Screen[None]):
     def _tick_live(self) -> None:
         if self._live is not None:
             sidebar = self.query_one(Sidebar)
-            sidebar.show_live(self._live.lines())
+            figures = self._live.figures()
+            sidebar.show_live(figure_rows(self._live.model.address if self._live.model else "", figures))
             if self._budget:
-                running = self._live.cost()
-                sidebar.show_budget([use.plus(running) for use in self._budget])
+                sidebar.show_budget([use.plus(figures.cost_usd) for use in self._budget])
 
     def send(self, decision: Decision) -> Worker[None]:
         """Run a turn as `decision` (of ChatService.decide, with a model) says."""
@@ -91,17 +91,19 @@ class TurnScreen(Screen[None]):
             conversation.last_answer.offer(None)  # its hint was about the latest answer
         if retry_of is not None and retry_of.message_id is not None:
             conversation.last_model = self._model_before(retry_of)  # read before the retry changes the path
-            events = EarlyStart(self.service.retry(retry_of.message_id, decision))
+            answering = self.service.retry(retry_of.message_id, decision)
         else:
             retry_of = None
-            events = EarlyStart(self.service.turn(decision))
+            answering = self.service.turn(decision)
+        events = EarlyStart(aiter(answering))
+        view = answering.views[0]
         # The request is on its way: the widgets mount while it travels.
         try:
             if retry_of is not None:
                 await self._drop_answer(retry_of)
             else:
                 await conversation.add_user(decision.prompt)
-            info = self.service.model_info(decision.model)
+            info = view.model
             self._budget = self.service.budget()
             before = conversation.last_model  # the model of the answer above, for the switch marker
             answer = await conversation.add_assistant(decision.model)
@@ -111,21 +113,18 @@ class TurnScreen(Screen[None]):
             raise
         answer_id: int | None = None
         if info is not None:
-            self._live = LiveTurn(info)
+            self._live = view
             assert self._live_timer is not None
             self._live_timer.resume()
         try:
-            async for event in events:
+            async for _, event in events:
                 kind = type(event)
                 if kind is TextDelta:
                     answer.feed(event.text)
-                    if self._live is not None:
-                        self._live.received(event.text)
                 elif kind is ReasoningDelta:
-                    if self._live is not None:
-                        self._live.received(event.text)
+                    pass  # counted in the view's figures; the text is not shown
                 elif kind is TurnStarted:
-                    self.service.started(event, decision)
+                    self.service.started(event)
                     answer_id = answer.message_id = event.assistant_message_id
                     if retry_of is not None:  # the old answer is kept: one of the prompt's answers now
                         answer.show_alternatives(self.service.place_among_answers(answer_id))
@@ -133,8 +132,6 @@ class TurnScreen(Screen[None]):
                         info = event.model
                         attempts = self.service.message(answer_id).attempts
                         await self._moved_on(answer, before, info, stored_attempt_notes(attempts, info.address))
-                    if self._live is not None:
-                        self._live.input_estimate = event.input_tokens_estimate
                     if event.history_dropped:
                         await self._history_dropped(event.history_dropped, event.model)
                     self.show_status()
@@ -142,8 +139,6 @@ class TurnScreen(Screen[None]):
                     info = event.model
                     note = fallback_note(event.previous, event.reason, info.address)
                     await self._moved_on(answer, before, info, [note])
-                    if self._live is not None:
-                        self._live.input_estimate = event.input_tokens_estimate
                     if event.history_dropped:
                         await self._history_dropped(event.history_dropped, event.model)
                 elif kind is Retrying:
@@ -151,19 +146,20 @@ class TurnScreen(Screen[None]):
                 elif kind is TurnFinished:
                     await answer.complete(event.metrics)
                     self._end_live(answer.model, event.metrics)
-                    self._set_health(info, "ok", None)
+                    self._set_health(info, "ok")
                 elif kind is TurnFailed:
                     await answer.fail(event.reason, event.metrics, interrupted=event.partial)
                     if event.partial:
                         self._offer_next_model(answer)
                     self._end_live(answer.model, event.metrics)
-                    self._set_health(info, f"last turn failed ({event.kind})", event.kind, event.reason)
+                    self._set_health(info, f"last turn failed ({event.kind})")
         except asyncio.CancelledError:
             stored = self.service.message(answer_id) if answer_id is not None else None
             if stored is not None and stored.content.startswith(answer.text):
                 answer.feed(stored.content[len(answer.text):])  # had arrived, not yet shown: kept, so shown
             reason = (stored.error if stored else None) or "cancelled by the user"
             metrics = stored_metrics(stored) if stored else None
+            view.interrupted(reason, metrics)
             await answer.fail(reason, metrics, interrupted=True)
             self._end_live(answer.model, metrics)
             raise
@@ -196,8 +192,6 @@ class TurnScreen(Screen[None]):
             marker.show_model(model.address)
         else:
             await view.mount(Marker(model.address), before=answer)
-        if self._live is not None:
-            self._live.model = model
 
     async def _history_dropped(self, dropped: int, model: ModelInfo) -> None:
         await self.query_one(ConversationView).add_notice(
@@ -209,16 +203,15 @@ class TurnScreen(Screen[None]):
         if self._live_timer is not None:
             self._live_timer.pause()
         if metrics is not None:
-            self.query_one(Sidebar).show_live(finished_rows(model, metrics))
+            self.query_one(Sidebar).show_live(figure_rows(model, final_figures(metrics)))
         elif self._live is not None:
-            self.query_one(Sidebar).show_live(self._live.lines())
+            self.query_one(Sidebar).show_live(figure_rows(model, self._live.figures()))
         self._live = None
 
-    def _set_health(self, info: ModelInfo | None, health: str, failure_kind: str | None, reason: str = "") -> None:
+    def _set_health(self, info: ModelInfo | None, health: str) -> None:
         if info is not None:
             self._health[info.provider] = health
             self._last_provider = info.provider
-            self.service.turn_outcome(info.provider, failure_kind, reason)
             self.show_status()
 
     def _offer_next_model(self, answer: AssistantMessage) -> None:

@@ -8,6 +8,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from mmchat import format as fmt
+from mmchat.session.view import Figures
 from mmchat.store import ModelTotals
 from mmchat.tui.budget import BudgetUse, unpriced_note, use_lines
 from mmchat.tui.widgets.steady import SteadyStatic
@@ -18,6 +19,23 @@ BUDGET_NAMES = ("conversation", "day")
 def _rows(rows: list[tuple[str, str]]) -> Content:
     width = max((len(label) for label, _ in rows), default=0)
     return Content("\n".join(f"{label:<{width}}  {value}" for label, value in rows))
+
+
+def figure_rows(model: str, figures: Figures) -> list[tuple[str, str]]:
+    """(label, value) rows of an answer's figures; '~' marks what is estimated."""
+    approx = "~" if figures.estimated else ""
+    speed = "–"
+    if figures.tokens_per_s is not None:
+        speed = f"{'~' if figures.live else ''}{figures.tokens_per_s:.0f} tok/s"
+    cost = fmt.cost(figures.cost_usd)
+    return [
+        ("model", model),
+        ("TTFT", fmt.duration_ms(figures.ttft_ms)),
+        ("elapsed", fmt.duration_ms(figures.elapsed_ms)),
+        ("speed", speed),
+        ("tokens", f"{approx}{figures.input_tokens:,} in / {approx}{figures.output_tokens:,} out"),
+        ("cost", cost if figures.cost_usd is None else approx + cost),
+    ]
 
 
 def totals_text(totals: list[ModelTotals]) -> Content:

@@ -1,0 +1,127 @@
+"""The session layer over real sockets (a local OpenAI-format server) and real SQLite:
+several answers to one prompt at once, and turns written somewhere other than the history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mmchat.catalog import Catalog
+from mmchat.config import Config, ModelConfig, Price, Timeouts
+from mmchat.engine.events import TurnFinished, TurnStarted
+from mmchat.engine.sinks import MemorySink
+from mmchat.session.session import Session
+from mmchat.store import Store
+from mmchat.types import TextDelta
+from tests.servers import OpenAIServer
+from tests.servers.core import sleep
+from tests.servers.openai import DONE, chunk, usage_body
+
+MODELS = ("lab/a", "lab/b", "lab/c")
+KEY = "sk-test-key-0123456789abcdef"
+
+
+def make_session(server: OpenAIServer, store: Store, **kw) -> Session:
+    provider = server.config("lab", timeouts=Timeouts(connect=1, first_token=5, idle=5), api_key_env="LAB_KEY")
+    config = Config(
+        providers={"lab": provider},
+        models={m: ModelConfig(m, price=Price(input=1.0, output=2.0)) for m in MODELS},
+        default_model=MODELS[0],
+    )
+    return Session(config, store, Catalog.build(config), **kw)
+
+
+def slow_reply(server: OpenAIServer, first: str, rest: str) -> None:
+    """An answer that sends `first`, waits, then `rest`: answers that run at once overlap."""
+    steps = [chunk(role=True), chunk(content=first), sleep(0.4), chunk(content=rest)]
+    steps += [chunk(finish="stop"), chunk(choices=False, usage=usage_body(10, 4)), DONE]
+    server.enqueue(server.stream_script(steps))
+
+
+async def test_three_answers_to_one_prompt_run_at_once_as_siblings_and_the_caller_picks_the_head(
+    openai_server, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("LAB_KEY", KEY)
+    for name in ("one", "two", "three"):
+        slow_reply(openai_server, f"{name} ", "done")
+    with Store(tmp_path / "mmchat.db") as store:
+        session = make_session(openai_server, store)
+        decisions = [session.decide("Name a colour.", None, pin=model) for model in MODELS]
+        order: list[tuple[int, str]] = []
+        answering = session.answer(decisions, head=1)
+        async for index, event in answering:
+            if isinstance(event, (TextDelta, TurnFinished)):
+                order.append((index, type(event).__name__))
+        await session.aclose()
+
+        # Every answer's first text came before any answer finished: they streamed at once.
+        firsts = [order.index((i, "TextDelta")) for i in range(3)]
+        finishes = [order.index((i, "TurnFinished")) for i in range(3)]
+        assert max(firsts) < min(finishes)
+        views = answering.views
+        assert [v.status for v in views] == ["complete"] * 3
+        assert sorted(v.text for v in views) == ["one done", "three done", "two done"]
+        assert [v.model.address for v in views] == list(MODELS)
+
+        ids = [v.answer_id for v in views]
+        siblings = store.siblings(ids[0])
+        assert [m.id for m in siblings] == ids  # one user message, three answers side by side
+        assert {m.parent_id for m in siblings} == {views[0].user_message_id}
+        assert [m.model for m in siblings] == list(MODELS)
+        assert store.path(answering.conversation_id)[-1].id == ids[1]  # head=1
+        store.choose_answer(ids[2])
+        path = store.path(answering.conversation_id)
+        assert [m.role for m in path] == ["user", "assistant"] and path[-1].id == ids[2]
+        assert store.alternatives(answering.conversation_id) == {ids[0]: (1, 3), ids[1]: (2, 3), ids[2]: (3, 3)}
+
+
+async def test_answers_again_join_the_siblings_and_the_head_stays_when_asked(openai_server, tmp_path, monkeypatch):
+    monkeypatch.setenv("LAB_KEY", KEY)
+    with Store(tmp_path / "mmchat.db") as store:
+        session = make_session(openai_server, store)
+        first = session.answer([session.decide("hello", None, pin=MODELS[0])])
+        async for _ in first:
+            pass
+        old = first.views[0].answer_id
+        again = session.answer([session.decide_again(old, pin=m) for m in MODELS[1:]], again=old, head=None)
+        async for _ in again:
+            pass
+        await session.aclose()
+        new = [v.answer_id for v in again.views]
+        assert [m.id for m in store.siblings(old)] == [old, *new]
+        assert store.path(first.conversation_id)[-1].id == old  # head=None: still the first answer
+        assert [store.message(i).content for i in new] == ["You said: hello"] * 2
+
+
+async def test_a_turn_into_another_sink_leaves_the_users_store_untouched(openai_server, tmp_path, monkeypatch):
+    monkeypatch.setenv("LAB_KEY", KEY)
+    openai_server.reply_text("Bench answer", usage=usage_body(100, 20))
+    with Store(tmp_path / "mmchat.db") as store:
+        before = (store.list_conversations(), store.read_measured(), store.spending(), store.recent_prompts())
+        sink = MemorySink()
+        session = make_session(openai_server, store, sink=sink)
+        answering = session.answer([session.decide("a bench prompt", None, pin=MODELS[2])])
+        events = [event async for _, event in answering]
+        await session.aclose()
+
+        assert isinstance(events[0], TurnStarted) and isinstance(events[-1], TurnFinished)
+        after = (store.list_conversations(), store.read_measured(), store.spending(), store.recent_prompts())
+        assert after == before  # no conversation, no measured speed, no spending, no prompt
+        answer = sink.message(answering.views[0].answer_id)
+        assert (answer.content, answer.status, answer.model) == ("Bench answer", "complete", MODELS[2])
+        assert answer.usage is not None and answer.usage.input_tokens == 100
+        assert answer.cost_usd == (100 * 1.0 + 20 * 2.0) / 1e6
+        assert [m.role for m in sink.lineage(answer.id)] == ["user", "assistant"]
+
+
+async def test_a_separate_store_file_takes_the_turn_and_the_history_does_not(openai_server, tmp_path, monkeypatch):
+    monkeypatch.setenv("LAB_KEY", KEY)
+    with Store(tmp_path / "mmchat.db") as store, Store(tmp_path / "bench.db") as bench:
+        session = make_session(openai_server, store, sink=bench)
+        answering = session.answer([session.decide("to the bench file", None, pin=MODELS[0])])
+        async for _ in answering:
+            pass
+        await session.aclose()
+        assert store.list_conversations() == []
+        assert [m.content for m in bench.path(answering.conversation_id)] == [
+            "to the bench file", "You said: to the bench file",
+        ]
