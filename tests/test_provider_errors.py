@@ -13,7 +13,7 @@ import pytest
 
 from mmchat.config import Timeouts
 from mmchat.providers import build_provider
-from mmchat.providers.base import Provider
+from mmchat.providers import Provider
 from mmchat.providers.errors import (
     AuthError,
     BadRequestError,

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from mmchat.providers import build_provider
-from mmchat.providers.base import Provider
+from mmchat.providers import Provider
 from mmchat.providers.errors import ConnectionDropped, ContextLengthError, RateLimitError, ServerError
 from mmchat.types import Finish, ReasoningDelta, TextDelta, Usage
 from tests.servers import OpenAIServer

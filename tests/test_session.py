@@ -3,7 +3,6 @@ several answers to one prompt at once, and turns written somewhere other than th
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from mmchat.catalog import Catalog
 from mmchat.config import Config, ModelConfig, Price, Timeouts

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mmchat.providers import build_provider
-from mmchat.providers.base import Provider
+from mmchat.providers import Provider
 from mmchat.providers.sse import NDJSONDecoder, SSEDecoder, SSEEvent
 from tests.servers import OpenAIServer
 from tests.servers.client import ask, collect, text_of

@@ -35,7 +35,6 @@ from mmchat.providers.errors import (
     ServerError,
     UnreachableError,
 )
-from mmchat.providers.protocol import Provider as Provider  # the protocol; callers import it from here too
 from mmchat.providers.sse import NDJSONDecoder, SSEDecoder
 from mmchat.types import ChatRequest, Finish, StreamEvent, Usage
 

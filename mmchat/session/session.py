@@ -12,6 +12,7 @@ and bench will.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +22,8 @@ from mmchat.engine.events import EngineEvent, TurnFailed, TurnFinished, TurnStar
 from mmchat.routing import Decision
 from mmchat.session.autoroute import AgainHow, AutoRoute
 from mmchat.session.view import TurnView
-from mmchat.store import Store
+from mmchat.model_lists import ModelListCache
+from mmchat.store import Store, StoreError
 from mmchat.types import TextDelta
 
 if TYPE_CHECKING:
@@ -107,6 +109,11 @@ class Session:
             raise ValueError("every answer needs a decision with a model (a held turn has none)")
         return Answering(self, list(decisions), conversation_id, again, params, head)
 
+    def finished(self) -> None:
+        """Answers were written: the router's measured figures are read again (in a thread)."""
+        if self.sink is self.store:
+            self.auto.read_in_background()
+
     def started(self, event: TurnStarted, decisions: Sequence[Decision]) -> None:
         """A private turn locks its conversation to local models from its user message on."""
         private = next((d for d in decisions if d.private), None)
@@ -124,6 +131,47 @@ class Session:
             self.provider_problems[provider] = problem_line(
                 view.error_kind, (view.error or "").removeprefix(f"{provider}: ")
             )
+
+    # -- providers -------------------------------------------------------------------
+
+    async def check_providers(self, model_lists: ModelListCache | None = None) -> dict[str, str]:
+        """Ask every provider for its models, at once: the ids listed join the catalog (and
+        `model_lists`, for the next start); a provider that fails is recorded in
+        provider_problems (one line), until it answers. Returns the problems."""
+        from mmchat.providers.errors import ProviderError
+
+        async def check(name: str) -> None:
+            try:
+                ids = await self.engine.provider(name).list_models()
+            except ProviderError as exc:
+                self.provider_problems[name] = problem_line(exc.kind, exc.message)
+                return
+            self.provider_problems.pop(name, None)
+            self.catalog.add_discovered(name, ids)
+            if model_lists is not None:
+                await asyncio.to_thread(model_lists.put, name, self.config.providers[name].base_url, ids)
+
+        await asyncio.gather(*(check(name) for name in self.config.providers))
+        return dict(self.provider_problems)
+
+    def warm_up(self, address: str | None) -> None:
+        """Import and load what a first turn to `address` needs (run it off the UI thread)."""
+        # The router's figures: a scan of the history. A busy database leaves them to the
+        # first decision (which reads them again) rather than fail.
+        with contextlib.suppress(StoreError):
+            self.auto.read_measured()
+        try:
+            info = self.catalog.resolve(address) if address else None
+        except UnknownModel:
+            return
+        if info is None:
+            return
+        from mmchat.tokens import count_text
+
+        count_text("warm up", info.address)
+        # The provider, its TLS client and connection code: the first turn's TTFT then
+        # measures the model, not mmchat's set-up.
+        self.engine.prepare(info.address)
 
     async def aclose(self) -> None:
         if self._engine is not None:
@@ -172,11 +220,14 @@ class Answering:
             None if again is not None else decision.prompt, conversation_id=conversation_id, params=params,
             retry_of=again, **self._plan_args(decision),
         )
-        async for event in run:
-            apply(event)
-            if type(event) is not TextDelta and _is_control(event):
-                self._control(event, view)
-            yield 0, event
+        try:
+            async for event in run:
+                apply(event)
+                if type(event) is not TextDelta and _is_control(event):
+                    self._control(event, view)
+                yield 0, event
+        finally:
+            self.session.finished()
 
     async def _many(self) -> AsyncIterator[Update]:
         """Several answers: stored together as siblings, each streamed by a task of its own."""
@@ -219,6 +270,7 @@ class Answering:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            self.session.finished()
 
     def _control(self, event: EngineEvent, view: TurnView) -> None:
         if isinstance(event, TurnStarted):

@@ -9,7 +9,6 @@ answering, the privacy lock, provider health) and reads the store.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 import threading
 import time
@@ -19,12 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mmchat.session.autoroute import AgainHow, AutoRoute, file_stamp, local_midnight
-from mmchat.session.session import Answering, Session, problem_line
+from mmchat.session.session import Answering, Session
 from mmchat.catalog import Catalog, ModelInfo, UnknownModel
 from mmchat.config import Config, ConfigError
 from mmchat.model_lists import ModelListCache
 from mmchat.routing import Decision, Router, RouterState, RuleSet, Turn
-from mmchat.store import ConversationSummary, ModelSpeed, ModelTotals, Spending, Store, StoredMessage, StoreError
+from mmchat.store import ConversationSummary, ModelSpeed, ModelTotals, Spending, Store, StoredMessage
 from mmchat.tui.budget import BudgetUse
 from mmchat.tui.history import MAX_ENTRIES
 
@@ -119,25 +118,9 @@ class ChatService:
         return self._listed_at is None or time.monotonic() - self._listed_at >= every_s
 
     async def check_providers(self) -> dict[str, str]:
-        """Ask every provider for its models, at once: the ids listed join the catalog;
-        a provider that fails is recorded in provider_problems (one line), until it answers."""
-        from mmchat.providers.errors import ProviderError
-
+        """Ask every provider for its models (Session.check_providers); the problems found."""
         self._listed_at = time.monotonic()
-
-        async def check(name: str) -> None:
-            try:
-                ids = await self.engine.provider(name).list_models()
-            except ProviderError as exc:
-                self.provider_problems[name] = problem_line(exc.kind, exc.message)
-                return
-            self.provider_problems.pop(name, None)
-            self.catalog.add_discovered(name, ids)
-            if self.model_lists is not None:  # the next start knows them too
-                await asyncio.to_thread(self.model_lists.put, name, self.config.providers[name].base_url, ids)
-
-        await asyncio.gather(*(check(name) for name in self.config.providers))
-        return dict(self.provider_problems)
+        return await self.session.check_providers(self.model_lists)
 
     def start_warm_up(self) -> Callable[[], None]:
         """Marks a warm-up as begun and returns it, to run in a worker thread."""
@@ -147,19 +130,7 @@ class ChatService:
     def warm_up(self) -> None:
         """Import and load what the first turn needs (run it off the UI thread)."""
         try:
-            # The router's figures: a scan of the history, kept off the UI thread. A busy database
-            # leaves them to the first decision (which reads them again) rather than stop the app.
-            with contextlib.suppress(StoreError):
-                self.auto.read_measured()
-            info = self.model_info()
-            if info is None:
-                return
-            from mmchat.tokens import count_text
-
-            count_text("warm up", info.address)
-            # The provider, its TLS client and connection code: the first turn's TTFT then
-            # measures the model, not mmchat's set-up.
-            self.engine.prepare(info.address)
+            self.session.warm_up(self.model)
         finally:
             if self._warming is not None:
                 self._warming.set()

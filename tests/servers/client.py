@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mmchat.providers.base import Provider
+from mmchat.providers import Provider
 from mmchat.types import ChatMessage, ChatRequest, StreamEvent, TextDelta
 
 

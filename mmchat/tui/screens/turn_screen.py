@@ -168,7 +168,6 @@ class TurnScreen(Screen[None]):
         finally:
             self._end_live(answer.model, None)
             self.service.routing_changed()
-            self.service.auto.read_in_background()  # the new answer's figures, for the router and the picker
             self.show_status()
             self._schedule_preview()  # a prompt typed meanwhile now follows this turn
             sidebar.show_totals(self.service.totals())
