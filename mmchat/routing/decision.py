@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from mmchat.routing.signals import Signals
+from mmchat.routing.stored import Fields
 
 MODES = ("auto", "stay", "rule", "pin", "override", "escalate", "next")
 
@@ -37,6 +39,23 @@ class Candidate:
             "reasons": list(self.reasons),
         }
 
+    @classmethod
+    def from_stored(cls, fields: Fields) -> Candidate | None:
+        """As `to_dict` stored it; None without a model."""
+        model = fields.optional_text("model")
+        if model is None:
+            return None
+        return cls(
+            model=model,
+            score=fields.number("score"),
+            cost_usd=fields.optional_number("cost_usd"),
+            tier=fields.text("tier"),
+            latency_s=fields.number("latency_s"),
+            output_tokens=fields.integer("output_tokens"),
+            cached_tokens=fields.integer("cached_tokens"),
+            reasons=fields.texts("reasons"),
+        )
+
 
 @dataclass(slots=True)
 class Rejected:
@@ -46,6 +65,14 @@ class Rejected:
 
     def to_dict(self) -> dict[str, Any]:
         return {"model": self.model, "filter": self.filter, "reason": self.reason}
+
+    @classmethod
+    def from_stored(cls, fields: Fields) -> Rejected | None:
+        """As `to_dict` stored it; None without a model."""
+        model = fields.optional_text("model")
+        if model is None:
+            return None
+        return cls(model=model, filter=fields.text("filter"), reason=fields.text("reason"))
 
 
 @dataclass(frozen=True)
@@ -72,7 +99,9 @@ class Decision:
         return next((c for c in self.candidates if c.model == self.model), None)
 
     def line(self) -> str:
-        """'→ model · why' (or 'held · why')."""
+        """'→ model · why', or 'held · why' / 'not sent · why' when nothing is sent: the one
+        place this line is written (the typing preview, an answer's route line, `mmchat ask`
+        and the route report all show it)."""
         if self.model is None:
             return f"{'held' if self.held else 'not sent'} · {self.message}"
         return f"→ {self.model} · {self.why}"
@@ -96,3 +125,44 @@ class Decision:
             "expected_output": {"tokens": self.expected_output[0], "samples": self.expected_output[1]},
             "signals": self.signals.to_dict(),
         }
+
+    @classmethod
+    def from_dict(cls, data: object, prompt: str = "") -> Decision | None:
+        """A decision stored on an answer (`to_dict`'s form), read back: by this version or an
+        older one. None when `data` is not a decision (not an object, or one that names neither
+        a model nor a mode). A field that is missing or of another type takes its default —
+        an older version did not store it: no expected output (0, 0), no notes, mode 'auto' —
+        so a stored row never makes its reader fail.
+
+        The prompt is not stored (it is the user's message): give it as `prompt` when it is
+        wanted. The signals' findings are not stored either: the decision read back has none
+        (`signals.secrets` and `signals.personal` still name their kinds). Figures come back as
+        stored, rounded; stored again, the decision read back is stored the same."""
+        if not isinstance(data, Mapping) or ("model" not in data and "mode" not in data):
+            return None
+        fields = Fields(data)
+        expected = fields.object("expected_output")
+        return cls(
+            model=fields.optional_text("model"),
+            why=fields.text("why"),
+            mode=fields.text("mode") or "auto",
+            policy=fields.text("policy"),
+            candidates=tuple(c for c in map(Candidate.from_stored, fields.objects("candidates")) if c is not None),
+            rejected=tuple(r for r in map(Rejected.from_stored, fields.objects("rejected")) if r is not None),
+            rules=fields.texts("rules"),
+            fallbacks=fields.texts("fallbacks"),
+            private=fields.flag("private"),
+            private_reasons=fields.texts("private_reasons"),
+            held=fields.flag("held"),
+            message=fields.text("message"),
+            notes=fields.texts("notes"),
+            expected_output=(expected.integer("tokens"), expected.integer("samples")),
+            prompt=prompt,
+            signals=Signals.from_dict(fields.object("signals").data, text=prompt),
+        )
+
+    def as_stored(self) -> Decision:
+        """This decision as it reads back once stored: its figures rounded as `to_dict` rounds
+        them, no findings. What shows a decision shows this, so an answer's decision reads the
+        same while it is made and when its conversation is opened again."""
+        return Decision.from_dict(self.to_dict(), self.prompt) or self

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from typing import Any
@@ -14,6 +14,7 @@ from mmchat.routing.inputs import Conversation, RouterState, Turn
 from mmchat.routing.language import detect_language
 from mmchat.routing.markers import answer_length, complexity, has_math, reasoning_markers, Words
 from mmchat.routing.secrets import PERSONAL_KINDS, Finding, scan
+from mmchat.routing.stored import Fields
 from mmchat.routing.usertags import BUILTIN_TAGS, extract_tags
 
 PER_MESSAGE_OVERHEAD = 4  # tokens of role and separators per message (as mmchat.engine.context_window counts)
@@ -65,6 +66,35 @@ class Signals:
         if self.budget_left is not None:
             data["budget_left"] = round(self.budget_left, 6)
         return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], text: str = "") -> Signals:
+        """Signals as `to_dict` stored them, by this version or an older one (`text` is the
+        message itself; the findings are not stored). What was not stored reads empty: `intent`
+        '' (stored before intents were read), `complexity` and `answer_length` '', `language` 'und'."""
+        fields = Fields(data)
+        return cls(
+            text=text,
+            tokens=fields.integer("tokens"),
+            history_tokens=fields.integer("history_tokens"),
+            has_code=fields.flag("has_code"),
+            code_languages=fields.texts("code_languages"),
+            intent=fields.text("intent"),
+            intent_why=fields.text("intent_why"),
+            math=fields.flag("math"),
+            reasoning=fields.texts("reasoning"),
+            complexity=fields.text("complexity"),
+            answer_length=fields.text("answer_length"),
+            language=fields.text("language") or "und",
+            attachments=fields.texts("attachments"),
+            turns=fields.integer("turns"),
+            secrets=fields.texts("secrets"),
+            personal=fields.texts("personal"),
+            findings=(),
+            tags=fields.texts("tags"),
+            budget_left=fields.optional_number("budget_left"),
+            budget_low=fields.flag("budget_low"),
+        )
 
 
 def compute_signals(
