@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(decision.to_dict(), indent=2, ensure_ascii=False))
         else:
-            print("\n".join(printable(line) for line in decision_lines(decision.to_dict())))
+            print("\n".join(printable(line) for line in decision_lines(decision)))
         return 0
     finally:
         store.close()
@@ -116,7 +116,7 @@ def _run_cases(auto: AutoRoute, path: Path) -> tuple[int, int]:
             # misses() ends with the decision's why and notes: the decision's own lines say them.
             shown = [line for line in problems if not line.startswith(("why: ", "note: "))]
             print("\n".join("        " + printable(line) for line in shown))
-            print("\n".join("        " + printable(line) for line in decision_lines(decision.to_dict())))
+            print("\n".join("        " + printable(line) for line in decision_lines(decision)))
         else:
             print(f"pass  {printable(case.name)}: {printable(decision.line())}")
     print(f"{len(cases) - failed} passed, {failed} failed")

@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from mmchat.catalog import Catalog, ModelInfo
 from mmchat.config import Config
@@ -92,7 +92,8 @@ class AutoRoute:
         if how == "stronger":
             state = self.state(conversation_id, escalate_from=answer.model)
         elif how == "next":
-            state = self.state(conversation_id, next_after=answer.model, chain=routing_order(answer.decision))
+            chain = routing_order(Decision.from_dict(answer.decision))
+            state = self.state(conversation_id, next_after=answer.model, chain=chain)
         elif how == "again":
             state = self.state(conversation_id, pin=pin)
         else:
@@ -202,11 +203,11 @@ class AutoRoute:
         self.store.set_privacy_lock(conversation_id, None)
 
 
-def routing_order(decision: dict[str, Any] | None) -> tuple[str, ...]:
-    """A stored decision's order of models: the chosen one, then its fallbacks."""
-    if not decision or not decision.get("model"):
+def routing_order(decision: Decision | None) -> tuple[str, ...]:
+    """A decision's order of models: the chosen one, then its fallbacks."""
+    if decision is None or decision.model is None:
         return ()
-    return (decision["model"], *decision.get("fallbacks", ()))
+    return (decision.model, *decision.fallbacks)
 
 
 def file_stamp(path: Path) -> tuple[int, int, int] | None:

@@ -3,12 +3,14 @@ whole decision), the '↪' lines of its fallbacks, and the typing preview."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from textual.binding import Binding
 from textual.content import Content
 from textual.widgets import Static
 
+from mmchat.routing import Decision
 from mmchat.session.routing_report import decision_lines
 from mmchat.sanitize import printable
 from mmchat.tui.widgets.steady import SteadyStatic
@@ -16,16 +18,20 @@ from mmchat.tui.widgets.steady import SteadyStatic
 # Decisions worth a line: a pinned or overridden turn went where the user said.
 QUIET_MODES = ("pin",)
 
+# A decision as the router made it, or as the store keeps it (Decision.to_dict()'s JSON form).
+AnyDecision = Decision | Mapping[str, Any] | None
 
-def shows_route(decision: dict[str, Any] | None) -> bool:
-    return bool(decision) and decision.get("mode") not in QUIET_MODES
+
+def as_decision(decision: AnyDecision) -> Decision | None:
+    """`decision` typed: a stored one read back (None when it is not readable)."""
+    if decision is None or isinstance(decision, Decision):
+        return decision
+    return Decision.from_dict(decision)
 
 
-def short_line(decision: dict[str, Any]) -> str:
-    """'→ model · why', as Decision.line() says it (from the stored, JSON form)."""
-    if decision.get("model"):
-        return f"→ {decision['model']} · {decision.get('why', '')}"
-    return f"{'held' if decision.get('held') else 'not sent'} · {decision.get('message', '')}"
+def shows_route(decision: AnyDecision) -> bool:
+    typed = as_decision(decision)
+    return typed is not None and typed.mode not in QUIET_MODES
 
 
 class RouteLine(Static, can_focus=True):
@@ -34,9 +40,12 @@ class RouteLine(Static, can_focus=True):
     FOCUS_ON_CLICK = False  # a click expands it; the prompt keeps the focus
     BINDINGS = [Binding("enter", "toggle", "Why", show=False)]
 
-    def __init__(self, decision: dict[str, Any]) -> None:
+    def __init__(self, decision: AnyDecision) -> None:
         super().__init__(classes="route-line")
-        self.decision = decision
+        typed = as_decision(decision)
+        if typed is None:
+            raise ValueError("no routing decision to show (see shows_route)")
+        self.decision = typed
         self.expanded = False
 
     def on_mount(self) -> None:
@@ -54,7 +63,7 @@ class RouteLine(Static, can_focus=True):
         if self.expanded:
             text = "▾ " + "\n  ".join(decision_lines(self.decision))
         else:
-            text = "▸ " + short_line(self.decision)
+            text = "▸ " + self.decision.line()
         self.update(Content(printable(text)))
 
 
