@@ -23,7 +23,7 @@ def test_auto_route_learns_answer_lengths_from_the_store(tmp_path) -> None:
     from mmchat.session.autoroute import AutoRoute
     from mmchat.catalog import Catalog
     from mmchat.types import Usage
-    from mmchat.store import Store
+    from mmchat.store import AnswerEnd, Store
     from tests.routing.helpers import load
 
     config, _ = load()
@@ -37,7 +37,7 @@ def test_auto_route_learns_answer_lengths_from_the_store(tmp_path) -> None:
             answer = store.add_message(
                 conversation, "assistant", "", model=first.model, status="pending", decision=first.to_dict(),
             )
-            store.update_message(answer, status="complete", usage=Usage(input_tokens=5, output_tokens=output), finished=True)
+            store.finish_answer(answer, AnswerEnd("", "complete", usage=Usage(input_tokens=5, output_tokens=output)))
         # Stale figures serve at once while a background thread reads the new ones.
         stale = auto.measured()
         auto._measured_at -= 60

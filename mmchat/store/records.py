@@ -153,7 +153,7 @@ def to_message(row: sqlite3.Row) -> StoredMessage:
         tokens_per_s=row["tokens_per_s"],
         cost_usd=row["cost_usd"],
         attempts=json.loads(row["attempts"]),
-        decision=None if row["decision"] is None else json.loads(row["decision"]),
+        decision=_json_or_none(row["decision"]),
         created_at=row["created_at"],
         finished_at=row["finished_at"],
     )
@@ -170,3 +170,14 @@ def no_conversation(conversation_id: int) -> LookupError:
 
 def no_message(message_id: int) -> LookupError:
     return LookupError(f"no message {message_id}")
+
+
+def _json_or_none(text: str | None) -> Any:
+    """A stored JSON column read back; None when it is empty or damaged (a reader that
+    cannot show it shows nothing rather than fail the whole conversation)."""
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None

@@ -53,7 +53,7 @@ def test_a_stored_decision_reads_back_with_what_its_readers_need(kind, models, c
     assert back.line() == d.line()
     assert decision_lines(back) == decision_lines(d)
     assert routing_order(back) == ((d.model, *d.fallbacks) if d.model else ())
-    assert shows_route(back) == shows_route(stored(d)) == (d.mode != "pin")
+    assert shows_route(back) == (d.mode != "pin")
     # Stored again, it is stored the same; as_stored is the decision read back.
     assert stored(back) == stored(d)
     assert d.as_stored() == back
@@ -116,7 +116,6 @@ def test_a_decision_stored_by_the_first_version_reads_back() -> None:
 @pytest.mark.parametrize("data", [None, "", "→ a/b", 3, [], ["a/b"], {}, {"chosen": "a/b", "rules": ["default"]}])
 def test_what_is_not_a_decision_reads_as_none(data) -> None:
     assert Decision.from_dict(data) is None
-    assert not shows_route(data)
 
 
 @pytest.mark.parametrize(

@@ -106,3 +106,24 @@ def test_the_privacy_lock_keeps_its_first_message_until_unlocked(store: Store):
         store.set_privacy_lock(other, first)  # a message of another conversation
     with pytest.raises(LookupError):
         store.privacy_lock(other + 1)
+
+
+def test_lineage_is_the_history_above_a_message_whichever_answer_the_head_follows(store: Store):
+    cid = store.create_conversation()
+    u1 = store.add_message(cid, "user", "hi")
+    a1 = answer(store, cid, "hello")
+    u2 = store.add_message(cid, "user", "go on")
+    other = store.add_message(cid, "assistant", "another hello", parent_id=u1)  # the head moves to it
+    assert [m.id for m in store.path(cid)] == [u1, other]
+    assert [m.id for m in store.lineage(u2)] == [u1, a1, u2]
+    with pytest.raises(LookupError, match="no message 999"):
+        store.lineage(999)
+
+
+def test_a_damaged_stored_decision_reads_back_as_none(store: Store):
+    cid = store.create_conversation()
+    store.add_message(cid, "user", "hi")
+    a1 = store.add_message(cid, "assistant", "ok", decision={"model": "a/b"})
+    store._conn.execute("UPDATE messages SET decision = '{not json' WHERE id = ?", (a1,))
+    assert store.message(a1).decision is None
+    assert store.path(cid)[-1].content == "ok"  # the conversation still opens

@@ -107,7 +107,7 @@ class TurnScreen(Screen[None]):
             self._budget = self.service.budget()
             before = conversation.last_model  # the model of the answer above, for the switch marker
             answer = await conversation.add_assistant(decision.model)
-            await answer.show_route(decision.to_dict())
+            await answer.show_route(decision)
         except BaseException:
             events.cancel()
             raise

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -11,9 +9,10 @@ from textual.content import Content
 from textual.widgets import Static
 
 from mmchat import format as fmt
-from mmchat.types import TurnMetrics
+from mmchat.routing import Decision
 from mmchat.sanitize import printable
 from mmchat.store import StoredMessage
+from mmchat.types import TurnMetrics
 from mmchat.tui.widgets.route import RouteLine, shows_route, stored_attempt_notes
 from mmchat.tui.widgets.streaming_markdown import StreamingMarkdown
 
@@ -87,8 +86,9 @@ class AssistantMessage(Vertical, can_focus=True):
         self.state = "streaming"  # complete | interrupted | error
         self._problem_text = ""
         self.route: RouteLine | None = None
-        if stored is not None and shows_route(stored.decision):
-            self.route = RouteLine(stored.decision or {})
+        decision = Decision.from_dict(stored.decision) if stored is not None else None
+        if decision is not None and shows_route(decision):
+            self.route = RouteLine(decision)
 
     def compose(self) -> ComposeResult:
         if self.route is not None:
@@ -111,7 +111,7 @@ class AssistantMessage(Vertical, can_focus=True):
     def feed(self, delta: str) -> None:
         self.body.feed(delta)
 
-    async def show_route(self, decision: dict[str, Any]) -> None:
+    async def show_route(self, decision: Decision) -> None:
         """Put the router's '→ model · why' line above the answer (not for a pinned turn)."""
         if shows_route(decision) and self.route is None:
             self.route = RouteLine(decision)

@@ -3,7 +3,6 @@ whole decision), the '↪' lines of its fallbacks, and the typing preview."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from textual.binding import Binding
@@ -18,20 +17,9 @@ from mmchat.tui.widgets.steady import SteadyStatic
 # Decisions worth a line: a pinned or overridden turn went where the user said.
 QUIET_MODES = ("pin",)
 
-# A decision as the router made it, or as the store keeps it (Decision.to_dict()'s JSON form).
-AnyDecision = Decision | Mapping[str, Any] | None
 
-
-def as_decision(decision: AnyDecision) -> Decision | None:
-    """`decision` typed: a stored one read back (None when it is not readable)."""
-    if decision is None or isinstance(decision, Decision):
-        return decision
-    return Decision.from_dict(decision)
-
-
-def shows_route(decision: AnyDecision) -> bool:
-    typed = as_decision(decision)
-    return typed is not None and typed.mode not in QUIET_MODES
+def shows_route(decision: Decision | None) -> bool:
+    return decision is not None and decision.mode not in QUIET_MODES
 
 
 class RouteLine(Static, can_focus=True):
@@ -40,12 +28,9 @@ class RouteLine(Static, can_focus=True):
     FOCUS_ON_CLICK = False  # a click expands it; the prompt keeps the focus
     BINDINGS = [Binding("enter", "toggle", "Why", show=False)]
 
-    def __init__(self, decision: AnyDecision) -> None:
+    def __init__(self, decision: Decision) -> None:
         super().__init__(classes="route-line")
-        typed = as_decision(decision)
-        if typed is None:
-            raise ValueError("no routing decision to show (see shows_route)")
-        self.decision = typed
+        self.decision = decision
         self.expanded = False
 
     def on_mount(self) -> None:
