@@ -8,13 +8,15 @@ The server (tests.servers.OpenAIServer, the OpenAI wire format) runs in a child
 process on 127.0.0.1, so its CPU does not share the GIL with the client being
 measured. It answers with the stream of `reply_tokens(n, batch=...)`: one
 `chat.completion.chunk` per token, `batch` events per HTTP chunk (1 by default,
-as OpenAI sends them). Three clients read the same streams, interleaved and
+as OpenAI sends them). Four clients read the same streams, interleaved and
 repeated, over one shared keep-alive httpx.AsyncClient:
 
   baseline  httpx `aiter_lines` + json.loads of each `data:` line until [DONE]
   provider  OpenAIProvider.stream(): first TextDelta, Finish
   engine    Engine.turn() with a real Store in a temp dir: first TextDelta, TurnFinished
             (timed from the call, so it includes the store writes before the request)
+  session   Session.answer() of a pinned decision: the engine's turn as the TUI and `mmchat ask`
+            run it, each event folded into the answer's TurnView
 
 Reported per stream length: medians of time to first token and total time, the
 extra time over the baseline (medians of the per-repetition differences), the
@@ -46,7 +48,7 @@ import httpx
 from benchmarks.server_process import ServerProcess, serve_until_stdin_closes
 
 SIZES = (400, 20_000)
-PATHS = ("baseline", "provider", "engine")
+PATHS = ("baseline", "provider", "engine", "session")
 MODEL = "bench/model"
 KEY = "sk-bench-0123456789abcdef"
 PROMPT = "Stream me some tokens."
@@ -76,7 +78,7 @@ def serve(plan: list[int], batch: int) -> None:
     serve_until_stdin_closes(server)
 
 
-# ---- the three clients ----------------------------------------------------------------
+# ---- the four clients -----------------------------------------------------------------
 
 
 def stream_headers() -> dict[str, str]:
@@ -157,14 +159,34 @@ async def run_engine(engine, n: int) -> Sample:
     return Sample(ttft, total, cpu, tokens)
 
 
+async def run_session(session, decision, n: int) -> Sample:
+    from mmchat.engine.events import TurnFailed, TurnFinished
+    from mmchat.types import TextDelta
+
+    started, cpu_started = time.perf_counter(), time.process_time()
+    ttft = total = cpu = 0.0
+    tokens = 0
+    async for _, event in session.answer([decision], params={"max_tokens": n}):
+        if type(event) is TextDelta:
+            tokens += 1
+            if tokens == 1:
+                ttft = time.perf_counter() - started
+        elif type(event) is TurnFinished:
+            total, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+        elif type(event) is TurnFailed:
+            raise RuntimeError(f"the session's turn failed: {event.reason}")
+    return Sample(ttft, total, cpu, tokens)
+
+
 class Clients:
-    """The baseline client, a provider and an engine, all on one httpx.AsyncClient."""
+    """The baseline client, a provider, an engine and a session, all on one httpx.AsyncClient."""
 
     def __init__(self, base_url: str, data_dir: Path) -> None:
         from mmchat.catalog import Catalog
         from mmchat.config import Config, ModelConfig, Price, ProviderConfig, Timeouts
         from mmchat.engine.turn import Engine
         from mmchat.providers import build_provider
+        from mmchat.session.session import Session
         from mmchat.store import Store
 
         self.base_url = base_url
@@ -179,21 +201,28 @@ class Clients:
         )
         self.provider = build_provider(pconfig, KEY, self.client)
         self.store = Store(data_dir / "mmchat.db")
-        self.engine = Engine(config, self.store, Catalog.build(config), client=self.client, key_lookup=lambda p: KEY)
+        catalog = Catalog.build(config)
+        self.engine = Engine(config, self.store, catalog, client=self.client, key_lookup=lambda p: KEY)
+        session_engine = Engine(config, self.store, catalog, client=self.client, key_lookup=lambda p: KEY)
+        self.session = Session(config, self.store, catalog, engine=session_engine)
+        self.decision = self.session.decide(PROMPT, None, pin=MODEL)
 
     async def run(self, path: str, n: int) -> Sample:
         if path == "baseline":
             sample = await run_baseline(self.client, self.base_url, n)
         elif path == "provider":
             sample = await run_provider(self.provider, n)
-        else:
+        elif path == "engine":
             sample = await run_engine(self.engine, n)
+        else:
+            sample = await run_session(self.session, self.decision, n)
         if sample.tokens != n or not sample.total:
             raise RuntimeError(f"{path}: expected {n} tokens, got {sample.tokens}: the server's plan is out of step")
         return sample
 
     async def aclose(self) -> None:
         await self.engine.aclose()
+        await self.session.aclose()
         await self.provider.aclose()
         await self.client.aclose()
         self.store.close()
@@ -204,10 +233,10 @@ class Clients:
 
 def schedule(reps: dict[int, int], warmup: int) -> list[tuple[int, str, bool]]:
     """(tokens, path, timed) in run order: warm-ups first, then the sizes interleaved,
-    the order of the three paths rotated each repetition."""
+    the order of the paths rotated each repetition."""
     runs = [(n, path, False) for _ in range(warmup) for n in SIZES for path in PATHS]
     for rep in range(max(reps.values())):
-        order = PATHS[rep % 3 :] + PATHS[: rep % 3]
+        order = PATHS[rep % len(PATHS) :] + PATHS[: rep % len(PATHS)]
         runs += [(n, path, True) for n in SIZES if rep < reps[n] for path in order]
     return runs
 
@@ -265,6 +294,8 @@ def report(samples: dict[tuple[int, str], list[Sample]], batch: int) -> bool:
             verdict = "PASS" if not misses else "MISS (" + ", ".join(misses) + ")"
             if path == "engine":
                 verdict = f"info: {verdict.lower()} (client + storage)"
+            elif path == "session":
+                verdict = f"info: {verdict.lower()} (client + storage + view)"
             else:
                 ok = ok and not misses
             print(
