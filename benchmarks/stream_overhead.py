@@ -203,7 +203,10 @@ class Clients:
         self.store = Store(data_dir / "mmchat.db")
         catalog = Catalog.build(config)
         self.engine = Engine(config, self.store, catalog, client=self.client, key_lookup=lambda p: KEY)
-        session_engine = Engine(config, self.store, catalog, client=self.client, key_lookup=lambda p: KEY)
+        # The session writes to a store of its own: re-reading the router's figures after each of
+        # its turns (a thread) would otherwise run during the next client's stream.
+        self.session_store = Store(data_dir / "session.db")
+        session_engine = Engine(config, self.session_store, catalog, client=self.client, key_lookup=lambda p: KEY)
         self.session = Session(config, self.store, catalog, engine=session_engine)
         self.decision = self.session.decide(PROMPT, None, pin=MODEL)
 
@@ -226,6 +229,7 @@ class Clients:
         await self.provider.aclose()
         await self.client.aclose()
         self.store.close()
+        self.session_store.close()
 
 
 # ---- the schedule and the report --------------------------------------------------------

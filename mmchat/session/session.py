@@ -39,7 +39,8 @@ class Session:
     """`auto` (the router and the providers' circuit breaker) is built here unless given;
     building it loads the routing rules and raises ConfigError (one line) on a bad rule.
     `sink` is where turns are written: the user's store unless another is given (a bench
-    run, a trial), so that history, measured speeds and spending stay untouched."""
+    run, a trial), so that history, measured speeds and spending stay untouched; a given
+    `engine` brings its own."""
 
     def __init__(
         self,
@@ -55,7 +56,7 @@ class Session:
         self.store = store
         self.catalog = catalog or (engine.catalog if engine else Catalog.build(config))
         self.auto = auto or AutoRoute(config, self.catalog, store)
-        self.sink: Sink = sink if sink is not None else store
+        self.sink: Sink = sink if sink is not None else (engine.sink if engine is not None else store)
         if engine is not None and engine.health is None:
             engine.health = self.auto.breaker
         self._engine = engine
@@ -203,12 +204,9 @@ class Answering:
         return self.views[0].conversation_id
 
     def __aiter__(self) -> AsyncIterator[Update]:
-        if len(self.decisions) == 1:
+        if len(self.decisions) == 1 and self._request[3] == 0:  # one answer, followed by the conversation
             return self._one()
         return self._many()
-
-    def _plan_args(self, decision: Decision) -> dict[str, Any]:
-        return {"model": decision.model, "fallbacks": decision.fallbacks, "decision": decision.to_dict()}
 
     async def _one(self) -> AsyncIterator[Update]:
         """One answer: the engine's own lazy turn, read straight through (the hot path)."""
@@ -217,8 +215,8 @@ class Answering:
         view = self.views[0]
         apply = view.apply
         run = self.session.engine.turn(
-            None if again is not None else decision.prompt, conversation_id=conversation_id, params=params,
-            retry_of=again, **self._plan_args(decision),
+            None if again is not None else decision.prompt, model=decision.model, conversation_id=conversation_id,
+            params=params, retry_of=again, fallbacks=decision.fallbacks, decision=decision.to_dict(),
         )
         try:
             async for event in run:

@@ -82,10 +82,6 @@ class ChatService:
         return bool(self.config.providers)
 
     @property
-    def engine(self) -> Engine:
-        return self.session.engine
-
-    @property
     def provider_problems(self) -> dict[str, str]:
         """provider → why it cannot be used now (its model listing or a turn failed to reach it)."""
         return self.session.provider_problems

@@ -109,7 +109,7 @@ async def test_a_provider_edit_asks_for_a_restart_and_a_file_saved_by_rename_is_
         new.replace(path)
         await reread(pilot, lambda: any("restart mmchat to apply provider changes" in n for n in notes(app)))
         assert app.service.decide("a question").model == "two/small"  # the rules apply at once
-        assert app.service.engine.config.providers["one"].max_retries == 0  # the providers do not
+        assert app.service.session.engine.config.providers["one"].max_retries == 0  # the providers do not
         # A file gone for a moment (between an editor's write and rename) is waited for.
         path.unlink()
         app.screen.check_routing()
