@@ -4,8 +4,9 @@ several answers to one prompt at once, and turns written somewhere other than th
 from __future__ import annotations
 
 
+from mmchat import provider_types
 from mmchat.catalog import Catalog
-from mmchat.config import Config, ModelConfig, Price, Timeouts
+from mmchat.config import Config, ModelConfig, Price, ProviderConfig, Timeouts
 from mmchat.engine.events import TurnFinished, TurnStarted
 from mmchat.engine.sinks import MemorySink
 from mmchat.session.session import Session
@@ -14,6 +15,7 @@ from mmchat.types import TextDelta
 from tests.servers import OpenAIServer
 from tests.servers.core import sleep
 from tests.servers.openai import DONE, chunk, usage_body
+from tests.servers.sockets import closed_port
 
 MODELS = ("lab/a", "lab/b", "lab/c")
 KEY = "sk-test-key-0123456789abcdef"
@@ -124,3 +126,79 @@ async def test_a_separate_store_file_takes_the_turn_and_the_history_does_not(ope
         assert [m.content for m in bench.path(answering.conversation_id)] == [
             "to the bench file", "You said: to the bench file",
         ]
+
+
+async def test_an_in_process_provider_type_takes_a_private_turn_through_the_session(tmp_path, monkeypatch):
+    """A registered type that is not HTTP says it is local: the privacy lock moves a private turn
+    from a cloud model to it, the engine needs no key for it, and the conversation is locked."""
+    from tests.test_provider_registry import EchoProvider
+
+    monkeypatch.setenv("CLOUD_KEY", KEY)
+    provider_types.register("echo", EchoProvider, local=True)
+    try:
+        cloud = ProviderConfig(name="cloud", type="openai", base_url="https://cloud.invalid/v1", api_key_env="CLOUD_KEY")
+        config = Config(
+            providers={"cloud": cloud, "mine": ProviderConfig(name="mine", type="echo", base_url="")},
+            models={"cloud/big": ModelConfig("cloud/big", price=Price(input=1.0, output=2.0)), "mine/echo": ModelConfig("mine/echo")},
+            default_model="cloud/big",
+        )
+        with Store(tmp_path / "mmchat.db") as store:
+            session = Session(config, store, Catalog.build(config))
+            prompt = "my password is hunter2-Quasar-77, keep it safe"
+            decision = session.decide(prompt, None, pin="cloud/big")
+            assert decision.private and decision.model == "mine/echo"  # the pin gives way to the lock
+            answering = session.answer([decision])
+            async for _ in answering:
+                pass
+            await session.aclose()
+            view = answering.views[0]
+            assert (view.status, view.text, view.model.address) == ("complete", prompt, "mine/echo")
+            assert store.privacy_lock(view.conversation_id) == view.user_message_id
+            assert store.message(view.answer_id).cost_usd == 0.0  # a local model costs nothing
+    finally:
+        provider_types.unregister("echo")
+
+
+async def test_a_failing_answer_among_several_fails_alone(openai_server, tmp_path, monkeypatch):
+    monkeypatch.setenv("LAB_KEY", KEY)
+    gone = ProviderConfig(name="gone", type="openai", base_url=f"http://127.0.0.1:{closed_port()}/v1", max_retries=0)
+    config = Config(
+        providers={"lab": openai_server.config("lab", api_key_env="LAB_KEY"), "gone": gone},
+        models={"lab/a": ModelConfig("lab/a"), "lab/b": ModelConfig("lab/b"), "gone/far": ModelConfig("gone/far")},
+        default_model="lab/a",
+    )
+    with Store(tmp_path / "mmchat.db") as store:
+        session = Session(config, store, Catalog.build(config))
+        decisions = [session.decide("hi all", None, pin=m) for m in ("lab/a", "gone/far", "lab/b")]
+        answering = session.answer(decisions)
+        async for _ in answering:
+            pass
+        await session.aclose()
+        assert [v.status for v in answering.views] == ["complete", "error", "complete"]
+        assert answering.views[1].error_kind == "unreachable"
+        assert [store.message(v.answer_id).status for v in answering.views] == ["complete", "error", "complete"]
+        assert session.provider_problems["gone"].startswith("unreachable: cannot connect to http://127.0.0.1:")
+
+
+async def test_closing_several_answers_stops_them_all_and_keeps_what_each_received(
+    openai_server, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("LAB_KEY", KEY)
+    for name in ("one", "two", "three"):
+        openai_server.enqueue(openai_server.stream_script([*openai_server.opening(f"{name} "), sleep(30)]))
+    with Store(tmp_path / "mmchat.db") as store:
+        session = make_session(openai_server, store)
+        answering = session.answer([session.decide("go slowly", None, pin=m) for m in MODELS])
+        seen: set[int] = set()
+        updates = aiter(answering)
+        async for index, event in updates:
+            if isinstance(event, TextDelta):
+                seen.add(index)
+            if len(seen) == 3:
+                break
+        await updates.aclose()
+        await session.aclose()
+        stored = [store.message(v.answer_id) for v in answering.views]
+        assert [m.status for m in stored] == ["interrupted"] * 3
+        assert sorted(m.content for m in stored) == ["one ", "three ", "two "]
+        assert all(m.error == "cancelled by the user" for m in stored)
