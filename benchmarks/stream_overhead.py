@@ -140,14 +140,16 @@ async def run_provider(provider, n: int) -> Sample:
     return Sample(ttft, total, cpu, tokens)
 
 
-async def run_engine(engine, n: int) -> Sample:
+async def read_turn(start, name: str, indexed: bool) -> Sample:
+    """Time the turn `start()` begins (the engine's events, or the session's (index, event))."""
     from mmchat.engine.events import TurnFailed, TurnFinished
     from mmchat.types import TextDelta
 
     started, cpu_started = time.perf_counter(), time.process_time()
     ttft = total = cpu = 0.0
     tokens = 0
-    async for event in engine.turn(PROMPT, model=MODEL, params={"max_tokens": n}):
+    async for item in start():
+        event = item[1] if indexed else item
         if type(event) is TextDelta:
             tokens += 1
             if tokens == 1:
@@ -155,27 +157,16 @@ async def run_engine(engine, n: int) -> Sample:
         elif type(event) is TurnFinished:
             total, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         elif type(event) is TurnFailed:
-            raise RuntimeError(f"the engine's turn failed: {event.reason}")
+            raise RuntimeError(f"the {name}'s turn failed: {event.reason}")
     return Sample(ttft, total, cpu, tokens)
+
+
+async def run_engine(engine, n: int) -> Sample:
+    return await read_turn(lambda: engine.turn(PROMPT, model=MODEL, params={"max_tokens": n}), "engine", False)
 
 
 async def run_session(session, decision, n: int) -> Sample:
-    from mmchat.engine.events import TurnFailed, TurnFinished
-    from mmchat.types import TextDelta
-
-    started, cpu_started = time.perf_counter(), time.process_time()
-    ttft = total = cpu = 0.0
-    tokens = 0
-    async for _, event in session.answer([decision], params={"max_tokens": n}):
-        if type(event) is TextDelta:
-            tokens += 1
-            if tokens == 1:
-                ttft = time.perf_counter() - started
-        elif type(event) is TurnFinished:
-            total, cpu = time.perf_counter() - started, time.process_time() - cpu_started
-        elif type(event) is TurnFailed:
-            raise RuntimeError(f"the session's turn failed: {event.reason}")
-    return Sample(ttft, total, cpu, tokens)
+    return await read_turn(lambda: session.answer([decision], params={"max_tokens": n}), "session", True)
 
 
 class Clients:

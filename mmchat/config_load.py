@@ -13,6 +13,7 @@ from pathlib import Path
 
 from mmchat import keys
 from mmchat.config import Config, ConfigError, parse_config, pick_default, providers_from_env
+from mmchat.yaml_nodes import read_text
 
 
 def load_config(path: Path | None = None, env: Mapping[str, str] = os.environ) -> Config:
@@ -35,13 +36,7 @@ def load_config(path: Path | None = None, env: Mapping[str, str] = os.environ) -
         raise ConfigError("file not found: check the path given with --config or MMCHAT_CONFIG", path=chosen)
     if not chosen.is_file():
         raise ConfigError("not a file: give the path of a YAML config file", path=chosen)
-    try:
-        text = chosen.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError("not UTF-8 text: save the file as UTF-8", path=chosen) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read it ({exc.strerror})", path=chosen) from None
-    return parse_config(text, chosen, env, stored_keys=keys.stored_providers)
+    return parse_config(read_text(chosen), chosen, env, stored_keys=keys.stored_providers)
 
 
 def config_from_env(env: Mapping[str, str] = os.environ, source: Path | None = None) -> Config:

@@ -117,6 +117,16 @@ class NodeReader:
         return value
 
 
+def read_text(path: Path) -> str:
+    """A YAML file's text; ConfigError (one line, naming the file) when it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError("not UTF-8 text: save the file as UTF-8", path=path) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read it ({exc.strerror})", path=path) from None
+
+
 def suggest(name: str, choices: Sequence[str], lead: str) -> str:
     close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else f"{lead} {', '.join(choices)}"

@@ -23,6 +23,7 @@ from mmchat.config import ConfigError
 from mmchat.format import cost as money
 from mmchat.routing import RouterState, Turn
 from mmchat.session.routing_report import decision_lines
+from mmchat.yaml_nodes import read_text
 from mmchat.sanitize import printable
 
 ACTIONS = ("test", "replay", "check")
@@ -97,13 +98,7 @@ def _run_cases(auto: AutoRoute, path: Path) -> tuple[int, int]:
     """Print each case's outcome, then the counts; returns (passed, failed)."""
     from mmchat.routing.cases import misses, parse_cases
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError("not UTF-8 text: save the file as UTF-8", path=path) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read it ({exc.strerror})", path=path) from None
-    cases = parse_cases(text, path)  # ConfigError with the file, line and case
+    cases = parse_cases(read_text(path), path)  # ConfigError with the file, line and case
     tags_of = {m.address: m.tags for m in auto.catalog.models()}
     failed = 0
     for case in cases:
