@@ -218,14 +218,17 @@ class Answering:
             None if again is not None else decision.prompt, model=decision.model, conversation_id=conversation_id,
             params=params, retry_of=again, fallbacks=decision.fallbacks, decision=decision.to_dict(),
         )
-        try:
-            async for event in run:
-                apply(event)
-                if type(event) is not TextDelta and _is_control(event):
-                    self._control(event, view)
-                yield 0, event
-        finally:
-            self.session.finished()
+        # aclosing: closing this iteration closes the engine's turn at once, so the answer is
+        # stored (marked interrupted) before the caller goes on to close the providers.
+        async with contextlib.aclosing(run):
+            try:
+                async for event in run:
+                    apply(event)
+                    if type(event) is not TextDelta and _is_control(event):
+                        self._control(event, view)
+                    yield 0, event
+            finally:
+                self.session.finished()
 
     async def _many(self) -> AsyncIterator[Update]:
         """Several answers: stored together as siblings, each streamed by a task of its own."""
