@@ -46,8 +46,8 @@ class RoutingReload:
 
 
 class ChatService:
-    """`auto` (the router, with the providers' circuit breaker) is built here unless given;
-    building it loads the routing rules and raises ConfigError (one line) on a bad rule."""
+    """The interface's side of a Session (built here, with `engine` and `auto` when given:
+    building the router loads the routing rules and raises ConfigError, one line, on a bad rule)."""
 
     def __init__(
         self,
