@@ -47,6 +47,11 @@ class ProviderConfig:
     timeouts: Timeouts = field(default_factory=Timeouts)
     # Retries of a retryable error before the first token (the engine's loop).
     max_retries: int = 2
+    # An in-process type (type: local): the GGUF file (None: the embedded model), the CPU
+    # threads it runs on and its context window in tokens (None: the type's defaults).
+    path: str | None = None
+    threads: int | None = None
+    context: int | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,17 @@ class Budget:
     warn_at: float = 0.8
 
 
+DISCOVERY_PORTS = (11434, 1234, 8080, 8000)  # Ollama, LM Studio, llama.cpp's server, vLLM
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """Local servers probed at start-up on 127.0.0.1 (`discovery:`)."""
+
+    enabled: bool = True
+    ports: tuple[int, ...] = DISCOVERY_PORTS
+
+
 @dataclass(frozen=True)
 class Config:
     providers: dict[str, ProviderConfig] = field(default_factory=dict)
@@ -95,6 +111,7 @@ class Config:
     # The `routing:` section as a composed YAML node (lines kept): mmchat.routing reads it,
     # so this foundation layer never imports the routing layer above it.
     routing: Any = None
+    discovery: Discovery = field(default_factory=Discovery)
 
 
 # --- loading and validation ------------------------------------------------
@@ -104,9 +121,13 @@ class Config:
 
 OLLAMA_PORT = 11434
 
-TOP_LEVEL_KEYS = ("providers", "models", "default_model", "keymap", "budget", "routing")
+TOP_LEVEL_KEYS = ("providers", "models", "default_model", "keymap", "budget", "routing", "discovery")
+DISCOVERY_KEYS = ("enabled", "ports")
 BUDGET_KEYS = ("conversation", "day", "warn_at")
-PROVIDER_KEYS = ("type", "base_url", "api_key_env", "api_key_cmd", "headers", "timeouts", "max_retries")
+PROVIDER_KEYS = (
+    "type", "base_url", "api_key_env", "api_key_cmd", "headers", "timeouts", "max_retries", "path", "threads", "context",
+)
+IN_PROCESS_KEYS = ("path", "threads", "context")  # only for a type not reached over HTTP (type: local)
 TIMEOUT_KEYS = ("connect", "first_token", "idle")
 MODEL_KEYS = ("display_name", "context", "max_output", "price", "tags", "tier", "params")
 TIER_NAMES = ("light", "standard", "strong")  # a model's `tier:`, weakest first
@@ -285,10 +306,35 @@ class _Reader(NodeReader):
         keymap = self.keymap(sections["keymap"][1]) if "keymap" in sections else {}
         budget = self.budget(sections["budget"][1]) if "budget" in sections else Budget()
         routing = sections["routing"][1] if "routing" in sections else None
+        discovery = self.discovery(sections["discovery"][1]) if "discovery" in sections else Discovery()
         return Config(
             providers=providers, models=models, default_model=default, source=self.path, keymap=keymap,
-            budget=budget, routing=routing,
+            budget=budget, routing=routing, discovery=discovery,
         )
+
+    def discovery(self, node: Any) -> Discovery:
+        """`discovery:` whether to probe local servers at start-up, and on which ports."""
+        if self.value(node) is None:
+            return Discovery()
+        fields = {name: vnode for name, _, vnode in self.mapping(node, "discovery", DISCOVERY_KEYS)}
+        enabled = True
+        if "enabled" in fields:
+            enabled = self.value(fields["enabled"])
+            if not isinstance(enabled, bool):
+                self.fail(fields["enabled"], "discovery.enabled", f"must be true or false, not {self.kind(fields['enabled'])}")
+        ports = DISCOVERY_PORTS
+        if "ports" in fields:
+            vnode = fields["ports"]
+            if not isinstance(vnode, self._yaml.SequenceNode):
+                self.fail(vnode, "discovery.ports", f"must be a list of port numbers, e.g. [11434, 8080], not {self.kind(vnode)}")
+            ports = tuple(self.port(item, f"discovery.ports[{i}]") for i, item in enumerate(vnode.value))
+        return Discovery(enabled=enabled, ports=tuple(dict.fromkeys(ports)))
+
+    def port(self, node: Any, key: str) -> int:
+        value = self.value(node)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+            self.fail(node, key, f"must be a port number from 1 to 65535, not {self.kind(node)}")
+        return value
 
     def budget(self, node: Any) -> Budget:
         """`budget:` limits in USD per conversation and per day, and the share that warns."""
@@ -365,6 +411,10 @@ class _Reader(NodeReader):
             max_retries = self.value(vnode)
             if isinstance(max_retries, bool) or not isinstance(max_retries, int) or not 0 <= max_retries <= 10:
                 self.fail(vnode, f"{key}.max_retries", f"must be a whole number from 0 to 10, not {self.kind(vnode)}")
+        in_process = provider_types.get(ptype).default_base_url is None
+        for field_name in IN_PROCESS_KEYS:
+            if field_name in fields and not in_process:
+                self.fail(fields[field_name], f"{key}.{field_name}", f"is for an in-process model (type: local), not type {ptype}")
         return ProviderConfig(
             name=name,
             type=ptype,
@@ -374,6 +424,9 @@ class _Reader(NodeReader):
             headers=self.headers(fields["headers"], f"{key}.headers") if "headers" in fields else {},
             timeouts=self.timeouts(fields["timeouts"], f"{key}.timeouts") if "timeouts" in fields else Timeouts(),
             max_retries=max_retries,
+            path=str(Path(self.text(fields["path"], f"{key}.path")).expanduser()) if "path" in fields else None,
+            threads=self.positive_int(fields["threads"], f"{key}.threads") if "threads" in fields else None,
+            context=self.positive_int(fields["context"], f"{key}.context") if "context" in fields else None,
         )
 
     def provider_type(self, vnode: Any, provider_node: Any, key: str, implied: tuple[str, str] | None) -> str:

@@ -424,3 +424,39 @@ def test_a_bad_budget_names_its_line_and_key(tmp_path, text, line, key, words):
 def test_the_routing_section_is_kept_with_its_lines_for_the_router(tmp_path):
     config = load_config(write(tmp_path, "models:\nrouting:\n  rules: []\n"), env={})
     assert config.routing.start_mark.line == 2  # the node of `rules: []`, on the third line (0-based 2)
+
+
+def test_discovery_is_on_by_default_and_can_be_turned_off_or_pointed_at_other_ports(tmp_path):
+    from mmchat.config import DISCOVERY_PORTS
+
+    assert load_config(write(tmp_path, "providers: {}\n"), env={}).discovery.ports == DISCOVERY_PORTS
+    config = load_config(write(tmp_path, "discovery: {enabled: false, ports: [8081, 11434, 8081]}\n"), env={})
+    assert (config.discovery.enabled, config.discovery.ports) == (False, (8081, 11434))
+    error = fails(tmp_path, "discovery:\n  ports: [11434, 70000]\n")
+    assert str(error).endswith("config.yaml:2: discovery.ports[1]: must be a port number from 1 to 65535, not int 70000")
+    error = fails(tmp_path, "discovery:\n  enabled: sometimes\n")
+    assert "config.yaml:2: discovery.enabled: must be true or false" in str(error)
+
+
+@pytest.fixture
+def in_process_type():
+    from mmchat import provider_types
+
+    provider_types.register("inproc", "tests.test_provider_registry:EchoProvider", default_base_url=None, local=True)
+    yield
+    provider_types.unregister("inproc")
+
+
+def test_an_in_process_provider_takes_a_path_threads_and_a_context(tmp_path, in_process_type):
+    config = load_config(write(tmp_path, """\
+        providers:
+          mine: {type: inproc, path: ~/models/small.gguf, threads: 2, context: 4096}
+    """), env={})
+    mine = config.providers["mine"]
+    assert (mine.path, mine.threads, mine.context, mine.base_url) == (
+        str(Path("~/models/small.gguf").expanduser()), 2, 4096, "",
+    )
+    error = fails(tmp_path, "providers:\n  lab:\n    type: openai\n    base_url: http://127.0.0.1:8080/v1\n    path: x.gguf\n")
+    assert str(error).endswith("config.yaml:5: providers.lab.path: is for an in-process model (type: local), not type openai")
+    error = fails(tmp_path, "providers:\n  mine: {type: inproc, threads: 0}\n")
+    assert "providers.mine.threads: must be a positive whole number" in str(error)
