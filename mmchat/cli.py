@@ -48,6 +48,10 @@ def _parser() -> argparse.ArgumentParser:
     models.add_argument(
         "--prices-from", metavar="URL", help="with --refresh-prices: read this list instead (same format as OpenRouter's)"
     )
+    models.add_argument(
+        "--no-discovery", action="store_true",
+        help="do not look for local model servers (Ollama, LM Studio, llama.cpp, vLLM) on this machine",
+    )
 
     keys = sub.add_parser("keys", help="store API keys in the system keyring")
     keys_sub = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)

@@ -314,3 +314,108 @@ async def test_a_found_server_answers_through_its_provider_and_is_local_and_free
     for address in ("ollama/llama3.2:latest", "vllm/Qwen/Qwen2.5-7B-Instruct"):
         info = catalog.get(address)
         assert info is not None and info.price == FREE and "local" in info.tags
+
+
+# --- mmchat models ------------------------------------------------------------------------------
+
+
+def models_config(home, server, ports, *, extra: str = "", enabled: bool = True):
+    from tests.cli_helpers import write_config
+
+    listed = ", ".join(str(p) for p in ports)
+    return write_config(
+        home,
+        f"""\
+providers:
+  lab:
+    type: openai
+    base_url: {server.base_url}
+    api_key_env: LAB_KEY
+{extra}models:
+  lab/small: {{context: 8192, price: {{input: 1.0, output: 2.0}}}}
+default_model: lab/small
+discovery:
+  enabled: {str(enabled).lower()}
+  ports: [{listed}]
+""",
+    )
+
+
+def rows(stdout: str) -> dict[str, str]:
+    return {line.split()[0]: line for line in stdout.splitlines() if "/" in line.split(" ", 1)[0]}
+
+
+def test_mmchat_models_shows_the_servers_found_and_their_chat_models(home, openai_server):
+    from tests.cli_helpers import mmchat
+
+    refused = closed_port()
+    with OllamaLocalServer(OLLAMA_MODELS) as ollama:
+        done = mmchat(home, "models", config=models_config(home, openai_server, [ollama.port, refused]))
+        root = ollama.root_url
+    assert done.returncode == 0, done.stderr
+    table = rows(done.stdout)
+    assert "lab/small" in table and table["lab/small"].rstrip().endswith("not checked")  # as before
+    llama = table["ollama/llama3.2:latest"]
+    assert "8,192" in llama and "local" in llama and llama.rstrip().endswith("yes")
+    assert "4,096" in table["ollama/mistral:7b"]
+    assert not [a for a in table if "embed" in a]
+    line = next(line for line in done.stdout.splitlines() if root in line)
+    assert line.split()[0] == "ollama"
+    assert "4 chat models, 2 embedding models left out" in line and "as provider ollama" in line
+    assert str(refused) not in done.stdout  # a refused port is not a server
+
+
+def test_mmchat_models_says_when_no_server_answered(home, openai_server):
+    from tests.cli_helpers import mmchat
+
+    refused = closed_port()
+    done = mmchat(home, "models", config=models_config(home, openai_server, [refused]))
+    assert done.returncode == 0, done.stderr
+    assert f"local servers: none answered on 127.0.0.1, ports {refused}" in done.stdout
+
+
+def test_discovery_is_turned_off_by_the_flag_or_the_config(home, openai_server):
+    from tests.cli_helpers import mmchat
+
+    with OllamaLocalServer(OLLAMA_MODELS) as ollama:
+        flagged = mmchat(home, "models", "--no-discovery", config=models_config(home, openai_server, [ollama.port]))
+        configured = mmchat(home, "models", config=models_config(home, openai_server, [ollama.port], enabled=False))
+        assert ollama.requests == []
+    for done in (flagged, configured):
+        assert done.returncode == 0, done.stderr
+        assert "lab/small" in done.stdout
+        assert "ollama" not in done.stdout and "local servers" not in done.stdout
+
+
+def test_mmchat_models_shows_a_configured_server_once(home, openai_server):
+    from tests.cli_helpers import mmchat
+
+    with OllamaLocalServer(OLLAMA_MODELS) as ollama:
+        extra = f"  home:\n    type: ollama\n    base_url: http://localhost:{ollama.port}\n"
+        done = mmchat(home, "models", config=models_config(home, openai_server, [ollama.port], extra=extra))
+    assert done.returncode == 0, done.stderr
+    table = rows(done.stdout)
+    assert "home/llama3.2:latest" in table and "8,192" in table["home/llama3.2:latest"]
+    assert not [a for a in table if a.startswith("ollama")]
+    assert "already configured as home" in done.stdout
+
+
+def test_mmchat_models_is_not_held_up_by_a_port_that_never_answers(home, openai_server, monkeypatch, capsys):
+    import argparse
+
+    from mmchat.commands import models
+    from mmchat.providers import discovery
+
+    monkeypatch.setenv("MMCHAT_CACHE_DIR", str(home / "cache"))
+    monkeypatch.setenv("MMCHAT_DATA_DIR", str(home / "data"))
+    with silent_port() as silent:
+        args = argparse.Namespace(
+            config=models_config(home, openai_server, [silent]), check=False, refresh_prices=False,
+            prices_from=None, no_discovery=False,
+        )
+        started = time.perf_counter()
+        assert models.run(args) == 0
+        elapsed = time.perf_counter() - started
+    assert elapsed < discovery.DEFAULT_TIMEOUT + 0.5
+    out = capsys.readouterr().out
+    assert "lab/small" in out and f"none answered on 127.0.0.1, ports {silent}" in out

@@ -1,10 +1,12 @@
-"""`mmchat models`: the catalog as a table, optionally checked against each provider."""
+"""`mmchat models`: the catalog as a table, optionally checked against each provider,
+with the local model servers found on this machine (discovery) and their chat models."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
+from dataclasses import replace
 
 from mmchat.catalog import Catalog, ModelInfo
 from mmchat.commands.setup import build_catalog, load
@@ -12,6 +14,7 @@ from mmchat.config import Config
 from mmchat.engine.sinks import MemorySink
 from mmchat.engine.turn import Engine
 from mmchat.model_lists import ModelListCache, add_cached_lists, default_cache
+from mmchat.providers.discovery import FoundServer, Placement, discover, place
 from mmchat.providers.errors import ProviderError
 from mmchat.routing import load_routing
 from mmchat.routing.estimate import TIER_NAMES, tier_of, tier_scale
@@ -63,6 +66,71 @@ async def _reachability(config: Config, catalog: Catalog, cache: ModelListCache)
     return dict(results)
 
 
+def _discovery_ports(config: Config, args: argparse.Namespace) -> tuple[int, ...]:
+    """The ports to probe: none when discovery is off (`--no-discovery`, `discovery: {enabled: false}`)."""
+    discovery = config.discovery
+    if getattr(args, "no_discovery", False) or not discovery.enabled:
+        return ()
+    return tuple(discovery.ports)
+
+
+async def _look(
+    config: Config, catalog: Catalog, cache: ModelListCache, check: bool, ports: tuple[int, ...]
+) -> tuple[dict[str, str], list[FoundServer]]:
+    """The providers' reachability (with --check) and the local servers found, both at once;
+    discovery gives up on what has not answered within its bound."""
+
+    async def nothing() -> dict[str, str]:
+        return {}
+
+    async def no_servers() -> list[FoundServer]:
+        return []
+
+    reach, found = await asyncio.gather(
+        _reachability(config, catalog, cache) if check else nothing(),
+        discover(ports) if ports else no_servers(),
+    )
+    return reach, found
+
+
+def _with_found(config: Config, catalog: Catalog, placements: list[Placement]) -> tuple[Config, Catalog]:
+    """The config and catalog with the found servers' chat models: new providers for the servers
+    no configured provider points at, and each model's context when the server says it."""
+    new = {p.name: p.config for p in placements if p.new}
+    config = replace(config, providers={**config.providers, **new})
+    grown = Catalog(config, {m.address: m for m in catalog.models()}, catalog.prices_as_of, catalog.prices_source)
+    for p in placements:
+        grown.add_discovered(p.name, p.model_ids)
+    contexts = {f"{p.name}/{model_id}": n for p in placements for model_id, n in p.contexts.items()}
+    entries = {}
+    for m in grown.models():
+        context = contexts.get(m.address)
+        entries[m.address] = replace(m, context=context) if context and m.context is None else m
+    return config, Catalog(config, entries, catalog.prices_as_of, catalog.prices_source)
+
+
+def _server_lines(found: list[FoundServer], placements: list[Placement], ports: tuple[int, ...]) -> list[str]:
+    """One line per local server found: its kind, where, its chat models and what became of them."""
+    if not found:
+        return [f"local servers: none answered on 127.0.0.1, ports {', '.join(map(str, ports))}"]
+    where = {p.server.port: p for p in placements}
+    rows = []
+    for server in found:
+        placed = where.get(server.port)
+        if placed is None:
+            fate = ""
+        elif placed.new:
+            fate = f"as provider {placed.name}"
+        else:
+            fate = f"already configured as {placed.name}"
+        rows.append([server.kind, server.base_url, server.summary(), fate])
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    lines = ["local servers found (--no-discovery or discovery: {enabled: false} turns this off):"]
+    for row in rows:
+        lines.append(("  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[3]).rstrip())
+    return lines
+
+
 def run(args: argparse.Namespace) -> int:
     config = load(args)
     if args.refresh_prices:
@@ -70,22 +138,31 @@ def run(args: argparse.Namespace) -> int:
             return 1
     catalog = build_catalog(config)
     cache = default_cache()
+    ports = _discovery_ports(config, args)
     reach: dict[str, str] = {}
-    if args.check:
-        reach = asyncio.run(_reachability(config, catalog, cache))
-    else:
+    found: list[FoundServer] = []
+    if args.check or ports:
+        reach, found = asyncio.run(_look(config, catalog, cache, args.check, ports))
+    if not args.check:
         add_cached_lists(catalog, config, cache)
+    placements = place(found, config.providers)
+    if placements:
+        config, catalog = _with_found(config, catalog, placements)
+        for p in placements:
+            reach.setdefault(p.name, "yes")  # it answered just now
     models = catalog.models()
     tiers = _tiers(config, models)
     rows = [["MODEL", "CONTEXT", "IN $/M", "OUT $/M", "TIER", "TAGS", "REACHABLE"]]
     rows += [_row(m, tiers[m.address], reach.get(m.provider, "not checked")) for m in models]
     if len(rows) == 1:
         print("No models: configure a provider (see config.example.yaml) or set an API key variable.")
-        return 0
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
-    for row in rows:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1])
-    print(f"prices as of {catalog.prices_as_of} ({catalog.prices_source}); '?' = unknown")
+    else:
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+        for row in rows:
+            print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1])
+        print(f"prices as of {catalog.prices_as_of} ({catalog.prices_source}); '?' = unknown")
+    if ports:
+        print("\n".join(_server_lines(found, placements, ports)))
     return 0
 
 
