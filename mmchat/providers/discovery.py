@@ -138,11 +138,9 @@ async def discover(
     ports = tuple(dict.fromkeys(ports))
     if not ports:
         return []
-    own = client is None
-    if client is None:
-        client = _client(timeout)
+    clients = _Clients(client, timeout)
     probes = [_Probe(host, port) for port in ports]
-    tasks = [asyncio.create_task(probe.run(client)) for probe in probes]
+    tasks = [asyncio.create_task(probe.run(clients)) for probe in probes]
     try:
         _, pending = await asyncio.wait(tasks, timeout=timeout)
         for task in pending:
@@ -152,9 +150,43 @@ async def discover(
     finally:
         for task in tasks:
             task.cancel()
-        if own:
-            await client.aclose()
+        await clients.aclose()
     return [server for probe in probes if (server := probe.result()) is not None]
+
+
+class _Clients:
+    """The HTTP client, made when a first port accepts a connection: when none does, the
+    probe never loads the HTTP machinery's first-request imports (tens of ms)."""
+
+    def __init__(self, client: httpx.AsyncClient | None, timeout: float) -> None:
+        self._given = client
+        self._own: httpx.AsyncClient | None = None
+        self._timeout = timeout
+
+    def get(self) -> httpx.AsyncClient:
+        if self._given is not None:
+            return self._given
+        if self._own is None:
+            self._own = _client(self._timeout)
+        return self._own
+
+    async def aclose(self) -> None:
+        if self._own is not None:
+            await self._own.aclose()
+
+
+async def _accepts(host: str, port: int) -> bool:
+    """Whether the port takes a TCP connection (a refused one answers at once)."""
+    try:
+        _, writer = await asyncio.open_connection(host, port)
+    except OSError:
+        return False
+    writer.close()
+    try:
+        await writer.wait_closed()
+    except OSError:
+        pass
+    return True
 
 
 def _client(timeout: float) -> httpx.AsyncClient:
@@ -283,9 +315,10 @@ class _Probe:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
 
-    async def run(self, client: httpx.AsyncClient) -> None:
+    async def run(self, clients: _Clients) -> None:
         try:
-            await self._identify(client)
+            if await _accepts(self.host, self.port):
+                await self._identify(clients.get())
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a server answering in a way not foreseen: report it, never fail
