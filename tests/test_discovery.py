@@ -158,6 +158,15 @@ async def test_ollamas_late_details_are_given_up_but_its_models_kept():
     assert server.embedding_models == ("nomic-embed-text:v1.5",)
 
 
+async def test_an_ollama_too_slow_to_list_its_models_says_so():
+    with OllamaLocalServer(tags_delay=5) as ollama:
+        server = one(await discover([ollama.port], timeout=BOUND))
+    assert server.kind == "ollama" and server.models == ()
+    assert server.problem == "its model list did not come in time"
+    assert "0 chat models (its model list did not come in time)" == server.summary()
+    assert place([server], {}) == []
+
+
 LMSTUDIO_MODELS = [
     LocalModel("qwen/qwen3-4b-2507", loaded=8192, max_context=262144),
     LocalModel("google/gemma-3-12b", type="vlm", max_context=131072),

@@ -309,6 +309,7 @@ class _Probe:
     ids: list[str] = field(default_factory=list)
     info: dict[str, _Info] = field(default_factory=dict)
     default_context: tuple[int, str] | None = None  # Ollama: its default num_ctx and where from
+    listed: bool = False  # its model list has come
 
     @property
     def root(self) -> str:
@@ -327,6 +328,9 @@ class _Probe:
     def result(self) -> FoundServer | None:
         if self.kind is None:
             return None
+        problem = self.problem
+        if not self.listed and problem is None:
+            problem = "its model list did not come in time"
         models, embeddings = [], []
         for model_id in self.ids:
             info = self.info.get(model_id) or _Info()
@@ -349,7 +353,7 @@ class _Probe:
             models=tuple(models),
             embedding_models=tuple(embeddings),
             version=self.version,
-            problem=self.problem,
+            problem=problem,
         )
 
     async def _identify(self, client: httpx.AsyncClient) -> None:
@@ -383,6 +387,7 @@ class _Probe:
     def _found(self, kind: str, items: list[dict[str, Any]]) -> None:
         self.kind, self.base_url = kind, f"{self.root}/v1"
         self.ids = list(dict.fromkeys(str(item["id"]) for item in items))
+        self.listed = True
         for item in items:  # the trained context, when the listing says (llama.cpp's meta, some others)
             meta = item.get("meta") if isinstance(item.get("meta"), dict) else {}
             trained = meta.get("n_ctx_train") or item.get("context_length") or item.get("max_context_length")
@@ -454,6 +459,7 @@ class _Probe:
         if not isinstance(models, list):
             self.problem = "its model list did not come"
             return
+        self.listed = True
         for m in models:
             if not isinstance(m, dict):
                 continue

@@ -55,6 +55,7 @@ class OllamaLocalServer(InfoRoutes, OllamaServer):
 
     info_routes = {
         ("GET", "/api/version"): "version_reply",
+        ("GET", "/api/tags"): "tags_reply",
         ("GET", "/api/ps"): "ps_reply",
         ("POST", "/api/show"): "show_reply",
         ("GET", "/v1/models"): "openai_models_reply",
@@ -62,13 +63,20 @@ class OllamaLocalServer(InfoRoutes, OllamaServer):
     }
 
     def __init__(
-        self, specs: list[OllamaModel] | None = None, *, version: str = "0.12.3", show_delay: float = 0.0, **kw: Any
+        self,
+        specs: list[OllamaModel] | None = None,
+        *,
+        version: str = "0.12.3",
+        show_delay: float = 0.0,
+        tags_delay: float = 0.0,
+        **kw: Any,
     ) -> None:
         specs = specs if specs is not None else [OllamaModel("llama3.2:latest")]
         super().__init__(models=[s.name for s in specs], **kw)
         self.specs = {s.name: s for s in specs}
         self.version = version
         self.show_delay = show_delay  # seconds before /api/show answers
+        self.tags_delay = tags_delay  # seconds before /api/tags answers
 
     def root_reply(self, request: RecordedRequest) -> Script:
         return Script(200, {"Content-Type": "text/plain; charset=utf-8"}, [b"Ollama is running"], framing="length")
@@ -82,6 +90,11 @@ class OllamaLocalServer(InfoRoutes, OllamaServer):
             spec = self.specs[entry["name"]]
             entry["details"] |= {"family": spec.family, "families": [spec.family]}
         return body
+
+    def tags_reply(self, request: RecordedRequest) -> Script:
+        script = Script.json(200, self.models_body(request))
+        script.delay = self.tags_delay
+        return script
 
     def ps_reply(self, request: RecordedRequest) -> Script:
         running = []
