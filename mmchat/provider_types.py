@@ -158,3 +158,12 @@ register(
 )
 # An Ollama provider counts as local wherever its URL points (the rule since mmchat's first version).
 register("ollama", "mmchat.providers.ollama:OllamaProvider", default_base_url="http://localhost:11434", local=True)
+# A GGUF model run in this process by llama.cpp (the `local` extra): no URL, no key; with no
+# `path:` the embedded model. Its `path`, `threads` and `context` are read by the provider.
+register(
+    "local",
+    "mmchat.providers.local:LocalProvider",
+    local=True,
+    needs_key=False,
+    note="a GGUF model run in-process (pip install 'mmchat[local]')",
+)
