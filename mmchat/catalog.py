@@ -8,7 +8,7 @@ then unknown (None), which is never shown or summed as 0.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -171,13 +171,26 @@ class Catalog:
         """All entries, sorted by provider, then model id."""
         return sorted(self._entries.values(), key=lambda m: (m.provider, m.model_id))
 
-    def add_discovered(self, provider: str, model_ids: Iterable[str]) -> None:
-        """Add the models a provider listed; existing entries are kept as they are."""
+    def add_discovered(
+        self, provider: str, model_ids: Iterable[str], contexts: Mapping[str, int] | None = None
+    ) -> None:
+        """Add the models a provider listed; existing entries are kept as they are, except that
+        an unknown context is filled from `contexts` (model id → what the server takes)."""
         pconfig = self._provider_of(f"{provider}/x")
+        contexts = contexts or {}
         for model_id in model_ids:
             address = f"{provider}/{model_id}"
-            if model_id and address not in self._entries:
-                self._entries[address] = _blank(pconfig, model_id, "discovered")
+            if not model_id:
+                continue
+            entry = self._entries.get(address) or _blank(pconfig, model_id, "discovered")
+            if entry.context is None and contexts.get(model_id):
+                entry = replace(entry, context=contexts[model_id])
+            self._entries[address] = entry
+
+    def add_provider(self, provider: ProviderConfig) -> None:
+        """A provider found while running (a local server): its models can be added now.
+        The config's providers are the engine's too, so it can be reached at once."""
+        self._config.providers.setdefault(provider.name, provider)
 
     def _provider_of(self, address: str) -> ProviderConfig:
         name, slash, model_id = address.partition("/")
@@ -208,7 +221,7 @@ def _blank(provider: ProviderConfig, model_id: str, source: str) -> ModelInfo:
         provider=provider.name,
         model_id=model_id,
         display_name=model_id,
-        context=None,
+        context=provider.context,  # an in-process model's window; None for a server's
         max_output=None,
         price=FREE if local else None,
         tags=("local",) if local else (),

@@ -217,3 +217,19 @@ def test_cost_is_unknown_rather_than_zero():
     assert cost_usd(Usage(input_tokens=10, output_tokens=10), None) is None
     assert cost_usd(Usage(input_tokens=10, output_tokens=10), Price(input=1.0)) is None
     assert cost_usd(Usage(input_tokens=1_000_000), Price(input=1.0)) == pytest.approx(1.0)
+
+
+def test_a_provider_found_while_running_joins_with_its_models_and_their_contexts():
+    cfg = config(provider("lab", base_url="http://127.0.0.1:8080/v1"))
+    catalog = Catalog.build(cfg)
+    catalog.add_discovered("lab", ["small"], {"small": 8192})
+    found = ProviderConfig(name="ollama", type="ollama", base_url="http://127.0.0.1:11434")
+    catalog.add_provider(found)
+    catalog.add_discovered("ollama", ["llama3.2", "qwen3"], {"llama3.2": 4096})
+    assert cfg.providers["ollama"] is found  # the engine, which reads the same config, can reach it
+    assert catalog.resolve("lab/small").context == 8192
+    llama = catalog.resolve("ollama/llama3.2")
+    assert (llama.context, llama.price, llama.tags) == (4096, FREE, ("local",))
+    assert catalog.resolve("ollama/qwen3").context is None  # the server did not say
+    catalog.add_discovered("lab", ["small"], {"small": 4096})  # a known context is kept
+    assert catalog.resolve("lab/small").context == 8192

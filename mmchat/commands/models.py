@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from dataclasses import replace
 
 from mmchat.catalog import Catalog, ModelInfo
 from mmchat.commands.setup import build_catalog, load
@@ -14,7 +13,7 @@ from mmchat.config import Config
 from mmchat.engine.sinks import MemorySink
 from mmchat.engine.turn import Engine
 from mmchat.model_lists import ModelListCache, add_cached_lists, default_cache
-from mmchat.providers.discovery import FoundServer, Placement, discover, place
+from mmchat.providers.discovery import FoundServer, Placement, discover, join, place
 from mmchat.providers.errors import ProviderError
 from mmchat.routing import load_routing
 from mmchat.routing.estimate import TIER_NAMES, tier_of, tier_scale
@@ -93,22 +92,6 @@ async def _look(
     return reach, found
 
 
-def _with_found(config: Config, catalog: Catalog, placements: list[Placement]) -> tuple[Config, Catalog]:
-    """The config and catalog with the found servers' chat models: new providers for the servers
-    no configured provider points at, and each model's context when the server says it."""
-    new = {p.name: p.config for p in placements if p.new}
-    config = replace(config, providers={**config.providers, **new})
-    grown = Catalog(config, {m.address: m for m in catalog.models()}, catalog.prices_as_of, catalog.prices_source)
-    for p in placements:
-        grown.add_discovered(p.name, p.model_ids)
-    contexts = {f"{p.name}/{model_id}": n for p in placements for model_id, n in p.contexts.items()}
-    entries = {}
-    for m in grown.models():
-        context = contexts.get(m.address)
-        entries[m.address] = replace(m, context=context) if context and m.context is None else m
-    return config, Catalog(config, entries, catalog.prices_as_of, catalog.prices_source)
-
-
 def _server_lines(found: list[FoundServer], placements: list[Placement], ports: tuple[int, ...]) -> list[str]:
     """One line per local server found: its kind, where, its chat models and what became of them."""
     if not found:
@@ -146,10 +129,9 @@ def run(args: argparse.Namespace) -> int:
     if not args.check:
         add_cached_lists(catalog, config, cache)
     placements = place(found, config.providers)
-    if placements:
-        config, catalog = _with_found(config, catalog, placements)
-        for p in placements:
-            reach.setdefault(p.name, "yes")  # it answered just now
+    join(catalog, placements)
+    for p in placements:
+        reach.setdefault(p.name, "yes")  # it answered just now
     models = catalog.models()
     tiers = _tiers(config, models)
     rows = [["MODEL", "CONTEXT", "IN $/M", "OUT $/M", "TIER", "TAGS", "REACHABLE"]]

@@ -48,6 +48,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from mmchat.catalog import Catalog
 from mmchat.config import DISCOVERY_PORTS, ProviderConfig
 
 DEFAULT_PORTS: tuple[int, ...] = DISCOVERY_PORTS  # Ollama, LM Studio, llama.cpp's server, vLLM
@@ -554,3 +555,12 @@ def _json(response: httpx.Response) -> Any:
         return response.json()
     except ValueError:
         return None
+
+
+def join(catalog: Catalog, placements: Iterable[Placement]) -> None:
+    """The placed servers' chat models join `catalog`: a new provider for each server no
+    configured provider points at, and each model's context when the server says it."""
+    for placed in placements:
+        if placed.new:
+            catalog.add_provider(placed.config)
+        catalog.add_discovered(placed.name, placed.model_ids, placed.contexts)

@@ -28,6 +28,7 @@ from mmchat.types import TextDelta
 
 if TYPE_CHECKING:
     from mmchat.engine.sinks import Sink
+    from mmchat.providers.discovery import Placement
     from mmchat.engine.turn import Engine
 
 UNREACHABLE_KINDS = ("unreachable", "timeout")
@@ -154,6 +155,19 @@ class Session:
 
         await asyncio.gather(*(check(name) for name in self.config.providers))
         return dict(self.provider_problems)
+
+    async def discover(self) -> list[Placement]:
+        """The local model servers on this machine (the config's `discovery:`): their chat
+        models join the catalog, with the context each server takes (a new provider for a
+        server no configured provider points at). Bounded (about 0.4 s when a port accepts
+        and never answers); returns where each server's models went."""
+        if not self.config.discovery.enabled:
+            return []
+        from mmchat.providers.discovery import discover, join, place
+
+        placements = place(await discover(self.config.discovery.ports), self.config.providers)
+        join(self.catalog, placements)
+        return placements
 
     def warm_up(self, address: str | None) -> None:
         """Import and load what a first turn to `address` needs (run it off the UI thread)."""

@@ -118,6 +118,17 @@ class ChatService:
         self._listed_at = time.monotonic()
         return await self.session.check_providers(self.model_lists)
 
+    async def discover(self) -> list[str]:
+        """Find the local model servers (Session.discover); one line per server whose models
+        joined as a new provider."""
+        placements = await self.session.discover()
+        self.routing_changed()
+        return [
+            f"found {p.server.kind} at {p.server.base_url}: {p.server.summary()} (provider {p.name})"
+            for p in placements
+            if p.new
+        ]
+
     def start_warm_up(self) -> Callable[[], None]:
         """Marks a warm-up as begun and returns it, to run in a worker thread."""
         self._warming = threading.Event()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mmchat.config import Budget, Config, ModelConfig, ProviderConfig, Timeouts
+from mmchat.config import Budget, Config, Discovery, ModelConfig, ProviderConfig, Timeouts
 from mmchat.store import Store
 from mmchat.tui.app import MmchatApp
 from mmchat.tui.service import ChatService
@@ -35,12 +35,14 @@ def make_app(
     budget: Budget | None = None,
     routing: str | None = None,
     route: str | None = None,
+    discovery: Discovery | None = None,
 ) -> MmchatApp:
     """The app over a real engine and store; keys never come from the keyring or the environment.
 
     `routing` is the config's `routing:` section as YAML (its key included). The remembered
     state (theme, `route`: 'auto' or 'pinned') lives next to the test's database, never in
-    the user's data dir; without `route` the app starts as on a first run.
+    the user's data dir; without `route` the app starts as on a first run. Local servers are
+    not looked for unless `discovery` says where (the machine's own would change the screen).
     """
     from mmchat.engine.turn import Engine
 
@@ -48,6 +50,7 @@ def make_app(
         providers={p.name: p for p in providers}, models=models or {}, default_model=default_model, keymap=keys or {},
         budget=budget or Budget(), routing=routing_node(routing),
         source=store.db_path.parent / "config.yaml" if routing else None,
+        discovery=discovery or Discovery(enabled=False),
     )
     engine = Engine(config, store, key_lookup=lambda provider: None)
     service = ChatService(config, store, engine=engine)

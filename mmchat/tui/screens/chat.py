@@ -81,6 +81,12 @@ class ChatScreen(TurnScreen):
         # Load the engine, the provider's module and the tokenizer once the screen is up,
         # so that the first turn's time to first token does not include them.
         self.call_after_refresh(self.run_worker, self.service.start_warm_up(), thread=True, group="warm-up")
+        # Local model servers (Ollama, LM Studio, llama.cpp, vLLM) join the picker once found.
+        self.call_after_refresh(self.run_worker, self._discover(), group="discovery", exit_on_error=False)
+
+    async def _discover(self) -> None:
+        for line in await self.service.discover():
+            self.notify(line)
 
     # -- state shown ---------------------------------------------------------
 
