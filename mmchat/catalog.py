@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from mmchat.config import Config, ModelConfig, Price, ProviderConfig
 # is_local(provider): whether it runs on this machine, as its type says (its models cost 0,
 # tagged `local`); the routing and the engine ask it here.
+from mmchat import provider_types
 from mmchat.provider_types import is_local
 from mmchat.services import known_service
 from mmchat.types import Usage
@@ -147,6 +148,13 @@ class Catalog:
                             fresh += 1
                             info = replace(info, price=_merge_price(info.price, price), context=context or info.context)
                     entries[f"{name}/{model_id}"] = info
+        for name, provider in config.providers.items():  # the models an in-process provider serves
+            ptype = provider_types.get(provider.type)
+            if ptype.models is not None:
+                for model_id in ptype.models(provider):
+                    entries[f"{name}/{model_id}"] = replace(
+                        _blank(provider, model_id, "provider"), context=provider.context or ptype.context
+                    )
         for address, entry in config.models.items():
             name, _, model_id = address.partition("/")
             base = entries.get(address) or _blank(config.providers[name], model_id, "config")

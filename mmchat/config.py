@@ -153,22 +153,28 @@ _NO_KEYS_IN_FILES = (
 
 
 def parse_config(
-    text: str, path: Path, env: Mapping[str, str] = os.environ, *, stored_keys: StoredKeys | None = None
+    text: str,
+    path: Path,
+    env: Mapping[str, str] = os.environ,
+    *,
+    stored_keys: StoredKeys | None = None,
+    embedded: ProviderConfig | None = None,
 ) -> Config:
     """Validate the YAML `text` read from `path` into a Config (raises ConfigError).
 
     Without a `providers:` section the providers come from `env` (API key
-    variables, OLLAMA_HOST) and from `stored_keys`, which says which services have
-    a key in the keyring (None: the keyring is not asked).
+    variables, OLLAMA_HOST), from `stored_keys`, which says which services have
+    a key in the keyring (None: the keyring is not asked), and `embedded`, the
+    embedded model's provider when the local extra is installed.
     """
-    return _Reader(path, env, stored_keys).config(compose(text, path))
+    return _Reader(path, env, stored_keys, embedded).config(compose(text, path))
 
 
 def providers_from_env(
-    env: Mapping[str, str], stored_keys: StoredKeys | None = None
+    env: Mapping[str, str], stored_keys: StoredKeys | None = None, embedded: ProviderConfig | None = None
 ) -> dict[str, ProviderConfig]:
     """The known services whose key variable is set in `env` or whose key `stored_keys`
-    finds, and Ollama when OLLAMA_HOST is set."""
+    finds, Ollama when OLLAMA_HOST is set, and the embedded model's provider when given."""
 
     def has_env(service: KnownService) -> bool:
         return any(env.get(var, "").strip() for var in service.env_vars)
@@ -185,6 +191,8 @@ def providers_from_env(
     host = env.get("OLLAMA_HOST", "").strip()
     if host:
         providers["ollama"] = ProviderConfig(name="ollama", type="ollama", base_url=_ollama_url(host))
+    if embedded is not None:
+        providers.setdefault(embedded.name, embedded)
     return providers
 
 
@@ -205,13 +213,20 @@ def _ollama_url(host: str) -> str:
 
 
 def pick_default(providers: Mapping[str, ProviderConfig], models: Mapping[str, ModelConfig]) -> str | None:
-    """The first preferred model whose provider really is that service, else the first `models:` entry."""
+    """The first preferred model whose provider really is that service, else the first `models:`
+    entry, else the first model a provider serves without being asked (the embedded model)."""
     for address in DEFAULT_MODEL_PREFERENCE:
         name = address.split("/", 1)[0]
         service = known_service(providers[name]) if name in providers else None
         if service is not None and service.name == name:
             return address
-    return next(iter(models), None)
+    if models:
+        return next(iter(models))
+    for provider in providers.values():
+        served = provider_types.get(provider.type).models
+        if served is not None:
+            return f"{provider.name}/{served(provider)[0]}"
+    return None
 
 
 def _service_defaults(name: str) -> tuple[str, str] | None:
@@ -242,10 +257,13 @@ _KEY_NAME = re.compile(r"(?:(?:ctrl|alt|shift|super|meta|hyper)\+)*(?:[a-z][a-z0
 class _Reader(NodeReader):
     """Walks the config's composed YAML nodes; `fail` raises at the node's line."""
 
-    def __init__(self, path: Path, env: Mapping[str, str], stored_keys: StoredKeys | None) -> None:
+    def __init__(
+        self, path: Path, env: Mapping[str, str], stored_keys: StoredKeys | None, embedded: ProviderConfig | None
+    ) -> None:
         super().__init__(path)
         self.env = env
         self.stored_keys = stored_keys
+        self.embedded = embedded
 
     def unknown(self, knode: Any, dotted: str, name: str, allowed: Sequence[str]) -> NoReturn:
         if name in ("api_key", "key", "apikey", "api-key", "token"):
@@ -286,7 +304,7 @@ class _Reader(NodeReader):
 
     def config(self, root: Any) -> Config:
         if root is None:  # an empty file
-            providers = providers_from_env(self.env, self.stored_keys)
+            providers = providers_from_env(self.env, self.stored_keys, self.embedded)
             return Config(providers=providers, default_model=pick_default(providers, {}), source=self.path)
         if not isinstance(root, self._yaml.MappingNode):
             self.fail(root, None, f"the top level must be a mapping (providers:, models:, ...), not {self.kind(root)}")
@@ -294,7 +312,7 @@ class _Reader(NodeReader):
         if "providers" in sections:
             providers = self.providers(sections["providers"][1])
         else:
-            providers = providers_from_env(self.env, self.stored_keys)
+            providers = providers_from_env(self.env, self.stored_keys, self.embedded)
         models: dict[str, ModelConfig] = {}
         if "models" in sections:
             models = self.models(sections["models"][1], providers)

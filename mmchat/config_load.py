@@ -12,8 +12,10 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from mmchat import keys
-from mmchat.config import Config, ConfigError, parse_config, pick_default, providers_from_env
+from mmchat.config import Config, ConfigError, ProviderConfig, parse_config, pick_default, providers_from_env
 from mmchat.yaml_nodes import read_text
+
+EMBEDDED_RUNTIME = "xllamacpp"  # the local extra's in-process llama.cpp (mmchat.providers.local)
 
 
 def load_config(path: Path | None = None, env: Mapping[str, str] = os.environ) -> Config:
@@ -36,10 +38,21 @@ def load_config(path: Path | None = None, env: Mapping[str, str] = os.environ) -
         raise ConfigError("file not found: check the path given with --config or MMCHAT_CONFIG", path=chosen)
     if not chosen.is_file():
         raise ConfigError("not a file: give the path of a YAML config file", path=chosen)
-    return parse_config(read_text(chosen), chosen, env, stored_keys=keys.stored_providers)
+    return parse_config(read_text(chosen), chosen, env, stored_keys=keys.stored_providers, embedded=embedded_provider(env))
 
 
 def config_from_env(env: Mapping[str, str] = os.environ, source: Path | None = None) -> Config:
-    """A config with the providers whose keys the environment or keyring hold."""
-    providers = providers_from_env(env, keys.stored_providers)
+    """A config with the providers whose keys the environment or keyring hold, and the
+    embedded model when the local extra is installed."""
+    providers = providers_from_env(env, keys.stored_providers, embedded_provider(env))
     return Config(providers=providers, default_model=pick_default(providers, {}), source=source)
+
+
+def embedded_provider(env: Mapping[str, str] = os.environ) -> ProviderConfig | None:
+    """The embedded model's provider (`local`, type local) when the local extra's runtime is
+    installed, unless MMCHAT_EMBEDDED=0 says not to use it. A module lookup, no import."""
+    from importlib.util import find_spec
+
+    if env.get("MMCHAT_EMBEDDED", "").strip() == "0" or find_spec(EMBEDDED_RUNTIME) is None:
+        return None
+    return ProviderConfig(name="local", type="local", base_url="")

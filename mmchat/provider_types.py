@@ -26,6 +26,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -58,6 +59,10 @@ class ProviderType:
     local: ConfigTest  # is a provider of this type, so configured, on this machine?
     needs_key: ConfigTest  # does it need an API key?
     note: str = ""  # a few words shown beside the name in the config's list of types
+    # The models a provider of the type serves, known without asking it (an in-process model),
+    # and their context window when the config gives none; None: the provider lists its own.
+    models: Callable[[ProviderConfig], tuple[str, ...]] | None = None
+    context: int | None = None
 
     def load_factory(self) -> Factory:
         """The factory itself (its module is imported now when given as a path)."""
@@ -85,6 +90,8 @@ def register(
     needs_key: bool | ConfigTest | None = None,
     note: str = "",
     replace: bool = False,
+    models: Callable[[ProviderConfig], tuple[str, ...]] | None = None,
+    context: int | None = None,
 ) -> ProviderType:
     """Add the provider type `name` (the value of `type:` in the config).
 
@@ -99,7 +106,7 @@ def register(
         needs = lambda config: not is_local(config)  # noqa: E731
     else:
         needs = _as_test(needs_key)
-    entry = ProviderType(name, factory, default_base_url, is_local, needs, note)
+    entry = ProviderType(name, factory, default_base_url, is_local, needs, note, models, context)
     _TYPES[name] = entry
     return entry
 
@@ -160,10 +167,21 @@ register(
 register("ollama", "mmchat.providers.ollama:OllamaProvider", default_base_url="http://localhost:11434", local=True)
 # A GGUF model run in this process by llama.cpp (the `local` extra): no URL, no key; with no
 # `path:` the embedded model. Its `path`, `threads` and `context` are read by the provider.
+EMBEDDED_MODEL_ID = "qwen2.5-coder-1.5b"  # the embedded model (mmchat.providers.local_model.EMBEDDED)
+LOCAL_CONTEXT = 4096  # tokens: enough for a chat, and ~0.5 GB less resident than the model's 32k
+
+
+def _local_models(config: ProviderConfig) -> tuple[str, ...]:
+    """A GGUF file's stem, or the embedded model's id."""
+    return (PurePath(config.path).stem if config.path else EMBEDDED_MODEL_ID,)
+
+
 register(
     "local",
     "mmchat.providers.local:LocalProvider",
     local=True,
     needs_key=False,
     note="a GGUF model run in-process (pip install 'mmchat[local]')",
+    models=_local_models,
+    context=LOCAL_CONTEXT,
 )

@@ -13,6 +13,7 @@ from mmchat.config import ConfigError, Price, Timeouts
 from mmchat.config_load import config_from_env, load_config
 
 REPO = Path(__file__).resolve().parent.parent
+NO_EMBEDDED = {"MMCHAT_EMBEDDED": "0"}  # the environment of a machine without the local extra
 
 BRIEF_EXAMPLE = """\
 providers:
@@ -125,13 +126,13 @@ def test_a_local_server_named_openai_does_not_get_openai_s_default_model(tmp_pat
 
 
 def test_a_file_without_providers_takes_them_from_the_environment(tmp_path):
-    config = load_config(write(tmp_path, "default_model: groq/llama-3.1-8b-instant\n"), env={"GROQ_API_KEY": "gsk_x"})
+    config = load_config(write(tmp_path, "default_model: groq/llama-3.1-8b-instant\n"), env={**NO_EMBEDDED, "GROQ_API_KEY": "gsk_x"})
     assert list(config.providers) == ["groq"]
     assert config.default_model == "groq/llama-3.1-8b-instant"
 
 
 def test_an_empty_file_is_an_empty_config(tmp_path):
-    config = load_config(write(tmp_path, ""), env={})
+    config = load_config(write(tmp_path, ""), env=NO_EMBEDDED)
     assert config.providers == {} and config.source == tmp_path / "config.yaml"
 
 
@@ -243,7 +244,7 @@ def test_missing_explicit_file_is_an_error(tmp_path):
 def test_missing_default_file_builds_the_config_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))  # platformdirs reads it on Linux
     assert not paths.default_config_path({}).exists()
-    config = load_config(None, env={"OPENAI_API_KEY": "sk-x"})
+    config = load_config(None, env={**NO_EMBEDDED, "OPENAI_API_KEY": "sk-x"})
     assert config.source is None
     assert list(config.providers) == ["openai"]
 
@@ -263,6 +264,7 @@ def test_environment_providers_in_preference_order(tmp_path):
         "GOOGLE_API_KEY": "AIza1",
         "ANTHROPIC_API_KEY": "sk-ant-1",
         "OPENAI_API_KEY": "sk-1",
+        **NO_EMBEDDED,
     }
     config = config_from_env(env)
     assert list(config.providers) == ["openai", "anthropic", "gemini", "openrouter", "groq"]
@@ -270,8 +272,8 @@ def test_environment_providers_in_preference_order(tmp_path):
     assert config.providers["openrouter"].base_url == "https://openrouter.ai/api/v1"
     assert config.providers["groq"].base_url == "https://api.groq.com/openai/v1"
     assert config.default_model == "openai/gpt-4.1-mini"
-    assert config_from_env({"GEMINI_API_KEY": "AIza1"}).default_model == "gemini/gemini-2.5-flash"
-    assert config_from_env({}).providers == {} and config_from_env({}).default_model is None
+    assert config_from_env({**NO_EMBEDDED, "GEMINI_API_KEY": "AIza1"}).default_model == "gemini/gemini-2.5-flash"
+    assert config_from_env(NO_EMBEDDED).providers == {} and config_from_env(NO_EMBEDDED).default_model is None
 
 
 def test_keys_already_in_the_keyring_count_as_configured():
@@ -290,7 +292,7 @@ def test_keys_already_in_the_keyring_count_as_configured():
             raise NotImplementedError
 
     keyring.set_keyring(Stored())
-    config = config_from_env({})
+    config = config_from_env(NO_EMBEDDED)
     assert list(config.providers) == ["anthropic"]
     assert config.default_model == "anthropic/claude-haiku-4-5"
 
@@ -460,3 +462,29 @@ def test_an_in_process_provider_takes_a_path_threads_and_a_context(tmp_path, in_
     assert str(error).endswith("config.yaml:5: providers.lab.path: is for an in-process model (type: local), not type openai")
     error = fails(tmp_path, "providers:\n  mine: {type: inproc, threads: 0}\n")
     assert "providers.mine.threads: must be a positive whole number" in str(error)
+
+
+def test_the_embedded_model_joins_the_providers_from_the_environment_and_is_the_last_default():
+    from mmchat.config import ProviderConfig, pick_default, providers_from_env
+
+    embedded = ProviderConfig(name="local", type="local", base_url="")
+    alone = providers_from_env({}, embedded=embedded)
+    assert alone == {"local": embedded}
+    assert pick_default(alone, {}) == "local/qwen2.5-coder-1.5b"
+    with_cloud = providers_from_env({"OPENAI_API_KEY": "sk-1"}, embedded=embedded)
+    assert list(with_cloud) == ["openai", "local"]  # the private turns' model, beside the cloud
+    assert pick_default(with_cloud, {}) == "openai/gpt-4.1-mini"
+
+
+def test_the_embedded_model_is_there_when_the_local_extra_is_and_can_be_left_out(tmp_path):
+    from importlib.util import find_spec
+
+    from mmchat.config_load import embedded_provider
+
+    installed = find_spec("xllamacpp") is not None
+    config = load_config(write(tmp_path, ""), env={})
+    assert ("local" in config.providers) == installed
+    assert (config.default_model == "local/qwen2.5-coder-1.5b") == installed
+    assert embedded_provider({"MMCHAT_EMBEDDED": "0"}) is None
+    written = load_config(write(tmp_path, "providers:\n  lab: {type: openai, base_url: 'http://127.0.0.1:8080/v1'}\n"), env={})
+    assert list(written.providers) == ["lab"]  # a file that names its providers gets no other

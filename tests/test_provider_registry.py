@@ -105,14 +105,14 @@ def test_an_unknown_type_is_one_line_with_the_closest_registered_one(echo_type):
     error = caught.value
     assert (error.line, error.key) == (3, "providers.mine.type")
     assert str(error).startswith(f"{CONFIG_PATH}:3: providers.mine.type: unknown type 'ecko'; did you mean 'echo'? ")
-    assert "use one of openai, anthropic, gemini, ollama, echo" in str(error)
+    assert "use one of openai, anthropic, gemini, ollama, local, echo" in str(error)
     assert "echo = an in-process echo" in str(error) and "\n" not in str(error)
 
 
 def test_without_the_entry_the_type_is_unknown_everywhere():
     with pytest.raises(ConfigError, match="unknown type 'echo'"):
         parse_config("providers:\n  mine:\n    type: echo\n", CONFIG_PATH, env={})
-    with pytest.raises(ValueError, match="unknown type 'echo' \\(use openai, anthropic, gemini, ollama\\)"):
+    with pytest.raises(ValueError, match="unknown type 'echo' \\(use openai, anthropic, gemini, ollama, local\\)"):
         build_provider(echo_config(), None)
     with pytest.raises(provider_types.UnknownProviderType):
         is_local(echo_config())
