@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         if decision.model is None:
             return 1  # held: nothing was stored or sent
         answering = session.answer([decision], conversation_id=conversation_id, again=answer_id, params=_params(args))
-        return asyncio.run(_ask(session, answering, conversation_id))
+        return asyncio.run(_ask(session, answering, conversation_id, decision.model))
     finally:
         store.close()
 
@@ -84,12 +84,15 @@ def _latest_answer(store: Store, conversation_id: int | None) -> int | None:
     return path[-1].id if path and path[-1].role == "assistant" else None
 
 
-async def _ask(session: Session, answering: Answering, conversation_id: int | None) -> int:
+async def _ask(session: Session, answering: Answering, conversation_id: int | None, model: str | None) -> int:
     out, err = sys.stdout, sys.stderr
     view = answering.views[0]
     status = 0
     turn = aiter(answering)
     try:
+        if session.needs_load(model):  # an in-process model: loaded first, so its TTFT is its own
+            print(f"mmchat: loading {model} into memory…", file=err)
+            await session.prepare(model)
         # aclosing: when a write fails (stdout's reader stopped: BrokenPipeError) the turn is
         # closed here, so the answer is stored marked interrupted with the text received so
         # far, before the connection is closed and with no more of the answer paid for.

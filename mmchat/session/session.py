@@ -16,6 +16,7 @@ import contextlib
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from mmchat import provider_types
 from mmchat.catalog import Catalog, ModelInfo, UnknownModel
 from mmchat.config import Config
 from mmchat.engine.events import EngineEvent, TurnFailed, TurnFinished, TurnStarted
@@ -63,6 +64,7 @@ class Session:
         self._engine = engine
         # provider → why it cannot be used now (its model listing or a turn failed to reach it)
         self.provider_problems: dict[str, str] = {}
+        self._loaded: set[str] = set()  # models prepared: in-process ones are loaded
 
     @property
     def engine(self) -> Engine:
@@ -156,6 +158,28 @@ class Session:
         await asyncio.gather(*(check(name) for name in self.config.providers))
         return dict(self.provider_problems)
 
+    def needs_load(self, address: str | None) -> bool:
+        """Whether `address` is a model run in this process (the embedded model, a GGUF file)
+        that is not loaded yet: its first turn would wait seconds for it (`prepare` first)."""
+        if not address or address in self._loaded:
+            return False
+        try:
+            info = self.catalog.resolve(address)
+        except UnknownModel:
+            return False
+        return provider_types.get(self.config.providers[info.provider].type).models is not None
+
+    async def prepare(self, address: str | None) -> None:
+        """Build `address`'s provider and load what its first turn needs (an in-process model:
+        join and load it), off the event loop, so the turn's time to first token is the
+        model's; a provider that cannot be built is left to the turn, which says why."""
+        await asyncio.to_thread(self._prepare, address)
+
+    def _prepare(self, address: str | None) -> None:
+        self.engine.prepare(address)
+        if address:
+            self._loaded.add(address)
+
     async def discover(self) -> list[Placement]:
         """The local model servers on this machine (the config's `discovery:`): their chat
         models join the catalog, with the context each server takes (a new provider for a
@@ -184,9 +208,9 @@ class Session:
         from mmchat.tokens import count_text
 
         count_text("warm up", info.address)
-        # The provider, its TLS client and connection code: the first turn's TTFT then
-        # measures the model, not mmchat's set-up.
-        self.engine.prepare(info.address)
+        # The provider, its TLS client and connection code (or an in-process model, loaded):
+        # the first turn's TTFT then measures the model, not mmchat's set-up.
+        self._prepare(info.address)
 
     async def aclose(self) -> None:
         if self._engine is not None:

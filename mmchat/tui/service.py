@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from mmchat.session.autoroute import AgainHow, AutoRoute, file_stamp, local_midnight
 from mmchat.session.session import Answering, Session
+from mmchat import provider_types
 from mmchat.catalog import Catalog, ModelInfo, UnknownModel
 from mmchat.config import Config, ConfigError
 from mmchat.model_lists import ModelListCache
@@ -82,6 +83,13 @@ class ChatService:
         return bool(self.config.providers)
 
     @property
+    def only_in_process(self) -> bool:
+        """Every provider is a model run in this process (the embedded model alone, say)."""
+        return bool(self.config.providers) and all(
+            provider_types.get(p.type).models is not None for p in self.config.providers.values()
+        )
+
+    @property
     def provider_problems(self) -> dict[str, str]:
         """provider → why it cannot be used now (its model listing or a turn failed to reach it)."""
         return self.session.provider_problems
@@ -142,11 +150,19 @@ class ChatService:
             if self._warming is not None:
                 self._warming.set()
 
-    async def warmed(self) -> None:
-        """Waits for a warm-up still running: two threads importing one package at once can
-        fail in Python 3.11 (KeyError on the half-imported module)."""
-        if self._warming is not None and not self._warming.is_set():
-            await asyncio.to_thread(self._warming.wait, WARM_UP_WAIT_S)
+    def warming(self) -> bool:
+        return self._warming is not None and not self._warming.is_set()
+
+    async def warmed(self, address: str | None = None) -> None:
+        """Waits for a warm-up still running (two threads importing one package at once can
+        fail in Python 3.11: KeyError on the half-imported module), then loads `address` when it
+        is a model run in this process and not loaded yet: its time to first token would count
+        the load otherwise."""
+        if self.warming():
+            loading = self.session.needs_load(address)
+            await asyncio.to_thread(self._warming.wait, None if loading else WARM_UP_WAIT_S)
+        if self.session.needs_load(address):
+            await self.session.prepare(address)
 
     def pin(self, address: str) -> ModelInfo:
         """Use `address` for the next turns (auto-route off); raises UnknownModel (one line)

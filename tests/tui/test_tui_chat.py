@@ -194,7 +194,7 @@ async def test_without_providers_the_first_screen_says_what_to_do(store):
         guide = plain(app.screen.query_one("#welcome-guide"))
         assert "OPENAI_API_KEY" in guide
         assert "mmchat keys set" in guide
-        assert "ollama serve" in guide
+        assert "mmchat finds it when it starts" in guide and "pip install 'mmchat[local]'" in guide
         assert not app.screen.query(PromptInput)
 
 

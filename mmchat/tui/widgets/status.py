@@ -22,12 +22,15 @@ class Status:
     locked: bool = False  # the conversation is private: local models only
     open_circuits: dict[str, str] = field(default_factory=dict)  # provider → why it is skipped
     routing_problem: str | None = None  # why the config file's edited rules were not taken: file:line: message
+    loading: str | None = None  # the in-process model a turn waits for ("loading local/…")
 
 
 def status_content(status: Status) -> Content:
     if not status.auto and status.model is None:
         return Content("no model chosen: press Ctrl+O or type /model (or /auto)")
     parts: list[Content | str] = ["auto" if status.auto else f"pinned: {status.model}"]
+    if status.loading:
+        parts.append(Content.styled(f"loading {status.loading} into memory…", "$accent"))
     if status.routing_problem:  # second: a long line is cut at the right
         parts.append(Content.styled(f"old rules kept: {printable(status.routing_problem)}", "$error"))
     if status.override:
