@@ -86,6 +86,7 @@ def test_config_example_yaml_validates_cleanly():
     config = load_config(REPO / "config.example.yaml", env={})
     assert set(config.providers) == {"openai", "anthropic", "gemini", "openrouter", "groq", "ollama"}
     assert config.providers["openrouter"].base_url == "https://openrouter.ai/api/v1"
+    assert config.discovery.enabled and config.discovery.ports == (11434, 1234, 8080, 8000)
     assert config.providers["ollama"].type == "ollama"
     assert config.default_model == "openai/gpt-4.1-mini"
     assert config.models["openai/gpt-4.1-mini"].price is not None
@@ -488,3 +489,14 @@ def test_the_embedded_model_is_there_when_the_local_extra_is_and_can_be_left_out
     assert embedded_provider({"MMCHAT_EMBEDDED": "0"}) is None
     written = load_config(write(tmp_path, "providers:\n  lab: {type: openai, base_url: 'http://127.0.0.1:8080/v1'}\n"), env={})
     assert list(written.providers) == ["lab"]  # a file that names its providers gets no other
+
+
+def test_the_examples_embedded_model_block_loads_when_uncommented(tmp_path):
+    text = (REPO / "config.example.yaml").read_text()
+    start = text.index("  # local:\n")
+    block = text[start:text.index("\n\n", start)]
+    uncommented = "\n".join(line.replace("  # ", "  ", 1) for line in block.splitlines())
+    config = load_config(write(tmp_path, text.replace(block, uncommented)), env={})
+    local = config.providers["local"]
+    assert (local.type, local.threads, local.context) == ("local", 2, 4096)
+    assert local.path == str(Path("~/models/qwen2.5-7b-instruct-q4_k_m.gguf").expanduser())
