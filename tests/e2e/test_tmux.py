@@ -60,9 +60,9 @@ class Terminal:
     def screen(self) -> str:
         return self.tmux("capture-pane", "-p", "-t", "e2e")
 
-    def until(self, what: str, condition: Callable[[str], bool]) -> str:
+    def until(self, what: str, condition: Callable[[str], bool], limit: float = LIMIT_S) -> str:
         """Capture the screen until `condition(screen)` holds; returns that screen."""
-        deadline = time.monotonic() + LIMIT_S
+        deadline = time.monotonic() + limit
         while True:
             shown = self.screen()
             if condition(shown):
