@@ -114,6 +114,7 @@ async def _ask(session: Session, answering: Answering, conversation_id: int | No
                     print(f"mmchat: {event.reason}; retrying in {event.delay_s:.1f} s", file=err)
                 elif isinstance(event, TurnFinished):
                     out.write("\n")
+                    out.flush()  # the answer's end before the summary line on stderr
                     address = view.model.address if view.model else ""
                     print(f"{fmt.turn_summary(address, event.metrics)} · conversation {view.conversation_id}", file=err)
                 elif isinstance(event, TurnFailed):
