@@ -194,11 +194,12 @@ def model_file(
         if _stamped(target, package):
             return target
         if target.exists():
-            if status:
-                status("checking the model file")
-            if _hash_file(target) == package.sha256:
-                _write_stamp(target, package)
-                return target
+            if target.stat().st_size == package.size:  # else damaged for sure: no need to hash it
+                if status:
+                    status("checking the model file")
+                if _hash_file(target) == package.sha256:
+                    _write_stamp(target, package)
+                    return target
             target.unlink()  # damaged: joined again below
         _remove_stale_joins(directory)
         if status:
