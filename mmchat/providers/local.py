@@ -45,6 +45,7 @@ import shutil
 import socket
 import tempfile
 import threading
+import weakref
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -170,6 +171,7 @@ class LocalProvider:
         self._server: Any = None
         self._endpoint: HTTPEndpoint | None = None
         self._socket_dir: str | None = None
+        self._socket_cleanup: weakref.finalize | None = None
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"mmchat-{self.name}")
         self._runs: set[_Run] = set()
         self._closed = False
@@ -338,10 +340,15 @@ class LocalProvider:
         params.endpoint_metrics = True  # counters(); behind the key like every endpoint but /health
         params.n_threads_http = HTTP_THREADS
         if hasattr(socket, "AF_UNIX") and os.name == "posix":
-            directory = tempfile.mkdtemp(prefix="mmchat-llama-")  # mode 0700
+            # The user's runtime directory where there is one (a 0700 tmpfs cleared at logout).
+            runtime = os.environ.get("XDG_RUNTIME_DIR")
+            base = runtime if runtime and os.path.isdir(runtime) else None
+            directory = tempfile.mkdtemp(prefix="mmchat-llama-", dir=base)  # mode 0700
             path = os.path.join(directory, "llama.sock")
             if len(path.encode()) <= SOCKET_PATH_MAX:
                 self._socket_dir = directory
+                # Removed by aclose(), or at exit when the provider was never closed.
+                self._socket_cleanup = weakref.finalize(self, shutil.rmtree, directory, True)
                 params.hostnames = [path]
                 return HTTPEndpoint("http://localhost", path, key)
             os.rmdir(directory)
@@ -414,6 +421,7 @@ class LocalProvider:
             self._remove_socket_dir()
 
     def _remove_socket_dir(self) -> None:
-        if self._socket_dir is not None:
-            shutil.rmtree(self._socket_dir, ignore_errors=True)
-            self._socket_dir = None
+        if self._socket_cleanup is not None:
+            self._socket_cleanup()  # rmtree, once
+            self._socket_cleanup = None
+        self._socket_dir = None
