@@ -78,7 +78,9 @@ async def test_a_short_answer_streams_then_usage_and_finish(provider):
 async def test_the_defaults_it_runs_with(provider):
     assert provider.context == DEFAULT_CONTEXT and provider.threads == 2  # the fixture's threads
     default = LocalProvider(ProviderConfig(name="local", type="local", base_url=""))
-    assert default.threads == available_cpus() == len(os.sched_getaffinity(0))
+    assert default.threads == available_cpus()
+    if hasattr(os, "sched_getaffinity"):
+        assert available_cpus() == len(os.sched_getaffinity(0))  # the CPUs this process may use
     assert default.model_id == EMBEDDED.id and default.path is None
 
 
