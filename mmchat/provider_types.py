@@ -168,7 +168,10 @@ register("ollama", "mmchat.providers.ollama:OllamaProvider", default_base_url="h
 # A GGUF model run in this process by llama.cpp (the `local` extra): no URL, no key; with no
 # `path:` the embedded model. Its `path`, `threads` and `context` are read by the provider.
 EMBEDDED_MODEL_ID = "qwen2.5-coder-1.5b"  # the embedded model (mmchat.providers.local_model.EMBEDDED)
-LOCAL_CONTEXT = 4096  # tokens: enough for a chat, and ~0.5 GB less resident than the model's 32k
+# 4,096 tokens: a few turns of history or a page of code. Each 1,024 tokens of context
+# cost the embedded model 28 MB of KV cache (the full 32k: +0.9 GB); a full 4k prompt
+# already takes ~50 s to read on two threads, so a larger default would mostly buy waits.
+LOCAL_CONTEXT = 4096
 
 
 def _local_models(config: ProviderConfig) -> tuple[str, ...]:

@@ -207,3 +207,41 @@ async def test_closing_the_answers_stops_them_at_once_and_keeps_what_each_receiv
         assert sorted(m.content for m in stored) == sorted(f"{name} " for name in names)
         assert all(m.error == "cancelled by the user" for m in stored)
         await session.aclose()
+
+
+async def test_a_model_that_cannot_be_prepared_is_left_to_its_turn_which_says_why(tmp_path):
+    """The warm-up runs in a worker thread of the interface: a missing model file must not
+    crash it; the turn meets the same problem and fails in one line."""
+    from mmchat.providers.errors import ProviderError
+
+    class Missing:
+        def __init__(self, config, api_key=None, *, client=None):
+            self.config, self.name = config, config.name
+
+        def prepare(self) -> None:
+            raise ProviderError(self.name, "the model file is missing: pip install 'mmchat[local]'")
+
+        async def stream(self, request):
+            self.prepare()
+            yield  # never reached
+
+        async def list_models(self):
+            return ["m"]
+
+        async def aclose(self):
+            pass
+
+    provider_types.register("missing", Missing, local=True, models=lambda config: ("m",))
+    try:
+        config = Config(providers={"here": ProviderConfig(name="here", type="missing", base_url="")}, default_model="here/m")
+        with Store(tmp_path / "mmchat.db") as store:
+            session = Session(config, store, Catalog.build(config))
+            session.warm_up("here/m")  # no exception
+            answering = session.answer([session.decide("hi", None, pin="here/m")])
+            async for _ in answering:
+                pass
+            await session.aclose()
+            assert answering.views[0].status == "error"
+            assert answering.views[0].error == "here: the model file is missing: pip install 'mmchat[local]'"
+    finally:
+        provider_types.unregister("missing")

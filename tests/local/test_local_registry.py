@@ -11,7 +11,8 @@ from mmchat import provider_types
 from mmchat.catalog import is_local
 from mmchat.config import parse_config
 from mmchat.providers import Provider, build_provider
-from mmchat.providers.local import DEFAULT_CONTEXT, LocalProvider, available_cpus
+from mmchat.provider_types import LOCAL_CONTEXT
+from mmchat.providers.local import LocalProvider, available_cpus
 from mmchat.providers.local_model import EMBEDDED
 
 CONFIG_PATH = Path("/home/me/.config/mmchat/config.yaml")
@@ -30,7 +31,7 @@ def test_the_embedded_model_by_default():
     provider = build_provider(config, None)
     assert isinstance(provider, LocalProvider) and isinstance(provider, Provider)
     assert provider.model_id == EMBEDDED.id == "qwen2.5-coder-1.5b"
-    assert provider.threads == available_cpus() and provider.context == DEFAULT_CONTEXT
+    assert provider.threads == available_cpus() and provider.context == LOCAL_CONTEXT
     assert not provider.loaded and provider.http_endpoint() is None and provider.counters() == {}
 
 
