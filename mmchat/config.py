@@ -429,7 +429,7 @@ class _Reader(NodeReader):
             max_retries = self.value(vnode)
             if isinstance(max_retries, bool) or not isinstance(max_retries, int) or not 0 <= max_retries <= 10:
                 self.fail(vnode, f"{key}.max_retries", f"must be a whole number from 0 to 10, not {self.kind(vnode)}")
-        in_process = provider_types.get(ptype).default_base_url is None
+        in_process = provider_types.get(ptype).in_process
         for field_name in IN_PROCESS_KEYS:
             if field_name in fields and not in_process:
                 self.fail(fields[field_name], f"{key}.{field_name}", f"is for an in-process model (type: local), not type {ptype}")

@@ -64,6 +64,11 @@ class ProviderType:
     models: Callable[[ProviderConfig], tuple[str, ...]] | None = None
     context: int | None = None
 
+    @property
+    def in_process(self) -> bool:
+        """Run in this process (no URL): it takes no key, so none is looked up for it."""
+        return self.default_base_url is None
+
     def load_factory(self) -> Factory:
         """The factory itself (its module is imported now when given as a path)."""
         if not isinstance(self.factory, str):

@@ -245,3 +245,19 @@ async def test_a_model_that_cannot_be_prepared_is_left_to_its_turn_which_says_wh
             assert answering.views[0].error == "here: the model file is missing: pip install 'mmchat[local]'"
     finally:
         provider_types.unregister("missing")
+
+
+def test_no_key_is_looked_up_for_an_in_process_provider():
+    """The keyring can take seconds (or hang) and an in-process model takes no key."""
+    from mmchat.engine.turn import Engine
+    from tests.test_provider_registry import EchoProvider
+
+    provider_types.register("echo", EchoProvider, local=True)
+    try:
+        config = Config(providers={"mine": ProviderConfig(name="mine", type="echo", base_url="")})
+        looked_up: list[str] = []
+        engine = Engine(config, MemorySink(), key_lookup=lambda p: looked_up.append(p.name))
+        assert isinstance(engine.provider("mine"), EchoProvider)
+        assert looked_up == []
+    finally:
+        provider_types.unregister("echo")

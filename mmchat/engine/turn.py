@@ -21,6 +21,7 @@ from mmchat.engine.events import EngineEvent, FallingBack, Retrying, TurnFailed,
 from mmchat.engine.metering import Meter, tokens_from_chars
 from mmchat.types import TurnMetrics
 from mmchat.providers import build_provider
+from mmchat import provider_types
 from mmchat.provider_types import needs_key
 from mmchat.providers import Provider
 from mmchat.providers.errors import AuthError, ProviderError
@@ -93,7 +94,8 @@ class Engine:
         provider = self._providers.get(name)
         if provider is None:
             pconfig = self.config.providers[name]
-            key = self._key_lookup(pconfig)
+            # An in-process model takes no key: the keyring (which can take seconds) is not asked.
+            key = None if provider_types.get(pconfig.type).in_process else self._key_lookup(pconfig)
             if key:
                 keys.register_secret(key)
             elif needs_key(pconfig):
