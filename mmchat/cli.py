@@ -39,6 +39,19 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("-t", "--temperature", type=float, help="sampling temperature")
     ask.add_argument("--max-tokens", type=int, metavar="N", help="longest answer, in tokens")
 
+    compare = sub.add_parser("compare", help="send one prompt to several models at once and compare the answers")
+    compare.add_argument("prompt", nargs="*", help="the prompt (read from stdin when omitted or piped)")
+    compare.add_argument(
+        "-m", "--model", action="append", required=True, metavar="A,B,…",
+        help="2 to 6 model addresses, comma-separated or -m repeated",
+    )
+    where = compare.add_mutually_exclusive_group()
+    where.add_argument("-c", "--continue", dest="continue_last", action="store_true", help="compare in the latest conversation")
+    where.add_argument("--conversation", type=int, metavar="ID", help="compare in conversation ID")
+    compare.add_argument("-t", "--temperature", type=float, help="sampling temperature")
+    compare.add_argument("--max-tokens", type=int, metavar="N", help="longest answer, in tokens")
+    compare.add_argument("--json", action="store_true", help="print the answers and their figures as one JSON object")
+
     models = sub.add_parser("models", help="list the models of the catalog")
     models.add_argument("--check", action="store_true", help="ask each provider for its models to tell which are reachable")
     models.add_argument(

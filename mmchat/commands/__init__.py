@@ -7,6 +7,7 @@ import importlib
 
 _MODULES = {
     "ask": "mmchat.commands.ask",
+    "compare": "mmchat.commands.compare",
     "models": "mmchat.commands.models",
     "keys": "mmchat.commands.keys",
     "history": "mmchat.commands.history",

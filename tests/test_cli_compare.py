@@ -1,0 +1,257 @@
+"""`mmchat compare`: the real command in a subprocess against local OpenAI-format servers."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mmchat.store import Store
+from tests.cli_helpers import mmchat, private_env, write_config
+from tests.servers import OpenAIServer, sleep
+from tests.servers.openai import DONE, chunk, usage_body
+from tests.servers.sockets import closed_port
+
+SECRET = "sk-proj-" + "A1b2C3d4E5f6G7h8I9j0" * 2
+MODELS = "lab/a,lab/b,lab/c"
+
+
+def config(home: Path, providers: dict[str, str], models: list[str]) -> Path:
+    """`providers`: name → base_url (an https://….invalid one looks like a cloud provider and
+    is never contacted); `models`: the addresses of the catalog, with a price each."""
+    entries = "".join(
+        f"  {name}:\n    type: openai\n    base_url: {url}\n    api_key_env: LAB_KEY\n    max_retries: 0\n"
+        "    timeouts: {connect: 2, first_token: 5, idle: 5}\n"
+        for name, url in providers.items()
+    )
+    listed = "".join(f"  {m}: {{price: {{input: 1.0, output: 2.0}}}}\n" for m in models)
+    return write_config(home, f"providers:\n{entries}models:\n{listed}default_model: {models[0]}\n")
+
+
+def lab(home: Path, server: OpenAIServer) -> Path:
+    return config(home, {"lab": server.base_url}, ["lab/a", "lab/b", "lab/c"])
+
+
+def reply(server: OpenAIServer, text: str, *, after: float = 0.0, then: str = "", stall: float = 0.0) -> None:
+    """An answer: `text` `after` seconds, `then` `stall` seconds later, then the end."""
+    steps = [chunk(role=True), sleep(after), chunk(content=text), sleep(stall), chunk(content=then)]
+    steps += [chunk(finish="stop"), chunk(choices=False, usage=usage_body(10, 4)), DONE]
+    server.enqueue(server.stream_script(steps))
+
+
+def hanging(server: OpenAIServer, text: str) -> None:
+    """An answer that sends `text`, then nothing for 30 s."""
+    server.enqueue(server.stream_script([*server.opening(text), sleep(30)]))
+
+
+@pytest.fixture
+def servers(openai_server: OpenAIServer) -> Iterator[tuple[OpenAIServer, ...]]:
+    """Three local servers: the requests to each come in a known order."""
+    with OpenAIServer() as two, OpenAIServer() as three:
+        yield openai_server, two, three
+
+
+def stored(home: Path):
+    return Store(home / "data" / "mmchat.db")
+
+
+def test_answers_are_printed_in_order_under_their_models_and_stored_as_siblings(home, servers):
+    one, two, three = servers
+    # The first model finishes last and the third first: printed in the order they were named.
+    reply(one, "Red.", after=0.8)
+    reply(two, "Green.", after=0.4)
+    reply(three, "Blue.")
+    conf = config(home, {"one": one.base_url, "two": two.base_url, "three": three.base_url},
+                  ["one/m", "two/m", "three/m"])
+    done = mmchat(home, "compare", "-m", "one/m,two/m", "-m", "three/m", "Name a colour.", config=conf)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "== one/m ==\nRed.\n\n== two/m ==\nGreen.\n\n== three/m ==\nBlue.\n"
+    assert "\x1b" not in done.stderr  # not a terminal: no live table
+
+    table = done.stderr.splitlines()
+    assert table[0].split() == ["model", "status", "TTFT", "time", "tok/s", "in", "out", "cost"]
+    rows = {line.split()[0]: line for line in table[1:4]}
+    assert list(rows) == ["one/m", "two/m", "three/m"]
+    assert all(" complete " in row for row in rows.values())
+    assert "first token" in rows["three/m"] and "finished first" in rows["three/m"]
+    assert "longest" in rows["two/m"]  # 'Green.' has the most characters
+    assert "cheapest" not in done.stderr  # the same price and usage: a tie marks none
+    assert table[-1] == "conversation 1: one/m's answer is followed, the others are its alternatives " \
+                        "(`mmchat history show 1`)"
+
+    with stored(home) as store:
+        user, head = store.path(1)
+        assert (user.content, head.model, head.content) == ("Name a colour.", "one/m", "Red.")
+        siblings = store.siblings(head.id)
+        assert [(m.model, m.content, m.status) for m in siblings] == [
+            ("one/m", "Red.", "complete"), ("two/m", "Green.", "complete"), ("three/m", "Blue.", "complete"),
+        ]
+        assert {m.parent_id for m in siblings} == {user.id}
+    assert "Red." in mmchat(home, "history", "show", "1", config=conf).stdout
+
+
+def test_json_gives_the_answers_figures_and_ids_and_no_table(home, openai_server):
+    done = mmchat(home, "compare", "--json", "-m", MODELS, "hi", config=lab(home, openai_server))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    data = json.loads(done.stdout)
+    assert set(data) == {"conversation_id", "user_message_id", "models", "left_out", "answers"}
+    assert data["models"] == MODELS.split(",") and data["left_out"] == []
+    answers = data["answers"]
+    assert [a["model"] for a in answers] == MODELS.split(",")
+    assert {(a["status"], a["text"], a["error"]) for a in answers} == {("complete", "You said: hi", None)}
+    figures = answers[0]["figures"]
+    assert set(figures) == {"ttft_ms", "elapsed_ms", "tokens_per_s", "input_tokens", "output_tokens", "cost_usd",
+                            "estimated"}
+    assert figures["estimated"] is False and figures["cost_usd"] > 0
+    with stored(home) as store:
+        ids = [m.id for m in store.siblings(answers[0]["answer_id"])]
+        assert ids == [a["answer_id"] for a in answers]
+        assert store.message(ids[0]).parent_id == data["user_message_id"]
+        assert store.path(data["conversation_id"])[-1].id == ids[0]
+
+
+def test_a_failing_model_fails_alone(home, openai_server):
+    conf = config(home, {"lab": openai_server.base_url, "gone": f"http://127.0.0.1:{closed_port()}/v1"},
+                  ["lab/a", "gone/far", "lab/b"])
+    done = mmchat(home, "compare", "-m", "lab/a,gone/far,lab/b", "hi", config=conf)
+    assert done.returncode == 0, done.stderr
+    sections = done.stdout.split("\n\n")
+    assert sections[0] == "== lab/a ==\nYou said: hi" and sections[2] == "== lab/b ==\nYou said: hi\n"
+    assert sections[1].startswith("== gone/far ==\n[error: gone: cannot connect to http://127.0.0.1:")
+    assert "mmchat: gone/far error: gone: cannot connect to http://127.0.0.1:" in done.stderr
+    with stored(home) as store:
+        assert [m.status for m in store.siblings(store.path(1)[-1].id)] == ["complete", "error", "complete"]
+
+
+def test_when_every_model_fails_the_status_is_1(home):
+    conf = config(home, {"gone": f"http://127.0.0.1:{closed_port()}/v1"}, ["gone/x", "gone/y"])
+    done = mmchat(home, "compare", "-m", "gone/x,gone/y", "hi", config=conf)
+    assert done.returncode == 1
+    assert done.stderr.count(" error: gone: cannot connect") == 2
+
+
+def test_an_unknown_model_stops_everything_before_anything_is_stored(home, openai_server):
+    done = mmchat(home, "compare", "-m", "lab/a,nowhere/model", "hi", config=lab(home, openai_server))
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1 and "nowhere" in done.stderr
+    assert openai_server.requests == []
+    with stored(home) as store:
+        assert store.latest_conversation_id() is None
+
+
+@pytest.mark.parametrize(
+    "models, says",
+    [
+        (["lab/a"], "compare takes 2 to 6 models (-m a,b,c); 1 given"),
+        (["lab/a,lab/b,lab/c", "lab/d,lab/e,lab/f,lab/g"], "compare takes 2 to 6 models (-m a,b,c); 7 given"),
+        (["lab/a,lab/b,lab/a"], "lab/a named twice"),
+    ],
+)
+def test_two_to_six_different_models(home, openai_server, models, says):
+    flags = [arg for m in models for arg in ("-m", m)]
+    done = mmchat(home, "compare", *flags, "hi", config=lab(home, openai_server))
+    assert done.returncode == 2 and says in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert openai_server.requests == []
+
+
+def test_a_private_prompt_is_compared_among_local_models_only(home, openai_server):
+    conf = config(home, {"lab": openai_server.base_url, "cloud": "https://cloud.invalid/v1"},
+                  ["lab/a", "cloud/big", "lab/b"])
+    prompt = f"is this key still valid? {SECRET}"
+    done = mmchat(home, "compare", "-m", "lab/a,cloud/big,lab/b", prompt, config=conf)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[0] == (
+        "mmchat: cloud/big left out: the turn is private (OpenAI API key, line 1) and it is not a local model"
+    )
+    assert SECRET not in done.stderr
+    assert [line for line in done.stdout.splitlines() if line.startswith("==")] == ["== lab/a ==", "== lab/b =="]
+    assert len(openai_server.requests) == 2
+
+    # With one local model left, there is nothing to compare: said, and nothing stored or sent.
+    done = mmchat(home, "compare", "-m", "lab/a,cloud/big", prompt, config=conf)
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[-1] == (
+        "mmchat: nothing compared: 1 of the models can take this prompt: `mmchat ask -m lab/a` answers it alone"
+    )
+    assert len(openai_server.requests) == 2
+    with stored(home) as store:
+        assert len(store.list_conversations()) == 1
+
+
+def test_the_prompt_from_stdin_and_a_compare_inside_a_conversation(home, openai_server):
+    conf = lab(home, openai_server)
+    assert mmchat(home, "ask", "-m", "lab/c", "first question", config=conf).returncode == 0
+    done = mmchat(home, "compare", "-m", "lab/a,lab/b", "-c", stdin="piped follow-up\n", config=conf)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "== lab/a ==\nYou said: piped follow-up\n\n== lab/b ==\nYou said: piped follow-up\n"
+    for request in openai_server.requests[-2:]:  # each model was given the conversation so far
+        sent = [m["content"] for m in request.json["messages"]]
+        assert sent == ["first question", "You said: first question", "piped follow-up\n"]
+    with stored(home) as store:
+        path = store.path(1)
+        assert [m.role for m in path] == ["user", "assistant", "user", "assistant"]
+        assert path[-1].model == "lab/a"
+        assert [m.model for m in store.siblings(path[-1].id)] == ["lab/a", "lab/b"]
+    assert "conversation 1:" in done.stderr
+    again = mmchat(home, "compare", "-m", "lab/a,lab/b", "--conversation", "1", "one more", config=conf)
+    assert again.returncode == 0 and "conversation 1:" in again.stderr
+
+
+def test_a_closed_stdout_stops_the_answers_and_keeps_them_marked_interrupted(home, servers):
+    fast, slow, _ = servers
+    reply(fast, "Done.", after=0.5)  # by then the slow answers have sent their first text
+    hanging(slow, "half ")
+    hanging(slow, "half ")
+    conf = config(home, {"fast": fast.base_url, "slow": slow.base_url}, ["fast/m", "slow/x", "slow/y"])
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    started = time.monotonic()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "mmchat", "compare", "-m", "fast/m,slow/x,slow/y", "hi"],
+            stdin=subprocess.DEVNULL, stdout=write_end, stderr=subprocess.PIPE, text=True,
+            env=private_env(home, conf), timeout=60,
+        )
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (141, "")
+    assert time.monotonic() - started < 20  # the slow answers were not waited for
+    with stored(home) as store:
+        answers = store.siblings(store.path(1)[-1].id)
+        assert [(m.status, m.content) for m in answers] == [
+            ("complete", "Done."), ("interrupted", "half "), ("interrupted", "half "),
+        ]
+
+
+def test_ctrl_c_stops_every_answer_and_keeps_what_each_received(home, openai_server):
+    for _ in range(3):
+        hanging(openai_server, "so far ")
+    command = subprocess.Popen(
+        [sys.executable, "-m", "mmchat", "compare", "-m", MODELS, "hi"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=private_env(home, lab(home, openai_server)),
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while len(openai_server.requests) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)  # the first text of each answer arrives
+        command.send_signal(signal.SIGINT)
+        out, err = command.communicate(timeout=30)
+    finally:
+        command.kill()
+    assert command.returncode == 130, err
+    assert "mmchat: stopped: each answer is kept as far as it came, marked interrupted (conversation 1)" in err
+    assert "Traceback" not in err
+    with stored(home) as store:
+        answers = store.siblings(store.path(1)[-1].id)
+        assert [(m.status, m.content) for m in answers] == [("interrupted", "so far ")] * 3
