@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import pty
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -255,3 +260,37 @@ def test_ctrl_c_stops_every_answer_and_keeps_what_each_received(home, openai_ser
     with stored(home) as store:
         answers = store.siblings(store.path(1)[-1].id)
         assert [(m.status, m.content) for m in answers] == [("interrupted", "so far ")] * 3
+
+
+def test_on_a_terminal_a_live_table_is_redrawn_in_place_and_cleared(home, openai_server):
+    for _ in range(3):
+        reply(openai_server, "one ", stall=1.0, then="two")
+    primary, secondary = pty.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    with ExitStack() as cleanup:
+        command = subprocess.Popen(
+            [sys.executable, "-m", "mmchat", "compare", "-m", MODELS, "hi"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=secondary,
+            env=private_env(home, lab(home, openai_server)),
+        )
+        cleanup.callback(command.kill)
+        os.close(secondary)
+        screen = b""
+        while True:
+            try:
+                data = os.read(primary, 65536)
+            except OSError:  # EIO: the command closed the terminal
+                break
+            if not data:
+                break
+            screen += data
+        os.close(primary)
+        out, _ = command.communicate(timeout=30)
+    assert command.returncode == 0
+    shown = screen.decode()
+    live, _, summary = shown.rpartition("\x1b[4F\x1b[J")  # up over the header and 3 rows, erased
+    assert live.count("\x1b[4F") >= 3  # redrawn in place several times in the second the answers took
+    assert "streaming" in live and "~" in live  # live figures, estimated until the answers end
+    assert all(len(line) < 100 for line in live.replace("\x1b[K", "").splitlines())
+    assert "\x1b" not in summary and "complete" in summary and "conversation 1:" in summary
+    assert out.decode().count("one two") == 3

@@ -1,6 +1,7 @@
 """`mmchat compare`: one prompt to several models at once, the answers one after another.
 
-The answers stream concurrently. Each answer is printed to stdout under its model's name once it
+The answers stream concurrently; on a terminal a live table of their figures is
+redrawn on stderr. Each answer is printed to stdout under its model's name once it
 and those before it have ended, so a reader that goes away (`| head`) stops the
 rest. A summary table with markers (first token, finished first, cheapest,
 longest) and the errors follow on stderr. Stored like a chat compare: one user
@@ -14,8 +15,9 @@ import asyncio
 import contextlib
 import dataclasses
 import json
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any, TextIO
 
 from mmchat import format as fmt
@@ -28,6 +30,7 @@ from mmchat.session.session import Answering, Session
 from mmchat.session.view import Figures, TurnView
 
 MIN_MODELS, MAX_MODELS = 2, 6
+REFRESH_S = 0.2  # the live table, five times a second
 HEADER = ("model", "status", "TTFT", "time", "tok/s", "in", "out", "cost", "")
 LEFT = (0, 1, len(HEADER) - 1)  # columns of words; the figures are aligned right
 
@@ -111,16 +114,19 @@ async def _stream(models: list[str], answering: Answering, *, as_json: bool) -> 
     """Runs the answers; unless `as_json`, prints each in order as soon as it and those before it ended."""
     out, err = sys.stdout, sys.stderr
     views = answering.views
+    live = None if as_json or not err.isatty() else LiveTable(models, views, err)
     printed = 0
     turn = aiter(answering)
     try:
         # aclosing: when a write fails (stdout's reader went: BrokenPipeError) the answers are
         # closed here, each stored marked interrupted with what it received.
-        async with contextlib.aclosing(turn):
+        async with contextlib.aclosing(turn), live.shown() if live else contextlib.nullcontext():
             async for _, event in turn:
                 if as_json or not isinstance(event, (TurnFinished, TurnFailed)):
                     continue
                 while printed < len(views) and views[printed].done:
+                    if live and out.isatty():
+                        live.clear()  # the answer goes where the table was; the table is drawn below it
                     out.write(_section(models[printed], views[printed], first=printed == 0))
                     out.flush()
                     printed += 1
@@ -225,3 +231,41 @@ def _as_json(models: list[str], answering: Answering, left_out: list[dict[str, s
             for model, view, marks in zip(models, views, _markers(views))
         ],
     }
+
+
+class LiveTable:
+    """The answers' progress on stderr (a terminal), redrawn in place, gone once they end."""
+
+    def __init__(self, models: list[str], views: list[TurnView], out: TextIO) -> None:
+        self.models, self.views, self.out = models, views, out
+        self.lines = 0  # how many lines of the table are on the screen above the cursor
+
+    def draw(self) -> None:
+        # One cell short of the width: a wrapped line would break the redraw. A terminal that
+        # gives no size (0) is taken as 80 columns.
+        width = (os.get_terminal_size(self.out.fileno()).columns or 80) - 1
+        rows = _table([HEADER, *(_cells(m, v) for m, v in zip(self.models, self.views))])
+        up = f"\x1b[{self.lines}F" if self.lines else ""  # to the first column of the table's first line
+        self.out.write(up + "".join(f"{printable(row)[:width]}\x1b[K\n" for row in rows))
+        self.out.flush()
+        self.lines = len(rows)
+
+    def clear(self) -> None:
+        if self.lines:
+            self.out.write(f"\x1b[{self.lines}F\x1b[J")  # up to the table, erase to the screen's end
+            self.out.flush()
+            self.lines = 0
+
+    async def _redraw(self) -> None:
+        while True:
+            self.draw()
+            await asyncio.sleep(REFRESH_S)
+
+    @contextlib.asynccontextmanager
+    async def shown(self) -> AsyncIterator[None]:
+        task = asyncio.create_task(self._redraw())
+        try:
+            yield
+        finally:
+            task.cancel()  # it draws no more: it is waiting on its sleep
+            self.clear()
