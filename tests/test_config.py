@@ -277,8 +277,12 @@ def test_environment_providers_in_preference_order(tmp_path):
     assert config_from_env(NO_EMBEDDED).providers == {} and config_from_env(NO_EMBEDDED).default_model is None
 
 
-def test_keys_already_in_the_keyring_count_as_configured():
+def test_keys_already_in_the_keyring_count_as_configured(monkeypatch):
     from keyring.backend import KeyringBackend
+
+    from mmchat import keys
+
+    monkeypatch.setattr(keys._keyring, "_problem", None)  # not poisoned by an earlier test's timeout
 
     class Stored(KeyringBackend):
         priority = 1  # type: ignore[assignment]
@@ -292,8 +296,12 @@ def test_keys_already_in_the_keyring_count_as_configured():
         def delete_password(self, service, username):
             raise NotImplementedError
 
+    previous = keyring.get_keyring()
     keyring.set_keyring(Stored())
-    config = config_from_env(NO_EMBEDDED)
+    try:
+        config = config_from_env(NO_EMBEDDED)
+    finally:
+        keyring.set_keyring(previous)
     assert list(config.providers) == ["anthropic"]
     assert config.default_model == "anthropic/claude-haiku-4-5"
 

@@ -49,8 +49,11 @@ class HangingKeyring(MemoryKeyring):
 
 
 @pytest.fixture
-def use_backend():
+def use_backend(monkeypatch):
     previous = keyring.get_keyring()
+    # A keyring that once failed to answer stays unusable for the rest of the process (by
+    # design); a test installing its own backend starts from a keyring not yet asked.
+    monkeypatch.setattr(keys._keyring, "_problem", None)
 
     def install(backend: KeyringBackend) -> KeyringBackend:
         keyring.set_keyring(backend)
