@@ -11,6 +11,7 @@ sharing one connection:
   and ended;
 - search.py: full-text search (with a substring fallback);
 - stats.py: totals, spending, measured speeds and answer lengths, recent prompts;
+- votes.py: votes after a compare and the pairwise outcomes they imply;
 - records.py: the records handed out; files.py: file modes and writer processes.
 
 Every write commits at once, so the user's message is on disk before any
@@ -23,7 +24,6 @@ handed between threads, but a Store must be used from one thread at a time
 
 from __future__ import annotations
 
-from mmchat.store.answers import Answers
 from mmchat.store.records import (
     AnswerEnd,
     ConversationSummary,
@@ -37,6 +37,7 @@ from mmchat.store.records import (
 )
 from mmchat.store.search import Search
 from mmchat.store.stats import Stats
+from mmchat.store.votes import PairOutcome, Votes
 
 __all__ = [
     "AnswerEnd",
@@ -44,6 +45,7 @@ __all__ = [
     "ModelSpeed",
     "ModelTotals",
     "NewAnswer",
+    "PairOutcome",
     "Spending",
     "StartedTurn",
     "Store",
@@ -52,5 +54,5 @@ __all__ = [
 ]
 
 
-class Store(Answers, Search, Stats):
+class Store(Votes, Search, Stats):
     """The SQLite store; open one per data directory and close it on exit."""

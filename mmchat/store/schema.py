@@ -63,6 +63,37 @@ MIGRATIONS: list[tuple[str, ...]] = [
     # The privacy lock: the user message from which a conversation may only go
     # to local models (NULL: not locked).
     ("ALTER TABLE conversations ADD COLUMN private_since INTEGER",),
+    # Votes after a compare (store/votes.py): one row per verdict on the answers
+    # to a user message, and the pairwise outcomes it implies for the answers
+    # shown, with the models as they were when the vote was given.
+    (
+        """CREATE TABLE votes (
+            id INTEGER PRIMARY KEY,
+            user_message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('winner', 'tie', 'all_bad')),
+            winner_id INTEGER REFERENCES messages(id) ON DELETE CASCADE,
+            note TEXT,
+            blind INTEGER NOT NULL DEFAULT 0 CHECK (blind IN (0, 1)),
+            self_naming TEXT NOT NULL DEFAULT '[]',
+            created_at REAL NOT NULL,
+            CHECK ((kind = 'winner') = (winner_id IS NOT NULL))
+        )""",
+        """CREATE TABLE vote_pairs (
+            id INTEGER PRIMARY KEY,
+            vote_id INTEGER NOT NULL REFERENCES votes(id) ON DELETE CASCADE,
+            answer_a INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+            answer_b INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+            model_a TEXT NOT NULL,
+            model_b TEXT NOT NULL,
+            outcome TEXT NOT NULL CHECK (outcome IN ('a', 'b', 'tie', 'both_bad'))
+        )""",
+        "CREATE INDEX votes_by_message ON votes(user_message_id)",
+        "CREATE INDEX votes_by_time ON votes(created_at)",
+        "CREATE INDEX vote_pairs_by_vote ON vote_pairs(vote_id)",
+        "CREATE INDEX vote_pairs_by_answer_a ON vote_pairs(answer_a)",
+        "CREATE INDEX vote_pairs_by_answer_b ON vote_pairs(answer_b)",
+        "CREATE INDEX votes_by_winner ON votes(winner_id)",
+    ),
 ]
 
 # The search index is derived data, rebuilt whenever its triggers are missing,
