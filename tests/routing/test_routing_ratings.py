@@ -54,7 +54,7 @@ def test_the_prior_has_the_symmetric_fixed_point():
     π_B = 1 / π_A, and π_A = x solves x² / (x² + 1) + x / (x + 1) = 3/2 (A's score:
     1 win + half the virtual tie)."""
     ratings = fit([(A, B, "a")])
-    x = math.exp((ratings[A].score - 1000) / (400 / math.log(10)) )
+    x = math.exp((ratings[A].score - 1000) / (400 / math.log(10)))
     assert x * x / (x * x + 1) + x / (x + 1) == pytest.approx(1.5, abs=1e-9)
     assert ratings[A].score - 1000 == pytest.approx(1000 - ratings[B].score, abs=1e-6)
 
