@@ -98,6 +98,7 @@ class Discovery:
 
     enabled: bool = True
     ports: tuple[int, ...] = DISCOVERY_PORTS
+    timeout: float = 0.4  # seconds for the whole probe: a port that accepts and never answers costs this
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ class Config:
 OLLAMA_PORT = 11434
 
 TOP_LEVEL_KEYS = ("providers", "models", "default_model", "keymap", "budget", "routing", "discovery")
-DISCOVERY_KEYS = ("enabled", "ports")
+DISCOVERY_KEYS = ("enabled", "ports", "timeout")
 BUDGET_KEYS = ("conversation", "day", "warn_at")
 PROVIDER_KEYS = (
     "type", "base_url", "api_key_env", "api_key_cmd", "headers", "timeouts", "max_retries", "path", "threads", "context",
@@ -346,7 +347,10 @@ class _Reader(NodeReader):
             if not isinstance(vnode, self._yaml.SequenceNode):
                 self.fail(vnode, "discovery.ports", f"must be a list of port numbers, e.g. [11434, 8080], not {self.kind(vnode)}")
             ports = tuple(self.port(item, f"discovery.ports[{i}]") for i, item in enumerate(vnode.value))
-        return Discovery(enabled=enabled, ports=tuple(dict.fromkeys(ports)))
+        timeout = Discovery.timeout
+        if "timeout" in fields:
+            timeout = self.number(fields["timeout"], "discovery.timeout", low=0.0, high=10.0, low_open=True)
+        return Discovery(enabled=enabled, ports=tuple(dict.fromkeys(ports)), timeout=timeout)
 
     def port(self, node: Any, key: str) -> int:
         value = self.value(node)

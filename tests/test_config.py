@@ -445,6 +445,9 @@ def test_discovery_is_on_by_default_and_can_be_turned_off_or_pointed_at_other_po
     assert (config.discovery.enabled, config.discovery.ports) == (False, (8081, 11434))
     error = fails(tmp_path, "discovery:\n  ports: [11434, 70000]\n")
     assert str(error).endswith("config.yaml:2: discovery.ports[1]: must be a port number from 1 to 65535, not int 70000")
+    assert load_config(write(tmp_path, "discovery: {timeout: 1.5}\n"), env={}).discovery.timeout == 1.5
+    error = fails(tmp_path, "discovery:\n  timeout: 0\n")
+    assert "config.yaml:2: discovery.timeout: must be a number above 0 and at most 10" in str(error)
     error = fails(tmp_path, "discovery:\n  enabled: sometimes\n")
     assert "config.yaml:2: discovery.enabled: must be true or false" in str(error)
 

@@ -87,7 +87,7 @@ async def _look(
 
     reach, found = await asyncio.gather(
         _reachability(config, catalog, cache) if check else nothing(),
-        discover(ports) if ports else no_servers(),
+        discover(ports, timeout=config.discovery.timeout) if ports else no_servers(),
     )
     return reach, found
 

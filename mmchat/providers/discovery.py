@@ -49,10 +49,10 @@ from urllib.parse import urlsplit
 import httpx
 
 from mmchat.catalog import Catalog
-from mmchat.config import DISCOVERY_PORTS, ProviderConfig
+from mmchat.config import DISCOVERY_PORTS, Discovery, ProviderConfig
 
 DEFAULT_PORTS: tuple[int, ...] = DISCOVERY_PORTS  # Ollama, LM Studio, llama.cpp's server, vLLM
-DEFAULT_TIMEOUT = 0.4  # seconds for the whole probe, all ports together
+DEFAULT_TIMEOUT = Discovery.timeout  # seconds for the whole probe, all ports together
 
 KINDS = ("ollama", "lmstudio", "llama.cpp", "vllm", "openai-compatible")
 # The provider name a found server gets (with its port added when the name is taken).

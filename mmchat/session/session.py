@@ -189,7 +189,8 @@ class Session:
             return []
         from mmchat.providers.discovery import discover, join, place
 
-        placements = place(await discover(self.config.discovery.ports), self.config.providers)
+        found = await discover(self.config.discovery.ports, timeout=self.config.discovery.timeout)
+        placements = place(found, self.config.providers)
         join(self.catalog, placements)
         return placements
 

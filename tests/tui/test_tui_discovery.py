@@ -18,7 +18,7 @@ async def test_an_ollama_found_at_start_up_joins_the_models_and_answers(store, o
     with OllamaLocalServer(MODELS) as ollama:
         app = make_app(
             store, [openai_server.config("lab")], default_model="lab/gpt-4o-mini",
-            discovery=Discovery(ports=(ollama.port,)),
+            discovery=Discovery(ports=(ollama.port,), timeout=5.0),  # a loaded machine answers late
         )
         async with app.run_test(size=(130, 40)) as pilot:
             service = app.service
