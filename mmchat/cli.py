@@ -51,6 +51,14 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("-t", "--temperature", type=float, help="sampling temperature")
     compare.add_argument("--max-tokens", type=int, metavar="N", help="longest answer, in tokens")
     compare.add_argument("--json", action="store_true", help="print the answers and their figures as one JSON object")
+    compare.add_argument(
+        "--vote", action="store_true",
+        help="on a terminal, vote on the answers afterwards: a winner, a tie or all bad, with an optional note",
+    )
+    compare.add_argument(
+        "--blind", action="store_true",
+        help="label the answers A, B, … in shuffled order, hide names and costs until you vote (implies --vote)",
+    )
 
     models = sub.add_parser("models", help="list the models of the catalog")
     models.add_argument("--check", action="store_true", help="ask each provider for its models to tell which are reachable")

@@ -6,6 +6,7 @@ import fcntl
 import json
 import os
 import pty
+import select
 import signal
 import struct
 import subprocess
@@ -294,3 +295,178 @@ def test_on_a_terminal_a_live_table_is_redrawn_in_place_and_cleared(home, openai
     assert all(len(line) < 100 for line in live.replace("\x1b[K", "").splitlines())
     assert "\x1b" not in summary and "complete" in summary and "conversation 1:" in summary
     assert out.decode().count("one two") == 3
+
+
+def on_terminal(home: Path, conf: Path, *args: str, answers: list[tuple[str, str]] = ()) -> tuple[int, str, str]:
+    """Runs `mmchat compare *args` with stdin and stderr a terminal and stdout a pipe; each
+    (`wait`, `send`) of `answers` types `send` once `wait` is on the screen. The status, the
+    screen (stderr, with the typing echoed) and stdout."""
+    primary, secondary = pty.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 160, 0, 0))
+    with ExitStack() as cleanup:
+        command = subprocess.Popen(
+            [sys.executable, "-m", "mmchat", "compare", *args],
+            stdin=secondary, stdout=subprocess.PIPE, stderr=secondary, env=private_env(home, conf),
+            # The terminal its own, as in a shell: Ctrl+C typed on it interrupts the command.
+            start_new_session=True, preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
+        )
+        cleanup.callback(command.kill)
+        os.close(secondary)
+        screen, pending, deadline = b"", list(answers), time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if pending and pending[0][0].encode() in screen.rpartition(b"\n")[2]:
+                os.write(primary, pending.pop(0)[1].encode())
+            ready, _, _ = select.select([primary], [], [], 0.1)
+            if not ready:
+                continue
+            try:
+                data = os.read(primary, 65536)
+            except OSError:  # EIO: the command closed the terminal
+                break
+            if not data:
+                break
+            screen += data
+        os.close(primary)
+        out, _ = command.communicate(timeout=30)
+    return command.returncode, screen.decode().replace("\r\n", "\n"), out.decode()
+
+
+def votes(home: Path) -> list[tuple]:
+    with stored(home) as store:
+        rows = store._conn.execute("SELECT kind, winner_id, note, blind, self_naming FROM votes").fetchall()
+        return [tuple(row) for row in rows]
+
+
+def three_answers(server: OpenAIServer) -> None:
+    for text in ("Red.", "Green.", "Blue."):
+        reply(server, text)
+
+
+QUESTION = "vote: the best answer's letter (A lab/a, B lab/b, C lab/c), t (tie), x (all bad), Enter (skip): "
+
+
+def test_a_vote_for_b_is_recorded_with_its_note(home, servers):
+    for server, text in zip(servers, ("Red.", "Green.", "Blue.")):
+        reply(server, text)
+    conf = config(home, {name: s.base_url for name, s in zip(("one", "two", "three"), servers)},
+                  ["one/m", "two/m", "three/m"])
+    status, screen, out = on_terminal(home, conf, "--vote", "-m", "one/m,two/m,three/m", "hi",
+                                      answers=[("Enter (skip): ", "b\n"), ("note (Enter for none): ", "crisp\n")])
+    assert status == 0, screen
+    assert out == "== one/m ==\nRed.\n\n== two/m ==\nGreen.\n\n== three/m ==\nBlue.\n"
+    question = "vote: the best answer's letter (A one/m, B two/m, C three/m), t (tie), x (all bad), Enter (skip): "
+    assert question in screen and screen.rstrip().endswith("vote recorded")
+    assert screen.index("conversation 1:") < screen.index(question)  # named: the figures come first
+    with stored(home) as store:
+        outcomes = [(p.model_a, p.model_b, p.outcome) for p in store.pairwise_outcomes()]
+        answers = store.siblings(store.path(1)[-1].id)
+    assert outcomes == [("one/m", "two/m", "b"), ("two/m", "three/m", "a")]
+    assert votes(home) == [("winner", answers[1].id, "crisp", 0, "[]")]
+
+
+@pytest.mark.parametrize("typed, kind, outcome", [("t\n", "tie", "tie"), ("X\n", "all_bad", "both_bad")])
+def test_a_tie_and_all_bad(home, openai_server, typed, kind, outcome):
+    three_answers(openai_server)
+    status, screen, _ = on_terminal(home, lab(home, openai_server), "--vote", "-m", MODELS, "hi",
+                                    answers=[("Enter (skip): ", typed), ("note (Enter for none): ", "\n")])
+    assert status == 0 and "vote recorded" in screen
+    with stored(home) as store:
+        assert [p.outcome for p in store.pairwise_outcomes()] == [outcome] * 3
+    assert votes(home) == [(kind, None, None, 0, "[]")]
+
+
+def test_enter_skips_and_an_invalid_entry_is_asked_again_once(home, openai_server):
+    conf = lab(home, openai_server)
+    three_answers(openai_server)
+    status, screen, _ = on_terminal(home, conf, "--vote", "-m", MODELS, "hi", answers=[("Enter (skip): ", "\n")])
+    assert status == 0 and "vote recorded" not in screen and votes(home) == []
+    three_answers(openai_server)
+    status, screen, _ = on_terminal(home, conf, "--vote", "-m", MODELS, "hi",
+                                    answers=[("Enter (skip): ", "q\n"), ("Enter (skip): ", "2\n"), ("none): ", "\n")])
+    assert status == 0 and "'q' is not one of the choices" in screen and screen.count(QUESTION) == 2
+    with stored(home) as store:
+        winner = store.siblings(store.path(2)[-1].id)[1].id
+    assert votes(home) == [("winner", winner, None, 0, "[]")]
+    three_answers(openai_server)
+    status, screen, _ = on_terminal(home, conf, "--vote", "-m", MODELS, "hi",
+                                    answers=[("Enter (skip): ", "q\n"), ("Enter (skip): ", "z\n")])
+    assert status == 0 and "mmchat: no vote" in screen and len(votes(home)) == 1
+
+
+def test_ctrl_c_at_the_vote_skips_it_quietly(home, openai_server):
+    three_answers(openai_server)
+    status, screen, out = on_terminal(home, lab(home, openai_server), "--vote", "-m", MODELS, "hi",
+                                      answers=[("Enter (skip): ", "\x03")])
+    assert status == 0 and "Traceback" not in screen and votes(home) == []
+    assert out.count("== lab/") == 3
+
+
+def test_only_completed_answers_take_part(home, openai_server):
+    conf = config(home, {"lab": openai_server.base_url, "gone": f"http://127.0.0.1:{closed_port()}/v1"},
+                  ["lab/a", "gone/far", "lab/b"])
+    status, screen, _ = on_terminal(home, conf, "--vote", "-m", "lab/a,gone/far,lab/b", "hi",
+                                    answers=[("Enter (skip): ", "a\n"), ("none): ", "\n")])
+    assert status == 0
+    assert "vote: the best answer's letter (A lab/a, C lab/b), t (tie), x (all bad), Enter (skip): " in screen
+    with stored(home) as store:
+        assert [(p.model_a, p.model_b, p.outcome) for p in store.pairwise_outcomes()] == [("lab/a", "lab/b", "a")]
+    # One completed answer: nothing to vote on.
+    conf = config(home, {"lab": openai_server.base_url, "gone": f"http://127.0.0.1:{closed_port()}/v1"},
+                  ["lab/a", "gone/far"])
+    status, screen, _ = on_terminal(home, conf, "--vote", "-m", "lab/a,gone/far", "hi")
+    assert status == 0 and "vote:" not in screen
+
+
+def test_blind_letters_only_until_the_vote_then_the_reveal(home, servers):
+    one, two, three = servers
+    # Each server's answers go to its models in any order; the self-naming one has its own server.
+    for server, texts in ((one, ("Red.", "Green.", "Blue.")), (two, ("Cyan.", "Pink.")),
+                          (three, ("As ChatGPT, made by OpenAI, I say hi.",))):
+        for text in texts:
+            reply(server, text, after=0.3)
+    models = ["one/a", "one/b", "lab/gpt-4o-mini", "one/c", "two/d", "two/e"]
+    conf = config(home, {"one": one.base_url, "two": two.base_url, "lab": three.base_url}, models)
+    status, screen, out = on_terminal(home, conf, "--blind", "-m", ",".join(models), "hi",
+                                      answers=[("Enter (skip): ", "c\n"), ("none): ", "blind pick\n")])
+    assert status == 0, screen
+    before, _, after = screen.partition("vote recorded")
+    assert "vote: the best answer's letter (A, B, C, D, E, F), t (tie), x (all bad), Enter (skip): " in before
+    assert not any(model in before for model in models) and "cost" not in before and "$" not in before
+    assert "Model  " not in before and "A  " in before  # the live table, by letter
+    assert [line for line in out.splitlines() if line.startswith("==")] == [f"== {c} ==" for c in "ABCDEF"]
+    assert not any(model in out for model in models if model != "lab/gpt-4o-mini")
+
+    # The reveal: which letter was which model, with the figures, the self-naming answer flagged.
+    revealed = {}
+    for line in after.splitlines():
+        if " = " in line:
+            letter, _, rest = line.partition(" = ")
+            revealed[letter.strip()] = rest.split()[0]
+            assert "complete" in rest and "$" in rest
+    assert sorted(revealed) == list("ABCDEF") and sorted(revealed.values()) == sorted(models)
+    assert [k for k, m in revealed.items() if m == "lab/gpt-4o-mini"] == [
+        line.split()[0] for line in after.splitlines() if "(names its maker)" in line
+    ]
+    sections = {s.partition(" ==\n")[0].strip("= \n"): s.partition(" ==\n")[2].strip() for s in out.split("\n\n")}
+    with stored(home) as store:
+        answers = {m.model: m for m in store.siblings(store.path(1)[-1].id)}
+        assert all(answers[revealed[letter]].content == text for letter, text in sections.items())
+        assert list(revealed.values()) != models  # shuffled (one order in 720 would be the same)
+        outcomes = store.pairwise_outcomes()
+    assert {p.model_a if p.outcome == "a" else p.model_b for p in outcomes} == {revealed["C"]}
+    assert votes(home) == [("winner", answers[revealed["C"]].id, "blind pick", 1,
+                            f"[{answers['lab/gpt-4o-mini'].id}]")]
+
+
+def test_blind_usage_errors(home, openai_server):
+    conf = lab(home, openai_server)
+    done = mmchat(home, "compare", "--blind", "--json", "-m", MODELS, "hi", config=conf)
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1 and "--json" in done.stderr
+    done = mmchat(home, "compare", "--blind", "-m", MODELS, "hi", config=conf)
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1 and "terminal" in done.stderr
+    assert openai_server.requests == []
+
+
+def test_vote_without_a_terminal_is_not_asked(home, openai_server):
+    done = mmchat(home, "compare", "--vote", "-m", MODELS, "hi", config=lab(home, openai_server))
+    assert done.returncode == 0 and "mmchat: no vote: " in done.stderr and votes(home) == []

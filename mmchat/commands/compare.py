@@ -6,6 +6,12 @@ and those before it have ended, so a reader that goes away (`| head`) stops the
 rest. A summary table with markers (first token, finished first, cheapest,
 longest) and the errors follow on stderr. Stored like a chat compare: one user
 message and the answers as its siblings, the first model's answer followed.
+
+`--vote` (stdin and stderr terminals) then asks for a verdict on the completed
+answers: a winner, a tie or all bad, with an optional note (`Store.record_vote`).
+`--blind` labels the answers A, B, … in shuffled order, with no names or costs
+until the vote; the summary table after it reveals which letter was which model,
+and flags an answer that named its own model or vendor (recorded with the vote).
 """
 
 from __future__ import annotations
@@ -16,8 +22,11 @@ import contextlib
 import dataclasses
 import json
 import os
+import random
+import re
+import string
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, TextIO
 
 from mmchat import format as fmt
@@ -33,9 +42,34 @@ MIN_MODELS, MAX_MODELS = 2, 6
 REFRESH_S = 0.2  # the live table, five times a second
 HEADER = ("model", "status", "TTFT", "time", "tok/s", "in", "out", "cost", "")
 LEFT = (0, 1, len(HEADER) - 1)  # columns of words; the figures are aligned right
+COST = HEADER.index("cost")  # the column a blind compare hides until the vote
+
+# Words that name a vendor's models: an answer naming its own model's vendor is flagged in a
+# blind compare. A model belongs to a group when a word of the group is in its name.
+VENDOR_WORDS: tuple[tuple[str, ...], ...] = (
+    ("openai", "gpt", "chatgpt"),
+    ("anthropic", "claude"),
+    ("google", "gemini", "gemma", "deepmind"),
+    ("meta", "llama"),
+    ("alibaba", "qwen"),
+    ("mistral", "mixtral", "codestral"),
+    ("deepseek",),
+    ("microsoft", "phi"),
+    ("xai", "grok"),
+)
+# Parts of model names too common to tell anything: never matched on their own.
+GENERIC_WORDS = frozenset({"mini", "nano", "small", "medium", "large", "base", "chat", "instruct", "latest",
+                           "preview", "turbo", "pro", "flash", "lite", "coder", "vision", "model"})
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.blind and args.json:
+        print("mmchat: --blind cannot be used with --json: the vote is asked on the terminal", file=sys.stderr)
+        return 2
+    if args.blind and not sys.stdin.isatty():
+        print("mmchat: --blind needs stdin to be a terminal, to vote: pass the prompt as an argument",
+              file=sys.stderr)
+        return 2
     config = load(args)
     named = [a.strip() for given in args.model for a in given.split(",") if a.strip()]
     if not MIN_MODELS <= len(named) <= MAX_MODELS:
@@ -78,7 +112,31 @@ def run(args: argparse.Namespace) -> int:
             return 1
         given = (("temperature", args.temperature), ("max_tokens", args.max_tokens))
         params = {name: value for name, value in given if value is not None}
-        return asyncio.run(_compare(session, decisions, conversation_id, params, as_json=args.json, left_out=left_out))
+        blind = args.blind
+        wants_vote = blind or args.vote
+        can_vote = wants_vote and not args.json and sys.stdin.isatty() and sys.stderr.isatty()
+        if wants_vote and not can_vote:
+            print("mmchat: no vote: it is asked only when stdin and stderr are terminals (and not with --json)",
+                  file=sys.stderr)
+        models = [d.model or "" for d in decisions]
+        order = list(range(len(models)))
+        if blind:
+            random.shuffle(order)
+        answering = asyncio.run(
+            _compare(session, decisions, conversation_id, params, as_json=args.json, order=order, blind=blind)
+        )
+        if args.json:
+            text = json.dumps(_as_json(models, answering, left_out), indent=2, ensure_ascii=False)
+            sys.stdout.write(printable_json(text) + "\n")
+        else:
+            flagged = [i for i in order if blind and names_its_maker(models[i], answering.views[i].text)]
+            if not blind:
+                _summary(models, answering, sys.stderr)
+            if can_vote:
+                _vote(store, models, answering.views, order, blind=blind, flagged=flagged)
+            if blind:
+                _summary(models, answering, sys.stderr, order=order, flagged=flagged)
+        return 0 if any(v.status == "complete" for v in answering.views) else 1
     finally:
         store.close()
 
@@ -90,31 +148,31 @@ async def _compare(
     params: dict[str, Any],
     *,
     as_json: bool,
-    left_out: list[dict[str, str]],
-) -> int:
+    order: list[int],
+    blind: bool,
+) -> Answering:
+    """Runs the answers (printed in `order`, under letters when `blind`); the outcome."""
     models = [d.model or "" for d in decisions]
     try:
         for model in models:
             if session.needs_load(model):  # an in-process model: loaded first, so its TTFT is its own
-                print(f"mmchat: loading {model} into memory…", file=sys.stderr)
+                print(f"mmchat: loading {'a model' if blind else model} into memory…", file=sys.stderr)
                 await session.prepare(model)
         answering = session.answer(decisions, conversation_id=conversation_id, params=params, head=0)
-        await _stream(models, answering, as_json=as_json)
+        await _stream(models, answering, as_json=as_json, order=order, blind=blind)
     finally:
         await session.aclose()
-    if as_json:
-        text = json.dumps(_as_json(models, answering, left_out), indent=2, ensure_ascii=False)
-        sys.stdout.write(printable_json(text) + "\n")
-    else:
-        _summary(models, answering, sys.stderr)
-    return 0 if any(v.status == "complete" for v in answering.views) else 1
+    return answering
 
 
-async def _stream(models: list[str], answering: Answering, *, as_json: bool) -> None:
-    """Runs the answers; unless `as_json`, prints each in order as soon as it and those before it ended."""
+async def _stream(models: list[str], answering: Answering, *, as_json: bool, order: list[int], blind: bool) -> None:
+    """Runs the answers; unless `as_json`, prints each in `order` as soon as it and those before it ended
+    (under its letter when `blind`, under its model's name otherwise)."""
     out, err = sys.stdout, sys.stderr
     views = answering.views
-    live = None if as_json or not err.isatty() else LiveTable(models, views, err)
+    labels = _letters(len(models)) if blind else [models[i] for i in order]
+    shown = [views[i] for i in order]
+    live = None if as_json or not err.isatty() else LiveTable(labels, shown, err, blind=blind)
     printed = 0
     turn = aiter(answering)
     try:
@@ -124,10 +182,10 @@ async def _stream(models: list[str], answering: Answering, *, as_json: bool) -> 
             async for _, event in turn:
                 if as_json or not isinstance(event, (TurnFinished, TurnFailed)):
                     continue
-                while printed < len(views) and views[printed].done:
+                while printed < len(shown) and shown[printed].done:
                     if live and out.isatty():
                         live.clear()  # the answer goes where the table was; the table is drawn below it
-                    out.write(_section(models[printed], views[printed], first=printed == 0))
+                    out.write(_section(labels[printed], shown[printed], first=printed == 0, blind=blind))
                     out.flush()
                     printed += 1
     except asyncio.CancelledError:  # Ctrl+C: the answers were closed, each keeps what it received
@@ -137,20 +195,102 @@ async def _stream(models: list[str], answering: Answering, *, as_json: bool) -> 
         raise
 
 
-def _section(model: str, view: TurnView, *, first: bool) -> str:
-    """An answer under its model's name; one that did not complete says why after its text."""
+def _section(label: str, view: TurnView, *, first: bool, blind: bool = False) -> str:
+    """An answer under its label; one that did not complete says why after its text (blind: only
+    its status, the error names the provider: it is in the summary after the reveal)."""
     text = printable(view.text)
     if text and not text.endswith("\n"):
         text += "\n"
     if view.status != "complete":
-        text += f"[{view.status}: {printable(view.error or '')}]\n"
-    return ("" if first else "\n") + f"== {model} ==\n{text}"
+        text += f"[{view.status}]\n" if blind else f"[{view.status}: {printable(view.error or '')}]\n"
+    return ("" if first else "\n") + f"== {label} ==\n{text}"
 
 
-def _summary(models: list[str], answering: Answering, err: TextIO) -> None:
+def _letters(n: int) -> list[str]:
+    return list(string.ascii_uppercase[:n])
+
+
+def names_its_maker(model: str, text: str) -> bool:
+    """Whether `text` names `model` (a part of its name after the provider) or its vendor, case aside."""
+    name = model.rsplit("/", 1)[-1].lower()
+    parts = {p for p in re.findall(r"[a-z]+", name) if len(p) >= 3 and p not in GENERIC_WORDS}
+    words = set(parts)
+    for group in VENDOR_WORDS:
+        if any(word in parts or word in name for word in group if len(word) >= 4) or parts & set(group):
+            words.update(group)
+    if not words:
+        return False
+    pattern = r"(?<![a-z0-9])(?:" + "|".join(map(re.escape, sorted(words))) + r")(?![a-z])"
+    return re.search(pattern, text, re.IGNORECASE) is not None
+
+
+def _vote(store: Any, models: list[str], views: list[TurnView], order: list[int], *, blind: bool,
+          flagged: list[int]) -> None:
+    """Asks on the terminal (stderr, stdin) for a verdict on the completed answers and records it.
+    An invalid entry is asked again once, then the vote is skipped; so are Enter, Ctrl+C and EOF."""
+    letters = _letters(len(order))
+    choices = {letters[pos]: i for pos, i in enumerate(order) if views[i].status == "complete"}
+    if len(choices) < 2:
+        return
+    listed = ", ".join(letter if blind else f"{letter} {models[i]}" for letter, i in choices.items())
+    question = f"vote: the best answer's letter ({listed}), t (tie), x (all bad), Enter (skip): "
+    try:
+        for _ in range(2):
+            entry = _ask(question)
+            if entry is None or not entry:
+                return
+            key = entry.upper()
+            if key.isdigit() and 1 <= int(key) <= len(letters):
+                key = letters[int(key) - 1]
+            if key in choices or key in ("T", "X"):
+                break
+            print(f"mmchat: {entry!r} is not one of the choices", file=sys.stderr)
+        else:
+            print("mmchat: no vote", file=sys.stderr)
+            return
+        note = _ask("note (Enter for none): ")
+        if note is None:
+            return
+    except KeyboardInterrupt:
+        print(file=sys.stderr)  # the cursor off the prompt's line
+        return
+    shown = [views[i].answer_id for i in choices.values()]
+    kind = {"T": "tie", "X": "all_bad"}.get(key, "winner")
+    store.record_vote(
+        views[order[0]].user_message_id, shown,
+        winner=views[choices[key]].answer_id if kind == "winner" else None, kind=kind, note=note or None,
+        blind=blind, self_naming=[views[i].answer_id for i in flagged if views[i].status == "complete"],
+    )
+    print("vote recorded", file=sys.stderr)
+
+
+def _ask(question: str) -> str | None:
+    """One line read from the terminal after `question` on stderr, stripped; None at EOF."""
+    sys.stdout.flush()
+    sys.stderr.write(question)
+    sys.stderr.flush()
+    line = sys.stdin.readline()
+    if not line:
+        print(file=sys.stderr)
+        return None
+    return line.strip()
+
+
+def _summary(models: list[str], answering: Answering, err: TextIO, *, order: list[int] | None = None,
+             flagged: Sequence[int] = ()) -> None:
+    """The figures table; with `order` (a blind compare), in letter order, each letter revealed."""
     views = answering.views
     marks = _markers(views)
-    for line in _table([HEADER, *(_cells(m, v, ", ".join(k)) for m, v, k in zip(models, views, marks))]):
+    rows = order if order is not None else range(len(models))
+    letters = _letters(len(models))
+
+    def label(pos: int, i: int) -> str:
+        if order is None:
+            return models[i]
+        return f"{letters[pos]} = {models[i]}" + (" (names its maker)" if i in flagged else "")
+
+    cells = [_cells(label(pos, i), views[i], ", ".join(marks[i])) for pos, i in enumerate(rows)]
+    for line in _table([HEADER, *cells]):
         print(printable(line), file=err)
     for model, view in zip(models, views):
         if view.history_dropped:
@@ -179,10 +319,10 @@ def _cells(model: str, view: TurnView, marks: str = "") -> tuple[str, ...]:
     )
 
 
-def _table(rows: list[tuple[str, ...]]) -> list[str]:
-    """The rows (of HEADER's columns) aligned: words to the left, figures to the right."""
-    widths = [max(len(row[c]) for row in rows) for c in range(len(HEADER))]
-    aligned = ([cell.ljust(w) if c in LEFT else cell.rjust(w) for c, (cell, w) in enumerate(zip(row, widths))]
+def _table(rows: list[tuple[str, ...]], left: tuple[int, ...] = LEFT) -> list[str]:
+    """The rows (of HEADER's columns) aligned: words (the `left` columns) to the left, figures to the right."""
+    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
+    aligned = ([cell.ljust(w) if c in left else cell.rjust(w) for c, (cell, w) in enumerate(zip(row, widths))]
                for row in rows)
     return ["  ".join(cells).rstrip() for cells in aligned]
 
@@ -236,15 +376,21 @@ def _as_json(models: list[str], answering: Answering, left_out: list[dict[str, s
 class LiveTable:
     """The answers' progress on stderr (a terminal), redrawn in place, gone once they end."""
 
-    def __init__(self, models: list[str], views: list[TurnView], out: TextIO) -> None:
-        self.models, self.views, self.out = models, views, out
+    def __init__(self, models: list[str], views: list[TurnView], out: TextIO, *, blind: bool = False) -> None:
+        """`models`: each view's label (its letter when `blind`: then no cost column either)."""
+        self.models, self.views, self.out, self.blind = models, views, out, blind
         self.lines = 0  # how many lines of the table are on the screen above the cursor
 
     def draw(self) -> None:
         # One cell short of the width: a wrapped line would break the redraw. A terminal that
         # gives no size (0) is taken as 80 columns.
         width = (os.get_terminal_size(self.out.fileno()).columns or 80) - 1
-        rows = _table([HEADER, *(_cells(m, v) for m, v in zip(self.models, self.views))])
+        rows = [HEADER, *(_cells(m, v) for m, v in zip(self.models, self.views))]
+        if self.blind:
+            rows = [row[:COST] + row[COST + 1:] for row in rows]
+            rows = _table(rows, left=(0, 1, len(HEADER) - 2))
+        else:
+            rows = _table(rows)
         up = f"\x1b[{self.lines}F" if self.lines else ""  # to the first column of the table's first line
         self.out.write(up + "".join(f"{printable(row)[:width]}\x1b[K\n" for row in rows))
         self.out.flush()
