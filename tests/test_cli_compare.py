@@ -266,43 +266,24 @@ def test_ctrl_c_stops_every_answer_and_keeps_what_each_received(home, openai_ser
 def test_on_a_terminal_a_live_table_is_redrawn_in_place_and_cleared(home, openai_server):
     for _ in range(3):
         reply(openai_server, "one ", stall=1.0, then="two")
-    primary, secondary = pty.openpty()
-    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
-    with ExitStack() as cleanup:
-        command = subprocess.Popen(
-            [sys.executable, "-m", "mmchat", "compare", "-m", MODELS, "hi"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=secondary,
-            env=private_env(home, lab(home, openai_server)),
-        )
-        cleanup.callback(command.kill)
-        os.close(secondary)
-        screen = b""
-        while True:
-            try:
-                data = os.read(primary, 65536)
-            except OSError:  # EIO: the command closed the terminal
-                break
-            if not data:
-                break
-            screen += data
-        os.close(primary)
-        out, _ = command.communicate(timeout=30)
-    assert command.returncode == 0
-    shown = screen.decode()
+    status, shown, out = on_terminal(home, lab(home, openai_server), "-m", MODELS, "hi", width=100)
+    assert status == 0
     live, _, summary = shown.rpartition("\x1b[4F\x1b[J")  # up over the header and 3 rows, erased
     assert live.count("\x1b[4F") >= 3  # redrawn in place several times in the second the answers took
     assert "streaming" in live and "~" in live  # live figures, estimated until the answers end
     assert all(len(line) < 100 for line in live.replace("\x1b[K", "").splitlines())
     assert "\x1b" not in summary and "complete" in summary and "conversation 1:" in summary
-    assert out.decode().count("one two") == 3
+    assert out.count("one two") == 3
 
 
-def on_terminal(home: Path, conf: Path, *args: str, answers: list[tuple[str, str]] = ()) -> tuple[int, str, str]:
+def on_terminal(
+    home: Path, conf: Path, *args: str, answers: list[tuple[str, str]] = (), width: int = 160
+) -> tuple[int, str, str]:
     """Runs `mmchat compare *args` with stdin and stderr a terminal and stdout a pipe; each
     (`wait`, `send`) of `answers` types `send` once `wait` is on the screen. The status, the
     screen (stderr, with the typing echoed) and stdout."""
     primary, secondary = pty.openpty()
-    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 160, 0, 0))
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, width, 0, 0))
     with ExitStack() as cleanup:
         command = subprocess.Popen(
             [sys.executable, "-m", "mmchat", "compare", *args],

@@ -75,10 +75,6 @@ class Session:
             self._engine = Engine(self.config, self.sink, self.catalog, health=self.auto.breaker)
         return self._engine
 
-    @property
-    def engine_built(self) -> bool:
-        return self._engine is not None
-
     # -- where a prompt goes ------------------------------------------------------
 
     def decide(
@@ -167,7 +163,7 @@ class Session:
             info = self.catalog.resolve(address)
         except UnknownModel:
             return False
-        return provider_types.get(self.config.providers[info.provider].type).models is not None
+        return provider_types.get(self.config.providers[info.provider].type).in_process
 
     async def prepare(self, address: str | None) -> None:
         """Build `address`'s provider and load what its first turn needs (an in-process model:

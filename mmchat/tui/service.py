@@ -86,7 +86,7 @@ class ChatService:
     def only_in_process(self) -> bool:
         """Every provider is a model run in this process (the embedded model alone, say)."""
         return bool(self.config.providers) and all(
-            provider_types.get(p.type).models is not None for p in self.config.providers.values()
+            provider_types.get(p.type).in_process for p in self.config.providers.values()
         )
 
     @property
