@@ -113,6 +113,8 @@ class Config:
     # so this foundation layer never imports the routing layer above it.
     routing: Any = None
     discovery: Discovery = field(default_factory=Discovery)
+    # `compare_sets:` name → the models a compare sends a prompt to (2 to 6 addresses)
+    compare_sets: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 # --- loading and validation ------------------------------------------------
@@ -122,7 +124,10 @@ class Config:
 
 OLLAMA_PORT = 11434
 
-TOP_LEVEL_KEYS = ("providers", "models", "default_model", "keymap", "budget", "routing", "discovery")
+TOP_LEVEL_KEYS = (
+    "providers", "models", "default_model", "keymap", "budget", "routing", "discovery", "compare_sets",
+)
+COMPARE_MODELS = (2, 6)  # the fewest and most models one compare sends a prompt to
 DISCOVERY_KEYS = ("enabled", "ports", "timeout")
 BUDGET_KEYS = ("conversation", "day", "warn_at")
 PROVIDER_KEYS = (
@@ -326,10 +331,33 @@ class _Reader(NodeReader):
         budget = self.budget(sections["budget"][1]) if "budget" in sections else Budget()
         routing = sections["routing"][1] if "routing" in sections else None
         discovery = self.discovery(sections["discovery"][1]) if "discovery" in sections else Discovery()
+        compare_sets = self.compare_sets(sections["compare_sets"][1]) if "compare_sets" in sections else {}
         return Config(
             providers=providers, models=models, default_model=default, source=self.path, keymap=keymap,
-            budget=budget, routing=routing, discovery=discovery,
+            budget=budget, routing=routing, discovery=discovery, compare_sets=compare_sets,
         )
+
+    def compare_sets(self, node: Any) -> dict[str, tuple[str, ...]]:
+        """`compare_sets:` name → a list of 2 to 6 model addresses. The providers are not checked
+        here: a local server found at start-up may serve a set's model (an unknown model is
+        refused, in one line, when the set is used)."""
+        if self.value(node) is None:
+            return {}
+        low, high = COMPARE_MODELS
+        sets: dict[str, tuple[str, ...]] = {}
+        for name, _, vnode in self.mapping(node, "compare_sets", None):
+            key = f"compare_sets.{name}"
+            models = self.text_list(vnode, key)
+            for i, (address, item) in enumerate(zip(models, vnode.value)):
+                provider, slash, model_id = address.partition("/")
+                if not slash or not provider or not model_id.strip():
+                    self.fail(item, f"{key}[{i}]", f"'{address}' is not a model address: write provider/model-id")
+            if not low <= len(models) <= high:
+                self.fail(vnode, key, f"a compare set holds {low} to {high} models, not {len(models)}")
+            if len(set(models)) != len(models):
+                self.fail(vnode, key, "a model is named twice: compare each model once")
+            sets[name] = models
+        return sets
 
     def discovery(self, node: Any) -> Discovery:
         """`discovery:` whether to probe local servers at start-up, and on which ports."""

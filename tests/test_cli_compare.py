@@ -156,8 +156,8 @@ def test_an_unknown_model_stops_everything_before_anything_is_stored(home, opena
 @pytest.mark.parametrize(
     "models, says",
     [
-        (["lab/a"], "compare takes 2 to 6 models (-m a,b,c); 1 given"),
-        (["lab/a,lab/b,lab/c", "lab/d,lab/e,lab/f,lab/g"], "compare takes 2 to 6 models (-m a,b,c); 7 given"),
+        (["lab/a"], "compare takes 2 to 6 models; 1 given"),
+        (["lab/a,lab/b,lab/c", "lab/d,lab/e,lab/f,lab/g"], "compare takes 2 to 6 models; 7 given"),
         (["lab/a,lab/b,lab/a"], "lab/a named twice"),
     ],
 )

@@ -172,7 +172,12 @@ def test_an_empty_file_is_an_empty_config(tmp_path):
         ("providers: {openai: {}}\ndefault_model: lab/x\n", 2, "default_model", "unknown provider 'lab'"),
         ("providers: {openai: {}}\ndefault_model: gpt-4o\n", 2, "default_model", "provider/model-id"),
         ("providers: {}\nprovider: {}\n", 2, "provider", "did you mean 'providers'?"),
-        ("compare: {}\n", 1, "compare", "valid keys are providers, models, default_model, keymap, budget, routing"),
+        ("theme: {}\n", 1, "theme", "valid keys are providers, models, default_model, keymap, budget, routing"),
+        ("compare: {}\n", 1, "compare", "did you mean 'compare_sets'?"),
+        ("compare_sets:\n  code: [a/x]\n", 2, "compare_sets.code", "2 to 6 models, not 1"),
+        ("compare_sets:\n  code: [a/x, b/y, a/x]\n", 2, "compare_sets.code", "named twice"),
+        ("compare_sets:\n  code:\n    - a/x\n    - gpt-4o\n", 4, "compare_sets.code[1]", "not a model address"),
+        ("compare_sets:\n  code: a/x\n", 2, "compare_sets.code", "must be a list"),
         ("providers: {}\nkeys:\n  retry: ctrl+r\n", 2, "keys", "rename this section to keymap:"),
         ("providers:\n  openai: {}\n  openai: {}\n", 3, "providers.openai", "duplicate key"),
     ],
@@ -354,6 +359,14 @@ def test_ensure_private_dir_creates_owner_only_dirs(tmp_path):
     assert target.is_dir()
     assert stat.S_IMODE(target.stat().st_mode) == 0o700
     assert paths.ensure_private_dir(target) == target  # idempotent
+
+
+def test_compare_sets_name_the_models_of_a_compare(tmp_path):
+    text = "compare_sets:\n  code: [openai/gpt-4.1, ollama/qwen2.5-coder]\n  quick:\n    - a/x\n    - b/y\n    - c/z\n"
+    config = load_config(write(tmp_path, text), env={})
+    # ollama is not a configured provider: a set may name a local server found at start-up
+    assert config.compare_sets == {"code": ("openai/gpt-4.1", "ollama/qwen2.5-coder"), "quick": ("a/x", "b/y", "c/z")}
+    assert load_config(write(tmp_path, "compare_sets:\n", name="other.yaml"), env={}).compare_sets == {}
 
 
 # --- keymap: the interface's key bindings ------------------------------------------

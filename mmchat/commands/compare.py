@@ -23,10 +23,9 @@ import dataclasses
 import json
 import os
 import random
-import re
 import string
 import sys
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any, TextIO
 
 from mmchat import format as fmt
@@ -35,32 +34,14 @@ from mmchat.commands.setup import build_catalog, load, open_store
 from mmchat.engine.events import TurnFailed, TurnFinished
 from mmchat.routing import Decision
 from mmchat.sanitize import printable, printable_json
+from mmchat.session.compare import CompareError, NothingToCompare, markers, names_its_maker, parse_models, plan_compare
 from mmchat.session.session import Answering, Session
-from mmchat.session.view import Figures, TurnView
+from mmchat.session.view import TurnView
 
-MIN_MODELS, MAX_MODELS = 2, 6
 REFRESH_S = 0.2  # the live table, five times a second
 HEADER = ("model", "status", "TTFT", "time", "tok/s", "in", "out", "cost", "")
 LEFT = (0, 1, len(HEADER) - 1)  # columns of words; the figures are aligned right
 COST = HEADER.index("cost")  # the column a blind compare hides until the vote
-
-# Words that name a vendor's models: an answer naming its own model's vendor is flagged in a
-# blind compare. A model belongs to a group when a word of the group is in its name.
-VENDOR_WORDS: tuple[tuple[str, ...], ...] = (
-    ("openai", "gpt", "chatgpt"),
-    ("anthropic", "claude"),
-    ("google", "gemini", "gemma", "deepmind"),
-    ("meta", "llama"),
-    ("alibaba", "qwen"),
-    ("mistral", "mixtral", "codestral"),
-    ("deepseek",),
-    ("microsoft", "phi"),
-    ("xai", "grok"),
-)
-# Parts of model names too common to tell anything: never matched on their own.
-GENERIC_WORDS = frozenset({"mini", "nano", "small", "medium", "large", "base", "chat", "instruct", "latest",
-                           "preview", "turbo", "pro", "flash", "lite", "coder", "vision", "model"})
-
 
 def run(args: argparse.Namespace) -> int:
     if args.blind and args.json:
@@ -71,11 +52,7 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     config = load(args)
-    named = [a.strip() for given in args.model for a in given.split(",") if a.strip()]
-    if not MIN_MODELS <= len(named) <= MAX_MODELS:
-        print(f"mmchat: compare takes {MIN_MODELS} to {MAX_MODELS} models (-m a,b,c); {len(named)} given",
-              file=sys.stderr)
-        return 2
+    named = [address for given in args.model for address in parse_models(given)]
     prompt = read_prompt(" ".join(args.prompt or ()), "compare")
     if prompt is None:
         return 2
@@ -88,28 +65,22 @@ def run(args: argparse.Namespace) -> int:
         if conversation_id is not None:
             store.conversation(conversation_id)  # a clear error for an unknown id
         session = Session(config, store, build_catalog(config))
-        # An unknown model fails here (one line, exit 2), before anything is stored.
-        models = [session.catalog.resolve(address).address for address in named]
-        twice = sorted({m for m in models if models.count(m) > 1})
-        if twice:
-            print(f"mmchat: {', '.join(twice)} named twice: compare each model once", file=sys.stderr)
-            return 2
-        decisions: list[Decision] = []
-        left_out: list[dict[str, str]] = []  # {"model", "reason"}: refused by the privacy lock
-        for model in models:
-            decision = session.decide(prompt, conversation_id, pin=model)
-            if decision.model == model:
-                decisions.append(decision)
-                continue
-            # Only the privacy lock refuses a pin: a private turn goes to local models only.
-            reason = f"the turn is private ({'; '.join(decision.private_reasons)}) and it is not a local model"
-            left_out.append({"model": model, "reason": reason})
-            print(f"mmchat: {model} left out: {reason}", file=sys.stderr)
-        if len(decisions) < MIN_MODELS:
-            hint = f": `mmchat ask -m {decisions[0].model}` answers it alone" if decisions else ""
-            print(f"mmchat: nothing compared: {len(decisions)} of the models can take this prompt{hint}",
+        try:  # an unknown model fails here (one line, exit 2), before anything is stored
+            plan = plan_compare(session, prompt, conversation_id, named)
+        except NothingToCompare as exc:
+            for out in exc.left_out:
+                print(f"mmchat: {out.model} left out: {out.reason}", file=sys.stderr)
+            hint = f": `mmchat ask -m {exc.able[0]}` answers it alone" if exc.able else ""
+            print(f"mmchat: nothing compared: {len(exc.able)} of the models can take this prompt{hint}",
                   file=sys.stderr)
             return 1
+        except CompareError as exc:
+            print(f"mmchat: {exc}", file=sys.stderr)
+            return 2
+        for out in plan.left_out:
+            print(f"mmchat: {out.model} left out: {out.reason}", file=sys.stderr)
+        decisions = list(plan.decisions)
+        left_out = [{"model": out.model, "reason": out.reason} for out in plan.left_out]
         given = (("temperature", args.temperature), ("max_tokens", args.max_tokens))
         params = {name: value for name, value in given if value is not None}
         blind = args.blind
@@ -210,20 +181,6 @@ def _letters(n: int) -> list[str]:
     return list(string.ascii_uppercase[:n])
 
 
-def names_its_maker(model: str, text: str) -> bool:
-    """Whether `text` names `model` (a part of its name after the provider) or its vendor, case aside."""
-    name = model.rsplit("/", 1)[-1].lower()
-    parts = {p for p in re.findall(r"[a-z]+", name) if len(p) >= 3 and p not in GENERIC_WORDS}
-    words = set(parts)
-    for group in VENDOR_WORDS:
-        if any(word in parts or word in name for word in group if len(word) >= 4) or parts & set(group):
-            words.update(group)
-    if not words:
-        return False
-    pattern = r"(?<![a-z0-9])(?:" + "|".join(map(re.escape, sorted(words))) + r")(?![a-z])"
-    return re.search(pattern, text, re.IGNORECASE) is not None
-
-
 def _vote(store: Any, models: list[str], views: list[TurnView], order: list[int], *, blind: bool,
           flagged: list[int]) -> None:
     """Asks on the terminal (stderr, stdin) for a verdict on the completed answers and records it.
@@ -280,7 +237,7 @@ def _summary(models: list[str], answering: Answering, err: TextIO, *, order: lis
              flagged: Sequence[int] = ()) -> None:
     """The figures table; with `order` (a blind compare), in letter order, each letter revealed."""
     views = answering.views
-    marks = _markers(views)
+    marks = markers(views)
     rows = order if order is not None else range(len(models))
     letters = _letters(len(models))
 
@@ -327,28 +284,6 @@ def _table(rows: list[tuple[str, ...]], left: tuple[int, ...] = LEFT) -> list[st
     return ["  ".join(cells).rstrip() for cells in aligned]
 
 
-# What each marker ranks a completed answer by (its figures, its length in characters), lowest best.
-# Characters, not tokens, for the longest: each model counts tokens with its own tokenizer.
-_MARKERS: tuple[tuple[str, Callable[[Figures, int], float | None]], ...] = (
-    ("first token", lambda f, chars: f.ttft_ms),
-    ("finished first", lambda f, chars: f.elapsed_ms),
-    ("cheapest", lambda f, chars: f.cost_usd),
-    ("longest", lambda f, chars: -chars),
-)
-
-
-def _markers(views: list[TurnView]) -> list[list[str]]:
-    """Each answer's markers, among the completed answers with the figure; a tie marks none
-    (two free local models are not 'cheapest')."""
-    marks: list[list[str]] = [[] for _ in views]
-    done = [(i, v.figures(), len(v.text)) for i, v in enumerate(views) if v.status == "complete"]
-    for label, key in _MARKERS:
-        ranked = sorted((value, i) for i, figures, chars in done if (value := key(figures, chars)) is not None)
-        if len(ranked) >= 2 and ranked[0][0] < ranked[1][0]:
-            marks[ranked[0][1]].append(label)
-    return marks
-
-
 def _as_json(models: list[str], answering: Answering, left_out: list[dict[str, str]]) -> dict[str, Any]:
     views = answering.views
     return {
@@ -368,7 +303,7 @@ def _as_json(models: list[str], answering: Answering, left_out: list[dict[str, s
                 "figures": {k: v for k, v in dataclasses.asdict(view.figures()).items() if k != "live"},
                 "markers": marks,
             }
-            for model, view, marks in zip(models, views, _markers(views))
+            for model, view, marks in zip(models, views, markers(views))
         ],
     }
 

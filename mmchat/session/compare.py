@@ -1,0 +1,179 @@
+"""A compare: one prompt to several models. What the chat and `mmchat compare` share.
+
+`plan_compare` turns the models asked for into decisions the session can answer
+(`Session.answer(plan.decisions)`): each model pinned for the prompt, within the
+privacy lock (a private turn is compared among local models only; a cloud model
+is left out with the reason), with the estimated cost of the whole compare.
+`markers` ranks the ended answers (first token, finished first, cheapest,
+longest) and `names_its_maker` flags an answer that names its own model or
+vendor (a known bias in blind votes).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from mmchat.catalog import UnknownModel
+from mmchat.config import COMPARE_MODELS
+from mmchat.routing import Decision
+from mmchat.session.session import Session
+from mmchat.session.view import Figures, TurnView
+
+MIN_MODELS, MAX_MODELS = COMPARE_MODELS
+
+
+class CompareError(ValueError):
+    """Why a compare cannot start, in one line that says what to change."""
+
+
+class NothingToCompare(CompareError):
+    """Fewer than two of the models may take the prompt: the privacy lock left the others out."""
+
+    def __init__(self, able: list[str], left_out: list[LeftOut]) -> None:
+        self.able, self.left_out = able, left_out
+        said = "; ".join(f"{o.model} left out: {o.reason}" for o in left_out)
+        super().__init__(f"nothing compared: {len(able)} of the models can take this prompt ({said})")
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    model: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ComparePlan:
+    prompt: str
+    decisions: tuple[Decision, ...]  # one per model compared, each with its model
+    left_out: tuple[LeftOut, ...]  # models asked for that the privacy lock refused
+
+    @property
+    def models(self) -> list[str]:
+        return [d.model or "" for d in self.decisions]
+
+    @property
+    def estimated_cost(self) -> float:
+        """The router's estimate for every answer together, in USD (the priced ones)."""
+        return sum(c.cost_usd for d in self.decisions if (c := d.chosen) is not None and c.cost_usd is not None)
+
+    @property
+    def unpriced(self) -> list[str]:
+        """The models compared whose price is unknown (not in the estimate)."""
+        return [d.model or "" for d in self.decisions if (c := d.chosen) is None or c.cost_usd is None]
+
+    def cost_line(self) -> str:
+        """'estimated $0.0123 for 3 answers', and the models without a price."""
+        from mmchat import format as fmt
+
+        line = f"estimated {fmt.cost(self.estimated_cost)} for {len(self.decisions)} answers"
+        if self.unpriced:
+            line += f" (no price for {', '.join(self.unpriced)})"
+        return line
+
+
+def parse_models(text: str) -> list[str]:
+    """'a, b,c' → ['a', 'b', 'c']."""
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def plan_compare(session: Session, prompt: str, conversation_id: int | None, models: Sequence[str]) -> ComparePlan:
+    """Decisions for comparing `prompt` on `models` (addresses as typed: resolved here).
+    Raises CompareError: too few or too many models, one unknown or named twice, or fewer
+    than two left once the privacy lock has refused the cloud models of a private turn."""
+    if not MIN_MODELS <= len(models) <= MAX_MODELS:
+        raise CompareError(f"compare takes {MIN_MODELS} to {MAX_MODELS} models; {len(models)} given")
+    try:
+        resolved = [session.catalog.resolve(address).address for address in models]
+    except UnknownModel as exc:
+        raise CompareError(str(exc)) from None
+    twice = sorted({m for m in resolved if resolved.count(m) > 1})
+    if twice:
+        raise CompareError(f"{', '.join(twice)} named twice: compare each model once")
+    decisions: list[Decision] = []
+    left_out: list[LeftOut] = []
+    for model in resolved:
+        decision = session.decide(prompt, conversation_id, pin=model)
+        if decision.model == model:
+            decisions.append(decision)
+        else:  # only the privacy lock refuses a pin: a private turn goes to local models only
+            reasons = "; ".join(decision.private_reasons) or "the conversation is locked"
+            left_out.append(LeftOut(model, f"the turn is private ({reasons}) and it is not a local model"))
+    if len(decisions) < MIN_MODELS:
+        raise NothingToCompare([d.model or "" for d in decisions], left_out)
+    return ComparePlan(prompt, tuple(decisions), tuple(left_out))
+
+
+def top_models(session: Session, prompt: str, conversation_id: int | None, n: int) -> list[str]:
+    """The router's `n` best candidates for `prompt` (within the privacy lock and the filters),
+    best first; fewer when fewer may take it."""
+    if not MIN_MODELS <= n <= MAX_MODELS:
+        raise CompareError(f"a compare takes {MIN_MODELS} to {MAX_MODELS} models, not the top {n}")
+    decision = session.decide(prompt, conversation_id)
+    return [c.model for c in decision.candidates][:n]
+
+
+def compare_set(session: Session, name: str) -> list[str]:
+    """The models of the config's compare set `name`; CompareError names the sets there are."""
+    sets = session.config.compare_sets
+    if name not in sets:
+        known = ", ".join(sets) or "none: add compare_sets: {name: [provider/model, …]} to the config"
+        raise CompareError(f"no compare set '{name}': the sets are {known}")
+    return list(sets[name])
+
+
+# -- after the answers --------------------------------------------------------------
+
+# What each marker ranks an ended answer by (its figures, its length in characters), lowest best.
+# Characters, not tokens, for the longest: each model counts tokens with its own tokenizer.
+_MARKERS: tuple[tuple[str, Callable[[Figures, int], float | None]], ...] = (
+    ("first token", lambda f, chars: f.ttft_ms),
+    ("finished first", lambda f, chars: f.elapsed_ms),
+    ("cheapest", lambda f, chars: f.cost_usd),
+    ("longest", lambda f, chars: -chars),
+)
+
+
+def markers(views: Sequence[TurnView]) -> list[list[str]]:
+    """Each answer's markers, among the completed answers with the figure; a tie marks none
+    (two free local models are not 'cheapest')."""
+    marks: list[list[str]] = [[] for _ in views]
+    done = [(i, v.figures(), len(v.text)) for i, v in enumerate(views) if v.status == "complete"]
+    for label, key in _MARKERS:
+        ranked = sorted((value, i) for i, figures, chars in done if (value := key(figures, chars)) is not None)
+        if len(ranked) >= 2 and ranked[0][0] < ranked[1][0]:
+            marks[ranked[0][1]].append(label)
+    return marks
+
+
+# Words that name a vendor's models: an answer naming its own model's vendor is flagged in a
+# blind compare. A model belongs to a group when a word of the group is in its name.
+VENDOR_WORDS: tuple[tuple[str, ...], ...] = (
+    ("openai", "gpt", "chatgpt"),
+    ("anthropic", "claude"),
+    ("google", "gemini", "gemma", "deepmind"),
+    ("meta", "llama"),
+    ("alibaba", "qwen"),
+    ("mistral", "mixtral", "codestral"),
+    ("deepseek",),
+    ("microsoft", "phi"),
+    ("xai", "grok"),
+)
+# Parts of model names too common to tell anything: never matched on their own.
+GENERIC_WORDS = frozenset({"mini", "nano", "small", "medium", "large", "base", "chat", "instruct", "latest",
+                           "preview", "turbo", "pro", "flash", "lite", "coder", "vision", "model"})
+
+
+def names_its_maker(model: str, text: str) -> bool:
+    """Whether `text` names `model` (a part of its name after the provider) or its vendor, case aside."""
+    name = model.rsplit("/", 1)[-1].lower()
+    parts = {p for p in re.findall(r"[a-z]+", name) if len(p) >= 3 and p not in GENERIC_WORDS}
+    words = set(parts)
+    for group in VENDOR_WORDS:
+        if any(word in parts or word in name for word in group if len(word) >= 4) or parts & set(group):
+            words.update(group)
+    if not words:
+        return False
+    pattern = r"(?<![a-z0-9])(?:" + "|".join(map(re.escape, sorted(words))) + r")(?![a-z])"
+    return re.search(pattern, text, re.IGNORECASE) is not None
