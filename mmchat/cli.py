@@ -60,6 +60,17 @@ def _parser() -> argparse.ArgumentParser:
         help="label the answers A, B, … in shuffled order, hide names and costs until you vote (implies --vote)",
     )
 
+    stats = sub.add_parser(
+        "stats", help="your own leaderboard: ratings from your compare votes, speed, cost and errors per model"
+    )
+    stats.add_argument(
+        "--category", metavar="C",
+        help="only the prompts of one category: code, reasoning, creative, everyday, light, multilingual or unknown",
+    )
+    stats.add_argument("--since", type=float, metavar="DAYS", help="only the votes and answers of the last DAYS days")
+    stats.add_argument("--json", action="store_true", help="print the leaderboard as one JSON object")
+    stats.add_argument("--no-chart", action="store_true", help="leave out the chart of rating against cost")
+
     models = sub.add_parser("models", help="list the models of the catalog")
     models.add_argument("--check", action="store_true", help="ask each provider for its models to tell which are reachable")
     models.add_argument(

@@ -8,6 +8,7 @@ import importlib
 _MODULES = {
     "ask": "mmchat.commands.ask",
     "compare": "mmchat.commands.compare",
+    "stats": "mmchat.commands.stats",
     "models": "mmchat.commands.models",
     "keys": "mmchat.commands.keys",
     "history": "mmchat.commands.history",

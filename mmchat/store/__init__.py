@@ -10,8 +10,10 @@ sharing one connection:
 - answers.py: a turn's answers (one or many to one prompt) started, streamed into
   and ended;
 - search.py: full-text search (with a substring fallback);
-- stats.py: totals, spending, measured speeds and answer lengths, recent prompts;
-- votes.py: votes after a compare and the pairwise outcomes they imply;
+- stats.py: totals, spending, measured speeds and answer lengths, each answer's
+  figures, recent prompts;
+- votes.py: votes after a compare and the pairwise outcomes they imply (with the
+  prompt's signals, for a leaderboard per category);
 - records.py: the records handed out; files.py: file modes and writer processes.
 
 Every write commits at once, so the user's message is on disk before any
@@ -19,7 +21,8 @@ request goes out.
 
 Threads: the connection is opened with `check_same_thread=False` so it may be
 handed between threads, but a Store must be used from one thread at a time
-(the engine runs it on its asyncio thread); `read_measured` opens its own.
+(the engine runs it on its asyncio thread); `read_measured`, `answer_figures` and
+`voted_pairs` open their own.
 """
 
 from __future__ import annotations
@@ -36,11 +39,12 @@ from mmchat.store.records import (
     StoreError,
 )
 from mmchat.store.search import Search
-from mmchat.store.stats import Stats
-from mmchat.store.votes import PairOutcome, Votes
+from mmchat.store.stats import AnswerFigures, Stats
+from mmchat.store.votes import PairOutcome, Votes, VotedPair
 
 __all__ = [
     "AnswerEnd",
+    "AnswerFigures",
     "ConversationSummary",
     "ModelSpeed",
     "ModelTotals",
@@ -51,6 +55,7 @@ __all__ = [
     "Store",
     "StoredMessage",
     "StoreError",
+    "VotedPair",
 ]
 
 

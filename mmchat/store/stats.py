@@ -1,11 +1,15 @@
 """Figures over stored answers: tokens and cost per model, spending, measured speeds
-and answer lengths, and the user's recent prompts."""
+and answer lengths, each finished answer's figures, and the user's recent prompts."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import statistics
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from mmchat.store.records import ModelSpeed, ModelTotals, Spending, StoreError
@@ -20,6 +24,19 @@ COST_SUM = (
     f"CASE WHEN sum({BILLABLE} AND m.cost_usd IS NULL) > 0 THEN NULL "
     "ELSE total(m.cost_usd) END"
 )
+
+
+@dataclass(frozen=True)
+class AnswerFigures:
+    """One finished answer's measured figures and the signals its stored decision gives."""
+
+    model: str
+    status: str  # 'complete' | 'interrupted' | 'error'
+    ttft_ms: float | None
+    tokens_per_s: float | None
+    cost_usd: float | None  # None = unknown
+    intent: str | None  # the decision's signals.intent; None without a readable decision
+    language: str | None  # the decision's signals.language
 
 
 class Stats(Database):
@@ -98,15 +115,25 @@ class Stats(Database):
 
         Read on a connection of the calling thread's own: safe from any thread, so the scans
         (tens of milliseconds on a large history) can run off the interface's thread."""
-        try:
-            conn = sqlite3.connect(self.db_path, isolation_level=None)
-            try:
-                conn.execute("PRAGMA busy_timeout = 5000")
-                return _model_speeds(conn, per_model, window), _answer_lengths(conn, per_kind, window)
-            finally:
-                conn.close()
-        except sqlite3.Error as e:
-            raise StoreError(f"cannot read the measured figures from {self.db_path}: {e}") from e
+        with own_connection(self.db_path, "the measured figures") as conn:
+            return _model_speeds(conn, per_model, window), _answer_lengths(conn, per_kind, window)
+
+    def answer_figures(self, *, since: float | None = None) -> list[AnswerFigures]:
+        """The figures of every finished answer with a model, oldest first; `since` keeps the
+        answers started at or after it (unix seconds).
+
+        Read on a connection of the calling thread's own, like `read_measured`: safe from any
+        thread (a long history takes a while to read)."""
+        with own_connection(self.db_path, "the answers' figures") as conn:
+            rows = conn.execute(
+                f"""SELECT model, status, ttft_ms, tokens_per_s, cost_usd, {SIGNALS.format(table="messages")}
+                    FROM messages
+                    WHERE role = 'assistant' AND status != 'pending' AND model IS NOT NULL
+                        AND (? IS NULL OR created_at >= ?)
+                    ORDER BY id""",
+                (since, since),
+            ).fetchall()
+        return [AnswerFigures(*row[:5], *read_signals(row[5])) for row in rows]
 
     def recent_prompts(self, limit: int = 500) -> list[str]:
         """The user's latest `limit` non-blank messages over every conversation, oldest first."""
@@ -115,6 +142,37 @@ class Stats(Database):
             (limit,),
         ).fetchall()
         return [row[0] for row in reversed(rows)]
+
+
+# A decision's intent and language (a JSON array, or NULL when the decision is missing or
+# is not JSON: json_extract would fail the whole query on one damaged row).
+SIGNALS = (
+    "CASE WHEN json_valid({table}.decision) "
+    "THEN json_extract({table}.decision, '$.signals.intent', '$.signals.language') END"
+)
+
+
+def read_signals(extracted: str | None) -> tuple[str | None, str | None]:
+    """(intent, language) from a SIGNALS column; None for a value that is missing or not a string."""
+    if extracted is None:
+        return None, None
+    intent, language = json.loads(extracted)
+    return (intent if isinstance(intent, str) else None, language if isinstance(language, str) else None)
+
+
+@contextlib.contextmanager
+def own_connection(db_path: Path, what: str) -> Iterator[sqlite3.Connection]:
+    """A read connection of the calling thread's own, closed after; a StoreError names `what`
+    could not be read."""
+    try:
+        conn = sqlite3.connect(db_path, isolation_level=None)
+        try:
+            conn.execute("PRAGMA busy_timeout = 5000")
+            yield conn
+        finally:
+            conn.close()
+    except sqlite3.Error as e:
+        raise StoreError(f"cannot read {what} from {db_path}: {e}") from e
 
 
 def _model_speeds(conn: sqlite3.Connection, per_model: int, window: int) -> dict[str, ModelSpeed]:

@@ -12,6 +12,9 @@ shown, which is what a Bradley–Terry fit reads:
 - a tie ties every pair shown;
 - "all bad" marks every pair shown 'both_bad'.
 
+`voted_pairs` reads each outcome back with the signals of the prompt voted on (its
+answers' stored decisions), which is what a leaderboard per category reads.
+
 Votes and their outcomes go with their messages (ON DELETE CASCADE), so deleting
 a conversation removes its votes.
 """
@@ -25,6 +28,7 @@ from itertools import combinations
 from typing import Sequence
 
 from mmchat.store.answers import Answers
+from mmchat.store.stats import SIGNALS, own_connection, read_signals
 
 KINDS = ("winner", "tie", "all_bad")
 OUTCOMES = ("a", "b", "tie", "both_bad")
@@ -38,6 +42,19 @@ class PairOutcome:
     model_b: str
     outcome: str
     created_at: float  # when the vote was given, unix seconds
+
+
+@dataclass(frozen=True)
+class VotedPair:
+    """A pairwise outcome with its vote and the signals of the prompt voted on."""
+
+    vote_id: int
+    model_a: str
+    model_b: str
+    outcome: str  # 'a' | 'b' | 'tie' | 'both_bad'
+    created_at: float  # when the vote was given, unix seconds
+    intent: str | None  # the prompt's signals.intent as an answer's decision stored it; None: no decision
+    language: str | None  # the prompt's signals.language (ISO 639-1, 'und' unknown)
 
 
 class Votes(Answers):
@@ -117,6 +134,30 @@ class Votes(Answers):
             (since, since),
         ).fetchall()
         return [PairOutcome(row[0], row[1], row[2], row[3]) for row in rows]
+
+    def voted_pairs(self, *, since: float | None = None) -> list[VotedPair]:
+        """Every stored pairwise outcome with the prompt's signals, oldest vote first; `since`
+        as in `pairwise_outcomes`. The signals are answer_a's decision's, else answer_b's (the
+        answers to one prompt carry the same signals, even when each model was pinned).
+
+        Read on a connection of the calling thread's own: safe from any thread."""
+        with own_connection(self.db_path, "the votes") as conn:
+            rows = conn.execute(
+                f"""SELECT p.vote_id, p.model_a, p.model_b, p.outcome, v.created_at,
+                        {SIGNALS.format(table="a")}, {SIGNALS.format(table="b")}
+                    FROM vote_pairs p JOIN votes v ON v.id = p.vote_id
+                        JOIN messages a ON a.id = p.answer_a JOIN messages b ON b.id = p.answer_b
+                    WHERE ? IS NULL OR v.created_at >= ?
+                    ORDER BY v.created_at, p.id""",
+                (since, since),
+            ).fetchall()
+        pairs = []
+        for vote_id, model_a, model_b, outcome, created_at, of_a, of_b in rows:
+            intent, language = read_signals(of_a)
+            if intent is None:
+                intent, language = read_signals(of_b)
+            pairs.append(VotedPair(vote_id, model_a, model_b, outcome, created_at, intent, language))
+        return pairs
 
 
 def implied_pairs(shown: Sequence[int], kind: str, winner: int | None) -> list[tuple[int, int, str]]:
