@@ -38,6 +38,7 @@ KEYS: tuple[KeySpec, ...] = (
     KeySpec("cancel", "escape", "cancel_turn", "Cancel answer", "Cancel the answer that is streaming", "chat", priority=True),
     KeySpec("model_picker", "ctrl+o", "pick_model", "Model", "Choose the model and pin it, auto-route off (/model)", "chat"),
     KeySpec("auto_route", "ctrl+g", "toggle_auto", "Auto", "Auto-route on/off: the router picks the model (/auto)", "chat"),
+    KeySpec("compare", "f2", "compare", "Compare", "Compare the next message's answers from several models (/compare)", "chat", show=False),
     KeySpec("override_model", "f4", "override_model", "Next model", "Choose the model of the next message only (/next)", "chat", show=False),
     KeySpec("stronger", "f5", "stronger", "Stronger", "Answer the latest prompt again, stronger model (/stronger)", "chat", show=False),
     KeySpec("retry_next", "f8", "retry_next", "Next model", "Answer the latest prompt again on the next model of its routing (/retry next)", "chat", show=False),

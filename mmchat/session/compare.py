@@ -78,10 +78,34 @@ def parse_models(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-def plan_compare(session: Session, prompt: str, conversation_id: int | None, models: Sequence[str]) -> ComparePlan:
-    """Decisions for comparing `prompt` on `models` (addresses as typed: resolved here).
-    Raises CompareError: too few or too many models, one unknown or named twice, or fewer
-    than two left once the privacy lock has refused the cloud models of a private turn."""
+@dataclass(frozen=True)
+class CompareChoice:
+    """Which models a compare asks for, before there is a prompt: these `models`, the config's
+    compare set `set_name`, or the router's `top` candidates for the prompt; `blind` hides
+    the models until the vote."""
+
+    models: tuple[str, ...] = ()
+    set_name: str | None = None
+    top: int | None = None
+    blind: bool = False
+
+    def label(self) -> str:
+        """'lab/a, lab/b', 'set code', 'top 3', with ' (blind)'."""
+        what = f"set {self.set_name}" if self.set_name else f"top {self.top}" if self.top else ", ".join(self.models)
+        return what + (" (blind)" if self.blind else "")
+
+    def models_for(self, session: Session, prompt: str, conversation_id: int | None) -> list[str]:
+        """The model addresses for `prompt`; CompareError when a set is unknown."""
+        if self.set_name is not None:
+            return compare_set(session, self.set_name)
+        if self.top is not None:
+            return top_models(session, prompt, conversation_id, self.top)
+        return list(self.models)
+
+
+def resolve_models(session: Session, models: Sequence[str]) -> list[str]:
+    """`models` (addresses as typed) as the catalog's addresses; CompareError: too few or too
+    many, one unknown, or one named twice."""
     if not MIN_MODELS <= len(models) <= MAX_MODELS:
         raise CompareError(f"compare takes {MIN_MODELS} to {MAX_MODELS} models; {len(models)} given")
     try:
@@ -91,10 +115,23 @@ def plan_compare(session: Session, prompt: str, conversation_id: int | None, mod
     twice = sorted({m for m in resolved if resolved.count(m) > 1})
     if twice:
         raise CompareError(f"{', '.join(twice)} named twice: compare each model once")
+    return resolved
+
+
+def plan_compare(session: Session, prompt: str, conversation_id: int | None, models: Sequence[str]) -> ComparePlan:
+    """Decisions for comparing `prompt` on `models` (addresses as typed: resolved here).
+    Raises CompareError: too few or too many models, one unknown or named twice, or fewer
+    than two left once the privacy lock has refused the cloud models of a private turn."""
+    resolved = resolve_models(session, models)
+    return plan_from([session.decide(prompt, conversation_id, pin=model) for model in resolved], resolved, prompt)
+
+
+def plan_from(pinned: Sequence[Decision], models: Sequence[str], prompt: str) -> ComparePlan:
+    """The plan from each model's pinned decision (in the order of `models`); NothingToCompare
+    when fewer than two may take the prompt."""
     decisions: list[Decision] = []
     left_out: list[LeftOut] = []
-    for model in resolved:
-        decision = session.decide(prompt, conversation_id, pin=model)
+    for model, decision in zip(models, pinned):
         if decision.model == model:
             decisions.append(decision)
         else:  # only the privacy lock refuses a pin: a private turn goes to local models only

@@ -63,3 +63,11 @@ def warning(use: BudgetUse) -> str:
 def over_question(uses: list[BudgetUse]) -> str:
     spent = "; ".join(f"the {u.name} budget of {money(u.limit)} is spent ({money(u.spent)})" for u in uses)
     return f"{spent[0].upper()}{spent[1:]}. Send anyway?"
+
+
+def compare_over_question(uses: list[BudgetUse], estimate: float) -> str:
+    """`uses` counting a compare's estimated cost: what the compare would pass."""
+    limits = " and ".join(f"the {u.name} budget of {money(u.limit)}" for u in uses)
+    from mmchat import format as fmt
+
+    return f"This compare (estimated {fmt.cost(estimate)}) would pass {limits}. Send anyway?"

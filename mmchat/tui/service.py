@@ -9,6 +9,7 @@ answering, the privacy lock, provider health) and reads the store.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 import threading
 import time
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mmchat.session.autoroute import AgainHow, AutoRoute, file_stamp, local_midnight
+from mmchat.session.compare import CompareChoice, ComparePlan, plan_compare, plan_from, resolve_models
 from mmchat.session.session import Answering, Session
 from mmchat import provider_types
 from mmchat.catalog import Catalog, ModelInfo, UnknownModel
@@ -70,6 +72,7 @@ class ChatService:
         self.auto = self.session.auto
         self.auto_route = False  # True: the router picks each turn's model; False: `model` is pinned
         self.override: str | None = None  # the model of the next turn only
+        self.compare_choice: CompareChoice | None = None  # the next message is compared, on these models
         self._warming: threading.Event | None = None  # set once a started warm-up has ended
         self._route_inputs: tuple[tuple[object, ...], list[StoredMessage], RouterState] | None = None
         self._listed_at: float | None = None  # when check_providers last ran (monotonic seconds)
@@ -206,6 +209,55 @@ class ChatService:
             self._route_inputs = (key, history, self.auto.state(self.conversation_id, override=self.override))
         _, history, state = self._route_inputs
         return lambda prompt: self.auto.route(Turn(prompt), history, state)
+
+    # -- compare -------------------------------------------------------------
+
+    def compare_previewer(self, choice: CompareChoice) -> Callable[[str], ComparePlan]:
+        """The typing preview's compare plan (see `previewer`: call this on the UI thread, the
+        function it returns in a worker thread); the function raises CompareError."""
+        route = self.previewer()
+        assert self._route_inputs is not None
+        _, history, state = self._route_inputs
+        state = dataclasses.replace(state, override=None)
+
+        def plan(prompt: str) -> ComparePlan:
+            if choice.top is not None:
+                top = route(prompt).candidates
+                models = [c.model for c in top][: choice.top]
+            else:
+                models = choice.models_for(self.session, prompt, self.conversation_id)
+            resolved = resolve_models(self.session, models)
+            pinned = [self.auto.route(Turn(prompt), history, dataclasses.replace(state, pin=m)) for m in resolved]
+            return plan_from(pinned, resolved, prompt)
+
+        return plan
+
+    def plan_compare(self, prompt: str, choice: CompareChoice) -> ComparePlan:
+        """The compare of `prompt` in the current conversation as `choice` asks; raises
+        CompareError (one line) when it cannot start."""
+        models = choice.models_for(self.session, prompt, self.conversation_id)
+        return plan_compare(self.session, prompt, self.conversation_id, models)
+
+    def compare(self, plan: ComparePlan) -> Answering:
+        """Answer the plan's prompt on each of its models at once, in the current conversation;
+        the first answer is followed until another is chosen (`choose_answer`)."""
+        self.override = None
+        self.compare_choice = None
+        return self.session.answer(plan.decisions, conversation_id=self.conversation_id, head=0)
+
+    def choose_answer(self, answer_id: int) -> None:
+        """The conversation goes on from `answer_id` (one of a compare's answers)."""
+        self.store.choose_answer(answer_id)
+        self.routing_changed()
+
+    def record_vote(
+        self, user_message_id: int, shown: list[int], *, winner: int | None, kind: str, note: str | None,
+        blind: bool, self_naming: list[int],
+    ) -> int:
+        """Store a compare's verdict (Store.record_vote); the vote's id."""
+        return self.store.record_vote(
+            user_message_id, shown, winner=winner, kind=kind, note=note, blind=blind, self_naming=self_naming
+        )
 
     def _pin(self) -> str | None:
         return None if self.auto_route else self.model

@@ -9,6 +9,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "model": ("/model [provider/model]", "Pin a model (auto-route off), or open the model picker"),
     "auto": ("/auto [on|off]", "Auto-route: the router picks each turn's model (toggles without a word)"),
     "next": ("/next [provider/model|off]", "The model of the next message only, then auto-route or the pin again"),
+    "compare": (
+        "/compare [blind] [a,b,c | SET | top N | off]",
+        "Send the next message to 2–6 models side by side: named, a compare set, the router's top N, or chosen in the picker",
+    ),
     "stronger": ("/stronger", "Answer the latest prompt again, in its place, with a stronger model"),
     "unlock": ("/unlock", "Lift this conversation's privacy lock (after a confirmation)"),
     "clear": ("/clear", "Start a new conversation"),

@@ -87,3 +87,38 @@ def test_auto_route_screen(snap_compare, store, openai_server):
         await pilot.pause(0.2)
 
     assert snap_compare(app, terminal_size=(120, 40), run_before=settle)
+
+
+def fixed_compare():
+    """A compare of three answers, ended, each with fixed figures (no timings from the run)."""
+    from mmchat.tui.screens.compare import CompareScreen
+    from mmchat.types import TurnMetrics
+
+    async def run(pilot) -> None:
+        app = pilot.app
+        app.service.config.compare_sets["trio"] = ("local/gpt-4o-mini", "local/gpt-4o", "local/o3-mini")
+        await until(pilot, lambda: bool(app.screen.query(PromptInput)))
+        prompt = app.screen.query_one(PromptInput)
+        for text in ("/compare trio", "Which colour is the sky?"):
+            prompt.focus()
+            prompt.insert(text)
+            await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, CompareScreen) and not app.screen.running)
+        screen = app.screen
+        for n, view in enumerate(screen.views):
+            view.metrics = TurnMetrics(
+                ttft_ms=200.0 + 150 * n, latency_ms=900.0 - 100 * n, tokens_per_s=50.0 + 10 * n,
+                usage=Usage(input_tokens=20, output_tokens=12 + n), cost_usd=0.00002 * (3 - n),
+            )
+        screen._ended({screen.order[c.position]: c for c in screen.columns})
+        app.clear_notifications()
+        await pilot.pause(0.3)
+
+    return run
+
+
+@pytest.mark.parametrize("size", [(150, 32), (70, 28)], ids=["wide", "narrow"])
+def test_compare_screen(snap_compare, store, openai_server, size):
+    """Three answers side by side (wide), or as tabs (narrow), with the summary and the vote line."""
+    app = make_app(store, [openai_server.config("local")], default_model="local/o3-mini")
+    assert snap_compare(app, terminal_size=size, run_before=fixed_compare())

@@ -17,7 +17,8 @@ from textual.worker import Worker, WorkerState
 
 from mmchat.catalog import UnknownModel
 from mmchat.routing import Decision
-from mmchat.tui.budget import over_question, warning
+from mmchat.session.compare import CompareChoice, CompareError, ComparePlan, parse_models
+from mmchat.tui.budget import compare_over_question, over_question, warning
 from mmchat.tui.keymap import bindings
 from mmchat.tui.screens.turn_screen import TurnScreen
 from mmchat.tui.service import ChatService, RoutingReload
@@ -110,9 +111,10 @@ class ChatScreen(TurnScreen):
                 health=self._health.get(provider or ""), override=service.override,
                 locked=service.privacy_locked(), open_circuits=self._circuits,
                 routing_problem=service.routing_problem, loading=self._loading,
+                compare=service.compare_choice.label() if service.compare_choice else None,
             )
         )
-        self.query_one(RoutePreview).display = service.auto_route
+        self.query_one(RoutePreview).display = service.auto_route or service.compare_choice is not None
 
     def _watch_circuits(self) -> None:
         """A provider's circuit opens during a turn and closes after its cooldown: show both."""
@@ -164,26 +166,30 @@ class ChatScreen(TurnScreen):
             self.query_one(RoutePreview).show(None)
 
     def _previewable(self, text: str) -> bool:
-        return self.service.auto_route and bool(text.strip()) and not text.lstrip().startswith("/")
+        wanted = self.service.auto_route or self.service.compare_choice is not None
+        return wanted and bool(text.strip()) and not text.lstrip().startswith("/")
 
     def _start_preview(self) -> None:
         self._preview_timer = None
         text = self.query_one(PromptInput).text
-        if self._previewable(text):
-            route = self.service.previewer()  # reads the store here, on the UI thread
-            self.run_worker(
-                partial(_route_preview, route, text), thread=True, exclusive=True, group="preview",
-                exit_on_error=False,
-            )
+        if not self._previewable(text):
+            return
+        # The store is read here, on the UI thread; the routing runs in a worker thread.
+        choice = self.service.compare_choice
+        if choice is not None:
+            work = partial(_compare_preview, self.service.compare_previewer(choice), text)
+        else:
+            work = partial(_route_preview, self.service.previewer(), text)
+        self.run_worker(work, thread=True, exclusive=True, group="preview", exit_on_error=False)
 
-    def _show_preview(self, result: tuple[str, Decision] | None) -> None:
+    def _show_preview(self, result: tuple[str, str] | None) -> None:
         """Show a finished preview if the prompt still holds the text it routed."""
         preview = self.query_one(RoutePreview)
         text = self.query_one(PromptInput).text
         if result is None or not self._previewable(text):
             preview.show(None)
         elif result[0] == text:
-            preview.show(result[1].line())  # '→ model · why · cost', or why nothing would be sent
+            preview.show(result[1])  # '→ model · why · cost', why nothing would be sent, or a compare's cost
 
     # -- sending -------------------------------------------------------------
 
@@ -204,6 +210,9 @@ class ChatScreen(TurnScreen):
             # The text stays in the prompt: nothing typed is lost.
             self.notify("an answer is still streaming: press Esc to stop it first", severity="warning")
             return
+        if self.service.compare_choice is not None:
+            self._send_compare(event)
+            return
         if not self.service.auto_route and self.service.model is None:
             self.notify("choose a model first (or turn auto-route on with /auto)", severity="warning")
             self.action_pick_model()
@@ -222,10 +231,38 @@ class ChatScreen(TurnScreen):
 
         self.within_budget(go)
 
-    def within_budget(self, go: Callable[[], object]) -> None:
+    def _send_compare(self, event: PromptInput.Submitted) -> None:
+        """Compare the prompt as the pending /compare says: planned here (an error leaves the
+        text in the prompt), within the budget with the compare's estimated cost, then run on
+        the compare screen; the chat shows the conversation as it goes on once it closes."""
+        from mmchat.tui.screens.compare import CompareScreen
+
+        choice = self.service.compare_choice
+        assert choice is not None
+        try:
+            plan = self.service.plan_compare(event.value, choice)
+        except CompareError as exc:
+            self.notify(f"not compared: {exc}", severity="error", timeout=10)
+            return
+        for out in plan.left_out:
+            self.notify(f"{out.model} left out: {out.reason}", severity="warning", timeout=10)
+
+        async def closed(chosen: int | None) -> None:
+            await self.show_conversation(focus=chosen)
+
+        def go() -> None:
+            event.prompt.clear()
+            event.prompt.recall.add(event.value)
+            self.app.push_screen(CompareScreen(self.service, plan, blind=choice.blind), closed)
+            self.show_status()
+
+        self.within_budget(go, estimate=plan.estimated_cost)
+
+    def within_budget(self, go: Callable[[], object], *, estimate: float = 0.0) -> None:
         """Run `go` (it sends a turn): at once, with a warning for each limit nearly spent,
-        or, when a limit is spent, only once the user confirms (else the prompt stays)."""
-        uses = self.service.budget()
+        or, when a limit is spent (counting `estimate`, a compare's estimated cost), only
+        once the user confirms (else the prompt stays)."""
+        uses = [use.plus(estimate) for use in self.service.budget()]
         over = [use for use in uses if use.level == "over"]
         if not over:
             for use in uses:
@@ -241,7 +278,8 @@ class ChatScreen(TurnScreen):
             else:
                 self.notify("not sent: the budget is spent", severity="warning")
 
-        self.app.push_screen(Confirm(over_question(over), confirm_label="Send", keep_label="Don't send"), answered)
+        question = over_question(over) if not estimate else compare_over_question(over, estimate)
+        self.app.push_screen(Confirm(question, confirm_label="Send", keep_label="Don't send"), answered)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is self.turn_worker:
@@ -279,6 +317,65 @@ class ChatScreen(TurnScreen):
                 self.choose_next(address)
 
         self._open_picker(self.service.override, chosen, title=NEXT_TITLE)
+
+    def action_compare(self, blind: bool = False) -> None:
+        """Choose the models the next message is compared on, in the picker (marked 2 to 6)."""
+        from mmchat.tui.screens.model_picker import ComparePicker
+
+        service = self.service
+        marked = service.compare_choice.models if service.compare_choice else ()
+
+        def chosen(models: str | None) -> None:
+            if models:
+                self.choose_compare(CompareChoice(models=tuple(parse_models(models)), blind=blind))
+
+        picker = ComparePicker(service.models(), marked, speeds=service.model_speeds(), problems=service.provider_problems)
+        self.app.push_screen(picker, chosen)
+
+    def choose_compare(self, choice: CompareChoice | None) -> bool:
+        """Compare the next message as `choice` says (None: no longer). Named models must be
+        known and 2 to 6; a set must exist (the top N are the router's for the prompt)."""
+        from mmchat.session.compare import compare_set, resolve_models
+
+        try:
+            if choice is not None and choice.set_name is not None:
+                compare_set(self.service.session, choice.set_name)
+            elif choice is not None and choice.top is None:
+                choice = CompareChoice(models=tuple(resolve_models(self.service.session, choice.models)),
+                                       blind=choice.blind)
+        except CompareError as exc:
+            self.notify(f"/compare: {exc}", severity="error")
+            return False
+        self.service.compare_choice = choice
+        if choice is None:
+            self.notify("the next message goes to one model again")
+        else:
+            self.notify(f"the next message is compared on {choice.label()}: type it and press Enter")
+        self.show_status()
+        self._schedule_preview()
+        return True
+
+    def _compare_command(self, argument: str) -> None:
+        """/compare [blind] [a,b,c | SET | top N | off]; no models: the picker."""
+        words = argument.split()
+        blind = bool(words) and words[0].lower() == "blind"
+        if blind:
+            words = words[1:]
+        rest = " ".join(words)
+        if not words:
+            self.action_compare(blind=blind)
+        elif rest.lower() == "off" and not blind:
+            self.choose_compare(None)
+        elif words[0].lower() == "top":
+            count = words[1] if len(words) == 2 else ""
+            if not count.isdigit():
+                self.notify("/compare top N: N is how many of the router's best models (2 to 6)", severity="error")
+                return
+            self.choose_compare(CompareChoice(top=int(count), blind=blind))
+        elif len(words) == 1 and "/" not in rest and "," not in rest:
+            self.choose_compare(CompareChoice(set_name=rest, blind=blind))
+        else:
+            self.choose_compare(CompareChoice(models=tuple(parse_models(rest.replace(" ", ","))), blind=blind))
 
     def _open_picker(self, current: str | None, chosen: Callable[[str | None], None], **kw: str) -> None:
         from mmchat.tui.screens.model_picker import ModelPicker
@@ -589,6 +686,7 @@ class ChatScreen(TurnScreen):
             "model": lambda: self.switch_model(arg) if arg else self.action_pick_model(),
             "auto": lambda: self.action_toggle_auto(None if not word else word == "on"),
             "next": lambda: self.choose_next(None if word == "off" else arg) if arg else self.action_override_model(),
+            "compare": lambda: self._compare_command(arg),
             "stronger": self.action_stronger,
             "unlock": self.action_unlock,
             "clear": self.action_new_conversation,
@@ -615,6 +713,17 @@ class ChatScreen(TurnScreen):
             self.notify(f"/copy {argument}: use /copy, /copy code or /copy code N", severity="error")
 
 
-def _route_preview(route: Callable[[str], Decision], text: str) -> tuple[str, Decision]:
-    """The preview's routing, in a worker thread: (the text routed, its decision)."""
-    return text, route(text)
+def _route_preview(route: Callable[[str], Decision], text: str) -> tuple[str, str]:
+    """The preview's routing, in a worker thread: (the text routed, its decision's line)."""
+    return text, route(text).line()
+
+
+def _compare_preview(plan: Callable[[str], ComparePlan], text: str) -> tuple[str, str]:
+    """A compare's preview, in a worker thread: (the text, 'compare → a, b · estimated $…'),
+    or why the compare cannot start."""
+    try:
+        planned = plan(text)
+    except CompareError as exc:
+        return text, f"compare · not sent · {exc}"
+    left = "".join(f" · {out.model} left out (private turn)" for out in planned.left_out)
+    return text, f"compare → {', '.join(planned.models)} · {planned.cost_line()}{left}"

@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 
 from mmchat import format as fmt
 from mmchat.catalog import ModelInfo
+from mmchat.config import COMPARE_MODELS
 from mmchat.sanitize import printable
 from mmchat.store import ModelSpeed
 
@@ -40,6 +41,7 @@ def context_text(tokens: int | None) -> str:
 
 PIN_TITLE = "Choose a model to pin  (price in / out per million tokens; median TTFT and speed once measured)"
 NEXT_TITLE = "The next message only goes to…  (then auto-route or the pin again)"
+MAX_MARKED = COMPARE_MODELS[1]  # the most models one compare sends a prompt to
 PROBLEM_WIDTH = 72  # a provider's problem is cut to one line of the picker
 
 
@@ -59,11 +61,12 @@ NAME_WIDTH = 28  # at most, for a model's id
 
 
 def row_text(
-    model: ModelInfo, current: str | None, speed: str = "", speed_width: int = 0, name_width: int = NAME_WIDTH
+    model: ModelInfo, current: str | None, speed: str = "", speed_width: int = 0, name_width: int = NAME_WIDTH,
+    *, marked: tuple[str, ...] = (),
 ) -> Content:
     """One model's row: its id in `name_width` columns; `speed` (speed_text) right-aligned in
-    `speed_width` columns."""
-    mark = "●" if model.address == current else " "
+    `speed_width` columns; '●' for the current model, '✓' for one `marked` to compare."""
+    mark = "✓" if model.address in marked else "●" if model.address == current else " "
     cells = [
         f"{mark} {model.model_id:<{name_width}.{name_width}}", f"{price_text(model):>13}", f"{context_text(model.context):>8}",
     ]
@@ -99,6 +102,9 @@ def filter_models(models: list[ModelInfo], query: str) -> list[ModelInfo]:
     return [model for model, _ in scored]
 
 
+COMPARE_TITLE = "Compare 2 to 6 models:  Enter marks or unmarks one, F2 compares the marked ones, Esc closes"
+
+
 class ModelPicker(ModalScreen[str | None]):
     """Returns the chosen model's address, or None when dismissed."""
 
@@ -123,6 +129,10 @@ class ModelPicker(ModalScreen[str | None]):
         self.current = current
         self.speeds = speeds or {}
         self.problems = problems or {}
+
+    @property
+    def marked(self) -> tuple[str, ...]:
+        return ()
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
@@ -156,7 +166,10 @@ class ModelPicker(ModalScreen[str | None]):
         for provider, group in groupby(found, key=lambda m: m.provider):
             rows.append(Option(provider_text(provider, self.problems.get(provider)), disabled=True))
             rows += [
-                Option(row_text(m, self.current, speeds.get(m.address, ""), speed_width, name_width), id=m.address)
+                Option(
+                    row_text(m, self.current, speeds.get(m.address, ""), speed_width, name_width, marked=self.marked),
+                    id=m.address,
+                )
                 for m in group
             ]
         if not rows:
@@ -180,9 +193,43 @@ class ModelPicker(ModalScreen[str | None]):
         if options.highlighted is not None:
             option = options.get_option_at_index(options.highlighted)
             if option.id and not option.disabled:
-                self.dismiss(option.id)
+                self.chosen(option.id)
 
     @on(OptionList.OptionSelected)
     def _choose(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:
-            self.dismiss(event.option.id)
+            self.chosen(event.option.id)
+
+    def chosen(self, address: str) -> None:
+        self.dismiss(address)
+
+
+class ComparePicker(ModelPicker):
+    """The picker for a compare: Enter marks or unmarks a model, F2 returns the marked ones
+    (2 to 6, in the order marked) as one comma-separated string; None when dismissed."""
+
+    BINDINGS = [Binding("f2", "compare", "Compare", priority=True)]
+
+    def __init__(self, models: list[ModelInfo], marked: tuple[str, ...] = (), **kw: object) -> None:
+        super().__init__(models, None, title=COMPARE_TITLE, **kw)  # type: ignore[arg-type]
+        self._marked = list(marked)
+
+    @property
+    def marked(self) -> tuple[str, ...]:
+        return tuple(self._marked)
+
+    def chosen(self, address: str) -> None:
+        if address in self._marked:
+            self._marked.remove(address)
+        elif len(self._marked) >= MAX_MARKED:
+            self.notify(f"at most {MAX_MARKED} models in a compare: unmark one first", severity="warning")
+            return
+        else:
+            self._marked.append(address)
+        self.show_models(self.query_one(Input).value, keep_highlight=True)
+
+    def action_compare(self) -> None:
+        if len(self._marked) < 2:
+            self.notify("mark at least 2 models to compare (Enter marks the highlighted one)", severity="warning")
+            return
+        self.dismiss(",".join(self._marked))

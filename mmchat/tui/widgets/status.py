@@ -23,6 +23,7 @@ class Status:
     open_circuits: dict[str, str] = field(default_factory=dict)  # provider → why it is skipped
     routing_problem: str | None = None  # why the config file's edited rules were not taken: file:line: message
     loading: str | None = None  # the in-process model a turn waits for ("loading local/…")
+    compare: str | None = None  # the next message is compared: on which models (CompareChoice.label)
 
 
 def status_content(status: Status) -> Content:
@@ -35,6 +36,8 @@ def status_content(status: Status) -> Content:
         parts.append(Content.styled(f"old rules kept: {printable(status.routing_problem)}", "$error"))
     if status.override:
         parts.append(Content.styled(f"next message: {status.override}", "$accent"))
+    if status.compare:
+        parts.append(Content.styled(f"next message compared: {status.compare} (/compare off)", "$accent"))
     if status.locked:
         parts.append(Content.styled("locked: local only (/unlock)", "$warning"))
     if status.provider:
