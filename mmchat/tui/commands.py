@@ -22,6 +22,7 @@ class MmchatCommands(Provider):
             ("toggle_auto", "Toggle auto-route", "The router picks each turn's model, or the pin stays (/auto)"),
             ("compare", "Compare models…", "Send the next message to 2–6 models side by side (/compare)"),
             ("compare(True)", "Blind compare…", "Compare with the models hidden until you vote (/compare blind)"),
+            ("stats", "Leaderboard", "Ratings from your compare votes, speed, cost and errors per model (/stats)"),
             ("override_model", "Model for the next message…", "Choose the model of the next message only (/next)"),
             ("stronger", "Retry with a stronger model", "Answer the latest prompt again with a stronger model (/stronger)"),
             ("route_details", "Show the routing decision", "Every candidate, score, cost, filter and rule of an answer's route"),

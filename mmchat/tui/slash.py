@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("/export [md|json]", "Write this conversation to a file in the current directory"),
     "retry": ("/retry [next]", "Answer the failed or interrupted prompt again, in its place (next: on the next model)"),
     "answer": ("/answer [next|prev]", "Show another answer to the latest prompt (its retries are kept), and go on from it"),
+    "stats": ("/stats", "Your leaderboard: ratings from your compare votes, speed, cost and errors per model"),
     "copy": ("/copy [code [N]]", "Copy the latest answer, or a code block of it (N counts from 1)"),
     "theme": ("/theme [name]", "Switch the colour theme, or list the themes"),
     "help": ("/help", "Keys and commands"),

@@ -291,3 +291,23 @@ async def test_the_budget_counts_the_compares_estimate(store, openai_server):
         await pilot.pause(0.1)
         assert openai_server.requests == [] or all(r.path != "/v1/chat/completions" for r in openai_server.requests)
 
+
+
+async def test_the_leaderboard_counts_a_vote_given_in_the_chat(store, openai_server):
+    from mmchat.tui.screens.stats import StatsScreen
+
+    app = lab_app(store, openai_server)
+    async with app.run_test(size=(150, 40)) as pilot:
+        await compare(pilot, f"{A},{B}", "Write a Python function that reverses a string.")
+        await until(pilot, lambda: ended(app))
+        await pilot.press("2")
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, ChatScreen))
+        await command(pilot, "/stats")
+        await until(pilot, lambda: isinstance(app.screen, StatsScreen) and app.screen.board is not None)
+        board = app.screen.board
+        assert board.votes == 1
+        body = plain(app.screen.query_one("#stats-body"))
+        assert B in body and A in body and "code" in body  # the prompt's category, from its stored decision
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, ChatScreen))

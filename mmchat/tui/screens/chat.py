@@ -377,6 +377,12 @@ class ChatScreen(TurnScreen):
         else:
             self.choose_compare(CompareChoice(models=tuple(parse_models(rest.replace(" ", ","))), blind=blind))
 
+    def action_stats(self) -> None:
+        """The leaderboard: your votes' ratings, each model's speed, cost and errors."""
+        from mmchat.tui.screens.stats import StatsScreen
+
+        self.app.push_screen(StatsScreen(self.service))
+
     def _open_picker(self, current: str | None, chosen: Callable[[str | None], None], **kw: str) -> None:
         from mmchat.tui.screens.model_picker import ModelPicker
 
@@ -687,6 +693,7 @@ class ChatScreen(TurnScreen):
             "auto": lambda: self.action_toggle_auto(None if not word else word == "on"),
             "next": lambda: self.choose_next(None if word == "off" else arg) if arg else self.action_override_model(),
             "compare": lambda: self._compare_command(arg),
+            "stats": self.action_stats,
             "stronger": self.action_stronger,
             "unlock": self.action_unlock,
             "clear": self.action_new_conversation,
