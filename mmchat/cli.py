@@ -103,6 +103,10 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("id", type=int)
     export.add_argument("-f", "--format", choices=["md", "json"], default="md")
     export.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE (mode 0600) instead of stdout")
+    export.add_argument(
+        "-a", "--alternatives", action="store_true",
+        help="with each answer, the other answers to its prompt (a compare's other models, retries)",
+    )
 
     route = sub.add_parser(
         "route",

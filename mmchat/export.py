@@ -12,9 +12,14 @@ JSON shape, format "mmchat.conversation/1" (fields are only ever added):
          "usage": null | {"input_tokens", "cached_input_tokens", "cache_write_tokens",
                           "output_tokens", "reasoning_tokens", "estimated"},
          "ttft_ms", "latency_ms", "tokens_per_s", "cost_usd", "attempts",
-         "decision", "created_at", "finished_at"}
+         "decision", "created_at", "finished_at",
+         "alternatives": null | [message, …]}   # answers only: see below
       ]
     }
+
+An answer's "alternatives" are the other answers to its prompt (a compare's
+other models, retries, answers again), each a message of the same shape
+without "alternatives": null when they were not exported, [] when it has none.
 
 Times are ISO 8601 in UTC; a null cost means unknown. Every message carries
 every field (null where it does not apply). Values under secret-looking names
@@ -56,7 +61,23 @@ _SECRET_NAMES = frozenset(
 )
 
 
-def to_markdown(summary: ConversationSummary, messages: list[StoredMessage]) -> str:
+Alternatives = dict[int, list[StoredMessage]]  # answer id → the other answers to its prompt
+
+
+def alternatives_of(messages: list[StoredMessage], answers: dict[int | None, list[StoredMessage]]) -> Alternatives:
+    """For each answer of `messages`, the other answers to its prompt, from `answers` (the
+    conversation's answers by the prompt they answer: Store.answers_by_prompt)."""
+    return {
+        m.id: [a for a in answers.get(m.parent_id, []) if a.id != m.id]
+        for m in messages
+        if m.role == "assistant"
+    }
+
+
+def to_markdown(
+    summary: ConversationSummary, messages: list[StoredMessage], alternatives: Alternatives | None = None
+) -> str:
+    """The conversation as Markdown; with `alternatives`, each answer's others follow it."""
     lines = [f"# {summary.title or UNTITLED}", ""]
     about = [f"started {_local(summary.created_at)}", f"{len(messages)} messages"]
     if summary.models:
@@ -66,22 +87,36 @@ def to_markdown(summary: ConversationSummary, messages: list[StoredMessage]) -> 
     lines += ["*" + " · ".join(about) + "*", ""]
     for message in messages:
         lines += ["---", "", _header(message)]
-        meta = _meta(message)
-        if meta:
-            lines.append(f"*{meta}*")
-        lines.append("")
-        if message.content:
-            lines += [message.content.rstrip("\n"), ""]
-        if message.status == "interrupted":
-            lines += ["**⚠ interrupted** — the answer stopped before it was finished.", ""]
-        elif message.status == "error":
-            lines += [f"**✖ error:** {message.error or 'unknown error'}", ""]
-        elif message.status == "pending":
-            lines += ["**… still streaming when exported**", ""]
+        lines += _body(message)
+        others = (alternatives or {}).get(message.id, [])
+        for n, other in enumerate(others, 1):
+            lines += [f"### Other answer {n} of {len(others)} · {other.model or 'unknown model'}"]
+            lines += _body(other)
     return "\n".join(lines)
 
 
-def to_json(summary: ConversationSummary, messages: list[StoredMessage]) -> str:
+def _body(message: StoredMessage) -> list[str]:
+    """A message's figures line, text and end state, as Markdown lines."""
+    lines = []
+    meta = _meta(message)
+    if meta:
+        lines.append(f"*{meta}*")
+    lines.append("")
+    if message.content:
+        lines += [message.content.rstrip("\n"), ""]
+    if message.status == "interrupted":
+        lines += ["**⚠ interrupted** — the answer stopped before it was finished.", ""]
+    elif message.status == "error":
+        lines += [f"**✖ error:** {message.error or 'unknown error'}", ""]
+    elif message.status == "pending":
+        lines += ["**… still streaming when exported**", ""]
+    return lines
+
+
+def to_json(
+    summary: ConversationSummary, messages: list[StoredMessage], alternatives: Alternatives | None = None
+) -> str:
+    """The conversation as JSON (the shape above); with `alternatives`, each answer's others."""
     document = {
         "format": FORMAT,
         "conversation": {
@@ -92,7 +127,7 @@ def to_json(summary: ConversationSummary, messages: list[StoredMessage]) -> str:
             "models": list(summary.models),
             "total_cost_usd": summary.total_cost_usd,
         },
-        "messages": [_message_json(m) for m in messages],
+        "messages": [_with_alternatives(m, alternatives) for m in messages],
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
@@ -111,6 +146,16 @@ def write_private(path: Path, text: str) -> None:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def _with_alternatives(m: StoredMessage, alternatives: Alternatives | None) -> dict[str, Any]:
+    data = _message_json(m)
+    if m.role == "assistant":
+        others = None if alternatives is None else alternatives.get(m.id, [])
+        data["alternatives"] = None if others is None else [_message_json(o) for o in others]
+    else:
+        data["alternatives"] = None
+    return data
 
 
 def _message_json(m: StoredMessage) -> dict[str, Any]:

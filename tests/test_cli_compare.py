@@ -451,3 +451,15 @@ def test_blind_usage_errors(home, openai_server):
 def test_vote_without_a_terminal_is_not_asked(home, openai_server):
     done = mmchat(home, "compare", "--vote", "-m", MODELS, "hi", config=lab(home, openai_server))
     assert done.returncode == 0 and "mmchat: no vote: " in done.stderr and votes(home) == []
+
+
+def test_history_export_alternatives_carries_every_answer_of_a_compare(home, openai_server):
+    conf = lab(home, openai_server)
+    assert mmchat(home, "compare", "-m", "lab/a,lab/b,lab/c", "Name a colour.", config=conf).returncode == 0
+    path_only = mmchat(home, "history", "export", "1", config=conf).stdout
+    assert path_only.count("You said: Name a colour.") == 1  # lab/a's answer is followed
+    everything = mmchat(home, "history", "export", "1", "--alternatives", config=conf).stdout
+    assert everything.count("You said: Name a colour.") == 3
+    assert "### Other answer 1 of 2 · lab/b" in everything and "### Other answer 2 of 2 · lab/c" in everything
+    document = json.loads(mmchat(home, "history", "export", "1", "-f", "json", "-a", config=conf).stdout)
+    assert [o["model"] for o in document["messages"][1]["alternatives"]] == ["lab/b", "lab/c"]

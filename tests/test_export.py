@@ -125,3 +125,46 @@ def test_costs_keep_their_digits_in_an_export():
     figures = (0, 4e-7, 0.000029, 0.0123, 0.5, 1234.5)
     assert [fmt.cost(x, places=4) for x in figures] == ["$0", "<$0.000001", "$0.000029", "$0.0123", "$0.5000", "$1,234.50"]
     assert [fmt.cost(x) for x in figures] == ["$0", "<$0.000001", "$0.000029", "$0.01", "$0.50", "$1,234.50"]
+
+
+@pytest.fixture
+def compared(tmp_path: Path):
+    """A compare of three models, the second one chosen, then a follow-up on it."""
+    from mmchat.store import NewAnswer
+
+    with Store(tmp_path / "db" / "mmchat.db") as store:
+        models = ["lab/a", "lab/b", "lab/c"]
+        turn = store.start_turn(None, "Name a colour.", [NewAnswer("lab", m) for m in models])
+        texts = ["Red.", "Blue.", ""]
+        for answer_id, text in zip(turn.answer_ids, texts):
+            status = "complete" if text else "error"
+            store.finish_answer(answer_id, AnswerEnd(text, status, error=None if text else "lab: 500 boom",
+                                                     usage=Usage(input_tokens=5, output_tokens=2), cost_usd=0.001))
+        store.choose_answer(turn.answer_ids[1])
+        follow = store.start_turn(turn.conversation_id, "Why?", [NewAnswer("lab", "lab/b")])
+        store.finish_answer(follow.answer_ids[0], AnswerEnd("Because.", "complete"))
+        cid = turn.conversation_id
+        yield store, cid, turn.answer_ids
+
+
+def test_an_export_with_alternatives_puts_each_answers_others_after_it(compared):
+    from mmchat.export import alternatives_of
+
+    store, cid, (a, b, c) = compared
+    path = store.path(cid)
+    assert [m.content for m in path] == ["Name a colour.", "Blue.", "Why?", "Because."]
+    others = alternatives_of(path, store.answers_by_prompt(cid))
+    assert {k: [o.id for o in v] for k, v in others.items()} == {b: [a, c], path[3].id: []}
+
+    text = to_markdown(store.conversation(cid), path, others)
+    assert text.index("Blue.") < text.index("### Other answer 1 of 2 · lab/a") < text.index("Red.")
+    assert text.index("### Other answer 2 of 2 · lab/c") < text.index("**✖ error:** lab: 500 boom") < text.index("Why?")
+    assert "### Other answer" not in to_markdown(store.conversation(cid), path)  # the path only, by default
+
+    document = json.loads(to_json(store.conversation(cid), path, others))
+    chosen = document["messages"][1]
+    assert [o["content"] for o in chosen["alternatives"]] == ["Red.", ""]
+    assert chosen["alternatives"][1]["status"] == "error" and "alternatives" not in chosen["alternatives"][0]
+    assert document["messages"][3]["alternatives"] == [] and document["messages"][0]["alternatives"] is None
+    plain = json.loads(to_json(store.conversation(cid), path))
+    assert plain["messages"][1]["alternatives"] is None  # not exported: null, not an empty list

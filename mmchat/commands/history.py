@@ -25,7 +25,11 @@ def run(args: argparse.Namespace) -> int:
         if args.history_command == "show":
             print(printable(export.to_markdown(summary, messages)))
             return 0
-        text = export.to_markdown(summary, messages) if args.format == "md" else export.to_json(summary, messages)
+        others = export.alternatives_of(messages, store.answers_by_prompt(args.id)) if args.alternatives else None
+        if args.format == "md":
+            text = export.to_markdown(summary, messages, others)
+        else:
+            text = export.to_json(summary, messages, others)
         if args.output:
             export.write_private(args.output, text)
             print(f"wrote conversation {args.id} to {args.output}")

@@ -166,6 +166,17 @@ class Tree(Conversations):
         ).fetchall()
         return [to_message(row) for row in rows]
 
+    def answers_by_prompt(self, conversation_id: int) -> dict[int | None, list[StoredMessage]]:
+        """The conversation's answers by the message they answer (its id), oldest first."""
+        rows = self._conn.execute(
+            f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND role = 'assistant' ORDER BY id",
+            (conversation_id,),
+        ).fetchall()
+        answers: dict[int | None, list[StoredMessage]] = {}
+        for message in map(to_message, rows):
+            answers.setdefault(message.parent_id, []).append(message)
+        return answers
+
     def alternatives(self, conversation_id: int) -> dict[int, tuple[int, int]]:
         """Answers that have alternatives (other answers to the same message, such as retries):
         answer id → (its place among them from 1, how many), oldest first."""

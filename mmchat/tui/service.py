@@ -428,16 +428,18 @@ class ChatService:
             self.conversation_id = None
             self.routing_changed()
 
-    def export(self, fmt: str, directory: Path) -> Path:
+    def export(self, fmt: str, directory: Path, *, alternatives: bool = False) -> Path:
         """Write the current conversation as Markdown ('md') or JSON ('json') into
-        `directory` (a new file, mode 0600) and return its path."""
+        `directory` (a new file, mode 0600) and return its path; with `alternatives`, each
+        answer's other answers to its prompt follow it."""
         from mmchat import export
 
         if self.conversation_id is None:
             raise LookupError("nothing to export yet: this conversation has no messages")
         summary = self.store.conversation(self.conversation_id)
         messages = self.store.path(self.conversation_id)
-        text = export.to_markdown(summary, messages) if fmt == "md" else export.to_json(summary, messages)
+        others = export.alternatives_of(messages, self.store.answers_by_prompt(self.conversation_id)) if alternatives else None
+        text = export.to_markdown(summary, messages, others) if fmt == "md" else export.to_json(summary, messages, others)
         path = _free_path(directory, f"mmchat-{summary.id}-{_slug(summary.title)}", fmt)
         export.write_private(path, text)
         return path

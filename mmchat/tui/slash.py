@@ -18,7 +18,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "clear": ("/clear", "Start a new conversation"),
     "history": ("/history", "Browse, open, rename and delete conversations"),
     "search": ("/search WORDS", "Search every stored message"),
-    "export": ("/export [md|json]", "Write this conversation to a file in the current directory"),
+    "export": (
+        "/export [md|json] [all]",
+        "Write this conversation to a file in the current directory (all: each answer's alternatives too)",
+    ),
     "retry": ("/retry [next]", "Answer the failed or interrupted prompt again, in its place (next: on the next model)"),
     "answer": ("/answer [next|prev]", "Show another answer to the latest prompt (its retries are kept), and go on from it"),
     "stats": ("/stats", "Your leaderboard: ratings from your compare votes, speed, cost and errors per model"),

@@ -311,3 +311,20 @@ async def test_the_leaderboard_counts_a_vote_given_in_the_chat(store, openai_ser
         assert B in body and A in body and "code" in body  # the prompt's category, from its stored decision
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, ChatScreen))
+
+
+async def test_export_all_writes_the_alternatives_of_a_compare(store, openai_server, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = lab_app(store, openai_server)
+    async with app.run_test(size=(150, 40)) as pilot:
+        await compare(pilot, f"{A},{B}", "Pick one.")
+        await until(pilot, lambda: ended(app))
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, ChatScreen))
+        await command(pilot, "/export json all")
+        await command(pilot, "/export md")
+        await pilot.pause()
+    conversation_id = app.service.conversation_id
+    document = json.loads((tmp_path / f"mmchat-{conversation_id}-pick-one.json").read_text())
+    assert [o["model"] for o in document["messages"][1]["alternatives"]] == [B]
+    assert "Other answer" not in (tmp_path / f"mmchat-{conversation_id}-pick-one.md").read_text()

@@ -649,12 +649,13 @@ class ChatScreen(TurnScreen):
     def action_export(self, fmt: str) -> None:
         self.export(fmt)
 
-    def export(self, fmt: str) -> Path | None:
+    def export(self, fmt: str, *, alternatives: bool = False) -> Path | None:
         if fmt not in ("md", "json"):
-            self.notify(f"cannot export as '{fmt}': use /export md or /export json", severity="error")
+            self.notify(f"cannot export as '{fmt}': use /export md, /export json, then all for the alternatives",
+                        severity="error")
             return None
         try:
-            path = self.service.export(fmt, Path.cwd())
+            path = self.service.export(fmt, Path.cwd(), alternatives=alternatives)
         except LookupError as exc:
             self.notify(str(exc), severity="warning")
             return None
@@ -699,7 +700,7 @@ class ChatScreen(TurnScreen):
             "clear": self.action_new_conversation,
             "history": self.action_conversations,
             "search": lambda: self.action_conversations(arg),
-            "export": lambda: self.export(word or "md"),
+            "export": lambda: self._export_command(word),
             "answer": lambda: self.action_other_answer(-1 if word == "prev" else 1),
             "retry": self.action_retry_next if word == "next" else self.action_retry,
             "copy": lambda: self._copy_command(arg),
@@ -709,6 +710,17 @@ class ChatScreen(TurnScreen):
         done = handlers[command.name]()
         if inspect.isawaitable(done):
             await done
+
+    def _export_command(self, words: str) -> None:
+        """/export [md|json] [all]."""
+        parts = words.split()
+        alternatives = bool(parts) and parts[-1] == "all"
+        if alternatives:
+            parts = parts[:-1]
+        if len(parts) > 1:
+            self.notify(f"/export {words}: use /export [md|json] [all]", severity="error")
+            return
+        self.export(parts[0] if parts else "md", alternatives=alternatives)
 
     def _copy_command(self, argument: str) -> None:
         what, _, number = argument.partition(" ")
