@@ -41,10 +41,13 @@ def _parser() -> argparse.ArgumentParser:
 
     compare = sub.add_parser("compare", help="send one prompt to several models at once and compare the answers")
     compare.add_argument("prompt", nargs="*", help="the prompt (read from stdin when omitted or piped)")
-    compare.add_argument(
-        "-m", "--model", action="append", required=True, metavar="A,B,…",
+    which = compare.add_mutually_exclusive_group(required=True)
+    which.add_argument(
+        "-m", "--model", action="append", metavar="A,B,…",
         help="2 to 6 model addresses, comma-separated or -m repeated",
     )
+    which.add_argument("--set", metavar="NAME", help="the models of the config's compare set NAME (compare_sets:)")
+    which.add_argument("--top", type=int, metavar="N", help="the router's N best models for this prompt (2 to 6)")
     where = compare.add_mutually_exclusive_group()
     where.add_argument("-c", "--continue", dest="continue_last", action="store_true", help="compare in the latest conversation")
     where.add_argument("--conversation", type=int, metavar="ID", help="compare in conversation ID")

@@ -463,3 +463,23 @@ def test_history_export_alternatives_carries_every_answer_of_a_compare(home, ope
     assert "### Other answer 1 of 2 · lab/b" in everything and "### Other answer 2 of 2 · lab/c" in everything
     document = json.loads(mmchat(home, "history", "export", "1", "-f", "json", "-a", config=conf).stdout)
     assert [o["model"] for o in document["messages"][1]["alternatives"]] == ["lab/b", "lab/c"]
+
+
+def test_a_compare_set_or_the_routers_top_n_instead_of_named_models(home, openai_server):
+    conf = lab(home, openai_server)
+    conf.write_text(conf.read_text() + "compare_sets:\n  pair: [lab/c, lab/a]\n")
+    done = mmchat(home, "compare", "--set", "pair", "hi", "--json", config=conf)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["models"] == ["lab/c", "lab/a"]
+
+    done = mmchat(home, "compare", "--set", "trio", "hi", config=conf)
+    assert done.returncode == 2 and done.stderr.strip() == "mmchat: no compare set 'trio': the sets are pair"
+
+    done = mmchat(home, "compare", "--top", "3", "hi", "--json", config=conf)
+    assert done.returncode == 0, done.stderr
+    assert sorted(json.loads(done.stdout)["models"]) == ["lab/a", "lab/b", "lab/c"]
+    done = mmchat(home, "compare", "--top", "9", "hi", config=conf)
+    assert done.returncode == 2 and "not the top 9" in done.stderr
+
+    done = mmchat(home, "compare", "--set", "pair", "-m", "lab/a,lab/b", "hi", config=conf)
+    assert done.returncode == 2 and "not allowed with argument" in done.stderr

@@ -1,5 +1,8 @@
 """`mmchat compare`: one prompt to several models at once, the answers one after another.
 
+The models: named (`-m a,b,c`), the config's compare set (`--set NAME`), or the
+router's best for the prompt (`--top N`).
+
 The answers stream concurrently; on a terminal a live table of their figures is
 redrawn on stderr. Each answer is printed to stdout under its model's name once it
 and those before it have ended, so a reader that goes away (`| head`) stops the
@@ -34,7 +37,9 @@ from mmchat.commands.setup import build_catalog, load, open_store
 from mmchat.engine.events import TurnFailed, TurnFinished
 from mmchat.routing import Decision
 from mmchat.sanitize import printable, printable_json
-from mmchat.session.compare import CompareError, NothingToCompare, markers, names_its_maker, parse_models, plan_compare
+from mmchat.session.compare import (
+    CompareChoice, CompareError, NothingToCompare, markers, names_its_maker, parse_models, plan_compare,
+)
 from mmchat.session.session import Answering, Session
 from mmchat.session.view import TurnView
 
@@ -52,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     config = load(args)
-    named = [address for given in args.model for address in parse_models(given)]
+    named = [address for given in args.model or () for address in parse_models(given)]
+    choice = CompareChoice(models=tuple(named), set_name=args.set, top=args.top, blind=args.blind)
     prompt = read_prompt(" ".join(args.prompt or ()), "compare")
     if prompt is None:
         return 2
@@ -66,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
             store.conversation(conversation_id)  # a clear error for an unknown id
         session = Session(config, store, build_catalog(config))
         try:  # an unknown model fails here (one line, exit 2), before anything is stored
-            plan = plan_compare(session, prompt, conversation_id, named)
+            plan = plan_compare(session, prompt, conversation_id, choice.models_for(session, prompt, conversation_id))
         except NothingToCompare as exc:
             for out in exc.left_out:
                 print(f"mmchat: {out.model} left out: {out.reason}", file=sys.stderr)
