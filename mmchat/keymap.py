@@ -82,6 +82,9 @@ FIXED_KEYS: tuple[tuple[str, str], ...] = (
     ("Enter (in a list)", "Open the chosen conversation or model"),
     ("Enter / click on →", "Show or fold the whole routing decision of an answer"),
     ("Left / Right (on an answer)", "Its other answers (retries, marked ‹2/3›), and go on from the one shown"),
+    ("1–6 / t / x (in a compare)", "Vote: the best answer, a tie, all bad (n first: a one-line note)"),
+    ("Enter (in a compare)", "Go on with the winner, or the focused answer: the others stay its alternatives"),
+    ("Esc (in a compare)", "Stop every answer (each kept, marked interrupted); again: back to the chat"),
 )
 
 

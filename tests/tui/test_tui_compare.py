@@ -108,6 +108,10 @@ async def test_a_compare_streams_into_columns_then_a_vote_and_going_on_with_the_
         answer = app.screen.query_one(AssistantMessage)
         assert answer.message_id == ids[1]
         assert "‹2/3›" in plain(answer.header)
+        answer.focus()
+        await pilot.press("left")  # the compare's other answers are its alternatives
+        await until(pilot, lambda: "‹1/3›" in plain(app.screen.query_one(AssistantMessage).header))
+        assert store.path(app.service.conversation_id)[-1].id == ids[0]
         assert app.service.compare_choice is None  # the next message goes to one model again
         assert "compared" not in plain(app.screen.query_one(StatusLine))
 
