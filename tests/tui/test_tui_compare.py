@@ -332,3 +332,16 @@ async def test_export_all_writes_the_alternatives_of_a_compare(store, openai_ser
     document = json.loads((tmp_path / f"mmchat-{conversation_id}-pick-one.json").read_text())
     assert [o["model"] for o in document["messages"][1]["alternatives"]] == [B]
     assert "Other answer" not in (tmp_path / f"mmchat-{conversation_id}-pick-one.md").read_text()
+
+
+async def test_quitting_during_a_compare_keeps_every_answer_marked(store, openai_server):
+    for text in ("one", "two"):
+        openai_server.enqueue(Script(200, dict(SSE_HEADERS), [chunk(role=True), chunk(content=text), sleep(30), DONE]))
+    app = lab_app(store, openai_server)
+    async with app.run_test(size=(150, 40)) as pilot:
+        await compare(pilot, f"{A},{B}", "slow")
+        await until(pilot, lambda: all(c.view.chars for c in columns(app)))
+        ids = [c.view.answer_id for c in columns(app)]
+        await pilot.press("ctrl+q")
+    stored = [store.message(i) for i in ids]
+    assert {m.status for m in stored} == {"interrupted"} and sorted(m.content for m in stored) == ["one", "two"]
