@@ -13,8 +13,9 @@ rather than Davidson's (1970) extension with a fitted tie parameter ν. Why:
   ties are evidence that two models are close and pull their ratings together,
   which is what a leaderboard of one user's verdicts should show;
 - the votes are one user's, tens rather than thousands: one parameter fewer to
-  estimate from them, and the fit stays a plain Bradley–Terry likelihood whose
-  MM iteration (Hunter 2004) converges monotonically, checked by hand in tests.
+  estimate from them, and the fit stays a plain, concave Bradley–Terry
+  log-likelihood, maximised by Newton steps that only climb, checked by hand
+  in tests.
 'both_bad' outcomes say nothing about which model is better and are ignored.
 
 The prior: every model plays `prior` virtual ties (half a win, half a loss)
@@ -95,7 +96,7 @@ def fit(
         n[index[x]][index[y]] = n[index[y]][index[x]] = count
     # Half a win per tie, plus the prior's half win against the reference.
     score = [wins[m] + ties[m] / 2 + prior / 2 for m in models]
-    strengths = _mm(n, score, prior, tolerance, max_iterations)
+    strengths = _strengths(n, score, prior, tolerance, max_iterations)
     theta = [math.log(p) for p in strengths]
     mean = sum(theta) / k
     variances = _centred_variances(n, strengths, prior)
@@ -107,36 +108,72 @@ def fit(
     return ratings
 
 
-def _mm(n: list[list[float]], score: list[float], prior: float, tolerance: float, limit: int) -> list[float]:
-    """Strengths maximising the Bradley–Terry likelihood by minorization–maximization:
-    π_i ← W_i / Σ_j n_ij / (π_i + π_j), the reference (π = 1) included as a player met
-    `prior` times; without a prior the strengths are rescaled to a geometric mean of 1."""
+def _strengths(n: list[list[float]], score: list[float], prior: float, tolerance: float, limit: int) -> list[float]:
+    """Strengths maximising the Bradley–Terry likelihood, by Newton's method on the log
+    strengths θ with step halving (the log-likelihood is concave, so each accepted step
+    climbs): gradient W_i − Σ_j n_ij q_ij − prior q_i0, Hessian −I (`_information`), the
+    reference (π = 1) a player met `prior` times. Without a prior only differences are
+    identified: the step uses (I + J/k) and θ is kept centred (geometric mean of π = 1).
+
+    Minorization–maximization (Hunter 2004) reaches the same point but crawls when many
+    games meet a small prior (the overall level moves by about prior / games a step): it
+    took ~400 ms for 14,000 outcomes where this takes a few."""
     k = len(score)
-    p = [1.0] * k
+    if any(s <= 0 for s in score):
+        raise ValueError("a model with no win, tie or prior cannot be rated: use a prior > 0")
+    theta = [0.0] * k
+    current = _log_likelihood(n, score, prior, theta)
     for _ in range(limit):
-        new = []
-        for i in range(k):
-            denominator = sum(n[i][j] / (p[i] + p[j]) for j in range(k) if n[i][j]) + prior / (p[i] + 1.0)
-            if score[i] <= 0 or denominator <= 0:
-                raise ValueError("a model with no win, tie or prior cannot be rated: use a prior > 0")
-            new.append(score[i] / denominator)
+        p = [math.exp(t) for t in theta]
+        gradient = [
+            score[i] - sum(n[i][j] * p[i] / (p[i] + p[j]) for j in range(k) if n[i][j]) - prior * p[i] / (p[i] + 1.0)
+            for i in range(k)
+        ]
+        info = _information(n, p, prior)
         if prior == 0:
-            g = math.exp(sum(math.log(x) for x in new) / k)
-            new = [x / g for x in new]
-        change = max(abs(math.log(a / b)) for a, b in zip(new, p))
-        p = new
+            info = [[v + 1.0 / k for v in row] for row in info]
+        inverse = _inverse(info)
+        if any(math.isinf(inverse[i][i]) for i in range(k)):
+            raise ValueError("the comparisons do not connect every model: use a prior > 0")
+        step = [sum(inverse[i][j] * gradient[j] for j in range(k)) for i in range(k)]
+        size = 1.0
+        while True:
+            moved = [t + size * d for t, d in zip(theta, step)]
+            if prior == 0:
+                centre = sum(moved) / k
+                moved = [t - centre for t in moved]
+            value = _log_likelihood(n, score, prior, moved)
+            if value >= current or size < 1e-12:
+                break
+            size /= 2
+        change = max(abs(a - b) for a, b in zip(moved, theta))
+        theta, current = moved, value
         if change < tolerance:
             break
-    return p
+    return [math.exp(t) for t in theta]
 
 
-def _centred_variances(n: list[list[float]], p: list[float], prior: float) -> list[float]:
-    """Var(θ_i − mean θ) from the Fisher information of the log strengths θ.
+def _log_likelihood(n: list[list[float]], score: list[float], prior: float, theta: list[float]) -> float:
+    """Σ W_i θ_i − Σ_{i<j} n_ij log(π_i + π_j) − prior Σ_i log(π_i + 1), up to a constant."""
+    k = len(theta)
+    total = sum(w * t for w, t in zip(score, theta))
+    for i in range(k):
+        total -= prior * _log_add(theta[i], 0.0)
+        for j in range(i + 1, k):
+            if n[i][j]:
+                total -= n[i][j] * _log_add(theta[i], theta[j])
+    return total
 
-    The information is I_ii = Σ_j n_ij q_ij (1 − q_ij) (+ the prior's games against the
-    reference), I_ij = −n_ij q_ij (1 − q_ij), with q_ij = π_i / (π_i + π_j). Without a prior
-    I is singular along the all-ones direction (only differences are identified), so its
-    inverse is taken as (I + J/k)⁻¹ − J/k, the pseudo-inverse."""
+
+def _log_add(x: float, y: float) -> float:
+    """log(e^x + e^y) without overflow."""
+    high, low = (x, y) if x >= y else (y, x)
+    return high + math.log1p(math.exp(low - high))
+
+
+def _information(n: list[list[float]], p: list[float], prior: float) -> list[list[float]]:
+    """The Fisher information of the log strengths: I_ii = Σ_j n_ij q_ij (1 − q_ij) (+ the
+    prior's games against the reference), I_ij = −n_ij q_ij (1 − q_ij), q_ij = π_i / (π_i + π_j)."""
     k = len(p)
     info = [[0.0] * k for _ in range(k)]
     for i in range(k):
@@ -147,6 +184,15 @@ def _centred_variances(n: list[list[float]], p: list[float], prior: float) -> li
                 info[i][i] += n[i][j] * q * (1 - q)
         q = p[i] / (p[i] + 1.0)
         info[i][i] += prior * q * (1 - q)
+    return info
+
+
+def _centred_variances(n: list[list[float]], p: list[float], prior: float) -> list[float]:
+    """Var(θ_i − mean θ) from the Fisher information of the log strengths θ (`_information`).
+    Without a prior I is singular along the all-ones direction (only differences are
+    identified), so its inverse is taken as (I + J/k)⁻¹ − J/k, the pseudo-inverse."""
+    k = len(p)
+    info = _information(n, p, prior)
     if prior == 0:
         info = [[v + 1.0 / k for v in row] for row in info]
     cov = _inverse(info)

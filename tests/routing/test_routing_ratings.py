@@ -108,3 +108,40 @@ def test_bad_input_is_refused():
     with pytest.raises(ValueError, match="prior must be >= 0"):
         fit([(A, B, "a")], prior=-1)
     assert isinstance(fit([(A, B, "a")])[A], Rating)
+
+
+def test_many_near_even_games_with_a_prior_match_minorization_maximization():
+    """Thousands of games against a prior of one (where MM crawls): the fit lands where
+    Hunter's MM iteration, run here to convergence as an independent check, lands."""
+    import random
+
+    rng = random.Random(7)
+    models = [f"m{i}" for i in range(5)]
+    outcomes = []
+    for _ in range(3000):
+        a, b = rng.sample(models, 2)
+        r = rng.random()
+        outcomes.append((a, b, "a" if r < 0.47 else "b" if r < 0.94 else "tie"))
+    ratings = fit(outcomes, prior=1.0)
+    # MM: π_i ← W_i / (Σ_j n_ij / (π_i + π_j) + prior / (π_i + 1)), W_i with half a win per tie and prior / 2.
+    score = {m: 0.5 for m in models}
+    games: dict[tuple[str, str], int] = {}
+    for a, b, outcome in outcomes:
+        score[a] += {"a": 1.0, "b": 0.0, "tie": 0.5}[outcome]
+        score[b] += {"a": 0.0, "b": 1.0, "tie": 0.5}[outcome]
+        games[(a, b)] = games.get((a, b), 0) + 1
+        games[(b, a)] = games.get((b, a), 0) + 1
+    p = {m: 1.0 for m in models}
+    for _ in range(200_000):
+        new = {
+            i: score[i] / (sum(games.get((i, j), 0) / (p[i] + p[j]) for j in models if j != i) + 1.0 / (p[i] + 1.0))
+            for i in models
+        }
+        done = max(abs(math.log(new[m] / p[m])) for m in models) < 1e-12
+        p = new
+        if done:
+            break
+    mean = sum(math.log(v) for v in p.values()) / len(models)
+    for m in models:
+        expected = 1000 + 400 / math.log(10) * (math.log(p[m]) - mean)
+        assert ratings[m].score == pytest.approx(expected, abs=1e-6)
