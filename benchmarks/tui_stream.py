@@ -309,14 +309,15 @@ async def heartbeat(worst: list[float]) -> None:
         worst[0] = max(worst[0], loop.time() - before - HEARTBEAT_S)
 
 
-def type_keys(app, stop: threading.Event, watch: Watch, seed: int) -> None:
-    """Press TYPED every ~TYPE_EVERY_S through the driver, as the terminal's input thread does."""
+def type_keys(app, stop: threading.Event, watch: Watch, seed: int, key: tuple[str, str] = (TYPED, TYPED)) -> None:
+    """Press `key` (its name and character; TYPED by default) every ~TYPE_EVERY_S through the
+    driver, as the terminal's input thread does."""
     from textual import events
 
     rng = random.Random(seed)
     while not stop.wait(TYPE_EVERY_S * rng.uniform(0.7, 1.3)):
         watch.key_times.append(time.perf_counter())
-        app._driver.process_message(events.Key(TYPED, TYPED))
+        app._driver.process_message(events.Key(*key))
 
 
 async def run_tui(base_url: str, n: int | None, shape: str, data_dir: Path, seed: int) -> Sample:
@@ -468,11 +469,16 @@ def tui_in_child(base_url: str, n: int | None, shape: str, seed: int) -> Sample:
     """One TUI run in a fresh process, as a user's session: a Textual app run in this long-lived
     process leaves objects behind (the run's context, its threads), and every run after would
     pay for them in longer garbage collections."""
-    command = [sys.executable, "-m", "benchmarks.tui_stream", "--tui-run", base_url, str(n or 0), shape, str(seed)]
+    return Sample(**run_child("benchmarks.tui_stream", ["--tui-run", base_url, str(n or 0), shape, str(seed)]))
+
+
+def run_child(module: str, args: list[str]) -> dict:
+    """Run `python -m module *args` in a fresh process; the JSON object its last line prints."""
+    command = [sys.executable, "-m", module, *args]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT_S + 30)
     if done.returncode != 0:
         raise RuntimeError(f"the TUI run failed:\n{done.stderr[-3000:]}")
-    return Sample(**json.loads(done.stdout.strip().splitlines()[-1]))
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def tui_run(base_url: str, n: int, shape: str, seed: int) -> None:
