@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from mmchat.engine.turn import Engine
 
 UNREACHABLE_KINDS = ("unreachable", "timeout")
+BREATHE_EVERY_S = 0.004  # several answers' events are handed on for at most this long between yields
 
 Update = tuple[int, EngineEvent]  # (which answer, counted from 0; its event)
 
@@ -288,9 +289,16 @@ class Answering:
                 queue.put_nowait((index, None))
 
         tasks = [asyncio.ensure_future(pump(i, run)) for i, run in enumerate(started.runs)]
+        loop = asyncio.get_running_loop()
         try:
             running = len(tasks)
+            breathed = loop.time()
             while running:
+                # queue.get() returns at once while events wait, so a burst from several answers
+                # would hold the event loop (keys, frames) until drained: let it run now and then.
+                if loop.time() - breathed > BREATHE_EVERY_S:
+                    await asyncio.sleep(0)
+                    breathed = loop.time()
                 index, item = await queue.get()
                 if item is None:
                     running -= 1

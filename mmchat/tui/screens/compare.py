@@ -103,7 +103,9 @@ class CompareColumn(Vertical, can_focus=True):
         self.query_one(".compare-error", Static).update(Content(printable(line)))
 
     def ended(self) -> None:
-        """Show the final figures, and why the answer did not complete."""
+        """Show the final figures, and why the answer did not complete; the text's last block
+        is closed (drawn in the background: the other columns go on meanwhile)."""
+        self.run_worker(self.query_one(StreamingMarkdown).finish(), group="finish", exit_on_error=False)
         self.tick()
         self.add_class(f"-{self.view.status}")
         if self.view.status != "complete":
@@ -125,6 +127,9 @@ class CompareScreen(Screen[int | None]):
 
     BINDINGS = [
         Binding("escape", "stop_or_close", "Stop / back", priority=True),
+        # Moving between columns is handled at once, before the key travels to the focused column.
+        Binding("tab", "app.focus_next", show=False, priority=True),
+        Binding("shift+tab", "app.focus_previous", show=False, priority=True),
         *(Binding(str(n), f"vote({n})", f"{n}", show=False) for n in range(1, 7)),
         Binding("t", "vote_kind('tie')", "Tie"),
         Binding("x", "vote_kind('all_bad')", "All bad"),
