@@ -52,6 +52,9 @@ class ProviderConfig:
     path: str | None = None
     threads: int | None = None
     context: int | None = None
+    # A bench run's bounds on this provider: requests at once, and per minute (None: no limit).
+    concurrency: int = 2
+    rpm: int | None = None
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,7 @@ DISCOVERY_KEYS = ("enabled", "ports", "timeout")
 BUDGET_KEYS = ("conversation", "day", "warn_at")
 PROVIDER_KEYS = (
     "type", "base_url", "api_key_env", "api_key_cmd", "headers", "timeouts", "max_retries", "path", "threads", "context",
+    "concurrency", "rpm",
 )
 IN_PROCESS_KEYS = ("path", "threads", "context")  # only for a type not reached over HTTP (type: local)
 TIMEOUT_KEYS = ("connect", "first_token", "idle")
@@ -477,6 +481,8 @@ class _Reader(NodeReader):
             path=str(Path(self.text(fields["path"], f"{key}.path")).expanduser()) if "path" in fields else None,
             threads=self.positive_int(fields["threads"], f"{key}.threads") if "threads" in fields else None,
             context=self.positive_int(fields["context"], f"{key}.context") if "context" in fields else None,
+            concurrency=self.positive_int(fields["concurrency"], f"{key}.concurrency") if "concurrency" in fields else 2,
+            rpm=self.positive_int(fields["rpm"], f"{key}.rpm") if "rpm" in fields else None,
         )
 
     def provider_type(self, vnode: Any, provider_node: Any, key: str, implied: tuple[str, str] | None) -> str:

@@ -524,3 +524,27 @@ def test_the_examples_embedded_model_block_loads_when_uncommented(tmp_path):
     local = config.providers["local"]
     assert (local.type, local.threads, local.context) == ("local", 2, 4096)
     assert local.path == str(Path("~/models/qwen2.5-7b-instruct-q4_k_m.gguf").expanduser())
+
+
+# --- a bench run's bounds per provider ----------------------------------------------
+
+
+def test_a_provider_bounds_a_bench_run_to_two_requests_at_once_and_no_rate_unless_told(tmp_path):
+    config = load_config(write(tmp_path, """\
+        providers:
+          openai: {}
+          lab:
+            type: openai
+            base_url: http://127.0.0.1:8080/v1
+            concurrency: 5
+            rpm: 60
+        """), env={})
+    assert (config.providers["openai"].concurrency, config.providers["openai"].rpm) == (2, None)
+    assert (config.providers["lab"].concurrency, config.providers["lab"].rpm) == (5, 60)
+
+
+@pytest.mark.parametrize(("key", "value"), [("concurrency", "0"), ("concurrency", "1.5"), ("rpm", "-3"), ("rpm", "'60'")])
+def test_a_bench_bound_must_be_a_positive_whole_number(tmp_path, key, value):
+    error = fails(tmp_path, f"providers:\n  openai:\n    {key}: {value}\n")
+    assert f":3: providers.openai.{key}:" in str(error)
+    assert "positive whole number" in str(error)

@@ -14,6 +14,7 @@ sharing one connection:
   figures, recent prompts;
 - votes.py: votes after a compare and the pairwise outcomes they imply (with the
   prompt's signals, for a leaderboard per category);
+- bench.py: bench runs and their results (in the bench's own file; bench_records.py);
 - records.py: the records handed out; files.py: file modes and writer processes.
 
 Every write commits at once, so the user's message is on disk before any
@@ -27,6 +28,8 @@ handed between threads, but a Store must be used from one thread at a time
 
 from __future__ import annotations
 
+from mmchat.store.bench import Bench
+from mmchat.store.bench_records import BenchResult, BenchRun, CheckOutcome
 from mmchat.store.records import (
     AnswerEnd,
     ConversationSummary,
@@ -45,6 +48,9 @@ from mmchat.store.votes import PairOutcome, Votes, VotedPair
 __all__ = [
     "AnswerEnd",
     "AnswerFigures",
+    "BenchResult",
+    "BenchRun",
+    "CheckOutcome",
     "ConversationSummary",
     "ModelSpeed",
     "ModelTotals",
@@ -59,5 +65,5 @@ __all__ = [
 ]
 
 
-class Store(Votes, Search, Stats):
+class Store(Bench, Votes, Search, Stats):
     """The SQLite store; open one per data directory and close it on exit."""

@@ -94,6 +94,47 @@ MIGRATIONS: list[tuple[str, ...]] = [
         "CREATE INDEX vote_pairs_by_answer_b ON vote_pairs(answer_b)",
         "CREATE INDEX votes_by_winner ON votes(winner_id)",
     ),
+    # Bench runs (store/bench.py): a run of a suite over models, and one result per case,
+    # model and attempt. Written to the bench's own file, never the chat history's.
+    (
+        """CREATE TABLE bench_runs (
+            id INTEGER PRIMARY KEY,
+            suite_name TEXT NOT NULL,
+            suite_path TEXT,
+            suite_sha256 TEXT NOT NULL,
+            models TEXT NOT NULL,
+            repeat INTEGER NOT NULL CHECK (repeat >= 1),
+            status TEXT NOT NULL CHECK (status IN ('running', 'stopped', 'done')),
+            created_at REAL NOT NULL,
+            finished_at REAL,
+            estimated_cost_usd REAL,
+            max_cost_usd REAL,
+            params TEXT NOT NULL DEFAULT '{}'
+        )""",
+        """CREATE TABLE bench_results (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES bench_runs(id) ON DELETE CASCADE,
+            case_id TEXT NOT NULL,
+            category TEXT,
+            model TEXT NOT NULL,
+            attempt INTEGER NOT NULL CHECK (attempt >= 0),
+            status TEXT NOT NULL CHECK (status IN ('complete', 'error', 'interrupted')),
+            passed INTEGER CHECK (passed IN (0, 1)),
+            checks TEXT NOT NULL DEFAULT '[]',
+            answer_id INTEGER REFERENCES messages(id) ON DELETE SET NULL,
+            text TEXT NOT NULL DEFAULT '',
+            error TEXT,
+            ttft_ms REAL,
+            latency_ms REAL,
+            input_tokens INTEGER NOT NULL DEFAULT 0,
+            output_tokens INTEGER NOT NULL DEFAULT 0,
+            cost_usd REAL,
+            created_at REAL NOT NULL,
+            UNIQUE (run_id, case_id, model, attempt)
+        )""",
+        "CREATE INDEX bench_runs_by_time ON bench_runs(created_at)",
+        "CREATE INDEX bench_results_by_answer ON bench_results(answer_id)",
+    ),
 ]
 
 # The search index is derived data, rebuilt whenever its triggers are missing,
