@@ -47,3 +47,29 @@ def test_auto_route_learns_answer_lengths_from_the_store(tmp_path) -> None:
             time.sleep(0.01)
         assert auto.decide("hello there", None).expected_output == (900, 5)
         assert first.model not in auto.measured().stats  # no speeds were stored: none measured
+
+
+def test_auto_route_learns_from_the_votes_in_the_store(tmp_path) -> None:
+    """Votes given after compares (with each prompt's decision stored) move the next decision
+    for a prompt of the same kind, and the decision says what it used."""
+    from mmchat.catalog import Catalog
+    from mmchat.session.autoroute import AutoRoute
+    from mmchat.store import AnswerEnd, NewAnswer, Store
+    from tests.routing.helpers import load
+
+    prompt = "Write a Python function that merges two sorted lists."
+    config, _ = load()
+    with Store(tmp_path / "mmchat.db") as store:
+        auto = AutoRoute(config, Catalog.build(config), store)
+        before = auto.decide(prompt, None)
+        assert "your votes" not in before.why
+        for _ in range(25):
+            pins = [auto.decide(prompt, None, pin=m) for m in ("lab/coder", before.model)]
+            turn = store.start_turn(None, prompt, [NewAnswer("lab", d.model, decision=d.to_dict()) for d in pins])
+            for answer_id in turn.answer_ids:
+                store.finish_answer(answer_id, AnswerEnd("def merge(a, b): ...", "complete"))
+            store.record_vote(turn.user_message_id, list(turn.answer_ids), winner=turn.answer_ids[0])
+        auto.read_measured()
+        after = auto.decide(prompt, None)
+        assert after.model == "lab/coder"
+        assert "code: 25–0 in your votes" in after.why

@@ -16,6 +16,8 @@ from mmchat.catalog import ModelInfo, cost_usd
 from mmchat.tokens import output_reserve
 from mmchat.types import Usage
 from mmchat.routing.inputs import ModelStats
+from mmchat.routing.learned import Evidence
+from mmchat.routing.learned import quality as learned_quality
 from mmchat.routing.signals import Signals
 
 TIER_NAMES = {1: "light", 2: "standard", 3: "strong"}
@@ -28,7 +30,6 @@ TIER_SOURCES = {"routing": "routing.tiers", "catalog": "its tier:", "tag": "a ti
                 "price": "its price in this catalog", "unknown": "no price or tier: assumed"}
 
 CACHE_MIN_TOKENS = 1024  # below this, providers do not cache a prompt
-MIN_COMPARES = 3  # compare results count from this many on
 MIN_LENGTH_SAMPLES = 5  # past answers of a kind needed before their median replaces the guess
 _BASE_OUTPUT = {"simple": 150, "moderate": 450, "complex": 1000}
 _REASONING_SHARE = {"simple": 0.3, "moderate": 1.0, "complex": 2.0}  # hidden reasoning per output token
@@ -60,7 +61,8 @@ class Profile:
 class Figures:
     """One model's estimates for this turn."""
 
-    quality: float  # 0..1
+    quality: float  # 0..1: the tier's prior, moved by your evidence (mmchat.routing.learned)
+    prior_quality: float  # the tier's alone
     input_tokens: int  # at the full input price
     cached_tokens: int  # history expected from the provider's prompt cache
     output_tokens: int
@@ -140,13 +142,13 @@ def output_tokens(signals: Signals) -> int:
     return tokens
 
 
-def figures(p: Profile, signals: Signals, stats: ModelStats | None, *, current: bool, expected_output: int) -> Figures:
+def figures(
+    p: Profile, signals: Signals, stats: ModelStats | None, *, current: bool, expected_output: int,
+    evidence: Evidence | None = None,
+) -> Figures:
     model = p.model
-    # The tier, moved by the share of local compares the model won (an even record until there are some).
-    won = 0.5
-    if stats is not None and stats.quality is not None and stats.quality_samples >= MIN_COMPARES:
-        won = stats.quality
-    quality = 0.6 * (p.tier - 1) / 2 + 0.4 * won
+    prior = tier_quality(p.tier)
+    quality = learned_quality(prior, evidence)
     out = min(expected_output, model.max_output) if model.max_output else expected_output
     reasoning = int(out * _REASONING_SHARE[signals.complexity]) if "reasoning" in p.tags else 0
     total = signals.tokens + signals.history_tokens
@@ -154,7 +156,12 @@ def figures(p: Profile, signals: Signals, stats: ModelStats | None, *, current: 
     cached = signals.history_tokens if current and p.auto_cache and signals.history_tokens >= CACHE_MIN_TOKENS else 0
     latency, measured = _latency(p.prior, stats, total, out + reasoning)
     cost = _cost(p.rates, (total - cached, cached, out, reasoning))
-    return Figures(quality, total - cached, cached, out, reasoning, cost, latency, measured)
+    return Figures(quality, prior, total - cached, cached, out, reasoning, cost, latency, measured)
+
+
+def tier_quality(tier: int) -> float:
+    """The quality a tier stands for before any evidence: light 0.2, standard 0.5, strong 0.8."""
+    return 0.2 + 0.3 * (tier - 1)
 
 
 def _cost(rates: tuple[float | None, ...], tokens: tuple[int, ...]) -> float | None:

@@ -70,10 +70,8 @@ class RouterState:
 
 @dataclass(frozen=True)
 class ModelStats:
-    """Measured figures of one model (medians), and its share of wins in local compares."""
+    """Measured figures of one model (medians over its latest answers)."""
 
     ttft_ms: float | None = None
     tokens_per_s: float | None = None
     samples: int = 0
-    quality: float | None = None  # 0..1
-    quality_samples: int = 0

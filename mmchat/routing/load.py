@@ -23,7 +23,7 @@ from mmchat.yaml_nodes import NodeReader, compose, suggest
 from mmchat.routing.rules import Action, Rule, RuleSet
 from mmchat.routing.usertags import BUILTIN_TAGS
 
-ROUTING_KEYS = ("policy", "defaults", "candidates", "tiers", "fallbacks", "rules")
+ROUTING_KEYS = ("policy", "defaults", "candidates", "tiers", "fallbacks", "learning", "rules")
 RULE_KEYS = ("name", "when", "then")
 THEN_KEYS = ("use", "require", "need", "prefer", "tier", "exclude", "policy", "private", "stop")
 
@@ -124,9 +124,10 @@ def parse_routing(
     if "tiers" in fields:
         tiers = tuple(_tiers(reader, fields["tiers"], known))
     fallbacks = reader.count(fields["fallbacks"], "routing.fallbacks", 0, 10) if "fallbacks" in fields else 3
+    learning = reader.flag(fields["learning"], "routing.learning") if "learning" in fields else True
     return RuleSet(
         rules=tuple(rules), policy=policy, candidates=candidates, tiers=tiers, fallbacks=fallbacks,
-        known_tags=BUILTIN_TAGS | tags_seen,
+        known_tags=BUILTIN_TAGS | tags_seen, learning=learning,
     )
 
 

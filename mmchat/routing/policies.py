@@ -2,8 +2,9 @@
 
   cheapest  the lowest estimated cost for this turn among models strong enough
   fastest   the shortest expected time to a full answer (measured TTFT and tokens/s)
-  best      the highest quality: tier, then local compare results
-  balanced  strength enough for the turn first, then cost, then speed (the default)
+  best      the highest quality: the tier, moved by your evidence (votes, bench runs)
+  balanced  strength enough for the turn first, then cost, then speed (the default);
+            your evidence adds or takes up to LEARNED_WEIGHT × its shift from the tier
 
 "Strong enough" is the tier a rule asks for (`then: {tier: strong}`); a model
 below it keeps a reduced score, so it is still ranked as a fallback.
@@ -18,6 +19,7 @@ COST_REF_USD = 0.01  # a turn costing this scores 0.5 on cost
 SPEED_REF_S = 10.0  # an answer taking this long scores 0.5 on speed
 PREFER_BONUS = 0.05  # per preferred tag the model has
 PREFER_MAX = 0.15
+LEARNED_WEIGHT = 0.5  # balanced: a quality shift of +0.2 from your evidence adds 0.1 to the score
 
 
 def cost_score(cost: float | None) -> float | None:
@@ -52,6 +54,10 @@ def score(
         value = f.quality
     else:
         value = 0.5 * fits + 0.3 * (0.5 if c is None else c) + 0.2 * speed_score(f.latency_s)
+        shift = f.quality - f.prior_quality
+        if shift:
+            value += LEARNED_WEIGHT * shift
+            reasons.append(f"your evidence {LEARNED_WEIGHT * shift:+.2f}")
         if c is None:
             reasons.append("price unknown")
     if preferred:

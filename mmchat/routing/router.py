@@ -27,6 +27,7 @@ from mmchat.routing.estimate import (
 )
 from mmchat.routing.filters import FITS, TRIM, Gate, context_fit, glob, rejection
 from mmchat.routing.inputs import Conversation, ModelStats, RouterState, Turn
+from mmchat.routing.learned import Evidence, Learned, turn_categories
 from mmchat.routing.policies import score
 from mmchat.routing.rules import Plan, RuleSet, evaluate
 from mmchat.routing.secrets import reasons as finding_reasons
@@ -73,13 +74,17 @@ class Router:
         count: Count = approx_tokens,
         health: Mapping[str, str] | None = None,
         lengths: Mapping[AnswerKind, tuple[int, int]] | None = None,
+        learned: Learned | None = None,
     ) -> Decision:
         """Route `turn`. `count` counts a text's tokens (called once for the prompt, and for the
         history only when `conversation.tokens` is None); `health` maps providers to skip now
         (open circuits) to why; `lengths` maps kinds of turn to the (median, samples) of their
-        past answers' lengths."""
+        past answers' lengths; `learned` is your evidence (votes, bench runs) per model and
+        category, unless the rules turn learning off."""
         signals = compute_signals(turn, conversation, state, count=count, known_tags=self.rules.known_tags)
-        return _Turn(self, signals, conversation.model, stats, state, health or {}, lengths).decide()
+        if not self.rules.learning:
+            learned = None
+        return _Turn(self, signals, conversation.model, stats, state, health or {}, lengths, learned).decide()
 
 
 def decide(
@@ -93,9 +98,12 @@ def decide(
     count: Count = approx_tokens,
     health: Mapping[str, str] | None = None,
     lengths: Mapping[AnswerKind, tuple[int, int]] | None = None,
+    learned: Learned | None = None,
 ) -> Decision:
     """Router(models, rules).decide(...) in one call."""
-    return Router(models, rules).decide(turn, conversation, stats, state, count=count, health=health, lengths=lengths)
+    return Router(models, rules).decide(
+        turn, conversation, stats, state, count=count, health=health, lengths=lengths, learned=learned
+    )
 
 
 class _Turn:
@@ -104,10 +112,13 @@ class _Turn:
     def __init__(
         self, router: Router, signals: Signals, current: str | None, stats: Mapping[str, ModelStats],
         state: RouterState, health: Mapping[str, str], lengths: Mapping[AnswerKind, tuple[int, int]] | None = None,
+        learned: Learned | None = None,
     ) -> None:
         rules = router.rules
         self.router = router
         self.signals = signals
+        self.learned = learned or None  # None when empty: nothing to look up
+        self.categories = turn_categories(signals.intent, signals.language)
         self.current = current
         self.stats = stats
         self.state = state
@@ -309,7 +320,7 @@ class _Turn:
         if f is None:
             f = self._figures[address] = figures(
                 p, self.signals, self.stats.get(address), current=address == self.current,
-                expected_output=self.expected_output,
+                expected_output=self.expected_output, evidence=self._evidence(address),
             )
         return f
 
@@ -325,6 +336,9 @@ class _Turn:
         if self._out_of_language(p):
             reasons.append(f"small local model: ranked after the others for a question in '{self.signals.language}'")
         reasons.append(f"{TIER_NAMES[p.tier]} tier from {TIER_SOURCES[p.tier_source]}")
+        evidence = self._evidence(p.model.address)
+        if evidence is not None:
+            reasons.append(evidence.line())
         measured = self.stats.get(p.model.address)
         if f.measured and measured is not None:
             reasons.append(f"speed measured over {measured.samples} answers")
@@ -359,8 +373,14 @@ class _Turn:
             reason += f", has {' and '.join(self.needs)}"
         return reason
 
+    def _evidence(self, address: str) -> Evidence | None:
+        return self.learned.of(address, self.categories) if self.learned is not None else None
+
     def _why(self, reason: str, p: Profile) -> str:
         parts = [reason]
+        evidence = self._evidence(p.model.address)
+        if evidence is not None and p.model.address != self.state.pin and p.model.address != self.state.override:
+            parts.append(evidence.line())
         if self.private:
             parts.append("private: local only")
         parts.append(money(self._figures_of(p).cost))

@@ -46,6 +46,7 @@ class RuleSet:
     tiers: tuple[tuple[str, int], ...] = ()  # (pattern, tier) overrides
     fallbacks: int = 3  # longest fallback chain
     known_tags: frozenset[str] = BUILTIN_TAGS  # '#tags' recognised in prompts
+    learning: bool = True  # your evidence (votes, bench runs) moves the models' quality
 
 
 @dataclass

@@ -30,6 +30,7 @@ from mmchat.routing import (
 )
 from mmchat.routing.estimate import AnswerKind
 from mmchat.routing.inputs import HistoryMessage
+from mmchat.routing.learned import Learned, learn, turn_categories
 from mmchat.store import ModelSpeed, Store, StoreError
 from mmchat.tokens import count_text
 
@@ -44,6 +45,7 @@ class Measured:
     speeds: dict[str, ModelSpeed]  # each model's medians, as the model picker shows them
     stats: dict[str, ModelStats]  # the same, as the router takes them
     lengths: dict[AnswerKind, tuple[int, int]]  # kind of turn → (median answer length, answers)
+    learned: Learned = Learned()  # your evidence per model and category: compare votes, bench runs
 
 
 class AutoRoute:
@@ -140,6 +142,7 @@ class AutoRoute:
             count=_count_tokens,
             health=self.breaker.open_providers(),
             lengths=measured.lengths,
+            learned=measured.learned,
         )
 
     def use_rules(self, rules: RuleSet) -> None:
@@ -182,9 +185,20 @@ class AutoRoute:
             model: ModelStats(ttft_ms=s.median_ttft_ms, tokens_per_s=s.median_tokens_per_s, samples=s.answers)
             for model, s in speeds.items()
         }
-        measured = self._measured = Measured(speeds, stats, lengths)
+        measured = self._measured = Measured(speeds, stats, lengths, self.read_learned())
         self._measured_at = time.monotonic()
         return measured
+
+    def read_learned(self) -> Learned:
+        """Your evidence: the compare votes of the store, with their prompts' categories (on a
+        connection of this thread's own). Nothing is read when the rules turn learning off."""
+        if not self.rules.learning:
+            return Learned()
+        votes = [
+            (p.model_a, p.model_b, p.outcome, turn_categories(p.intent or "", p.language or ""))
+            for p in self.store.voted_pairs()
+        ]
+        return learn(votes, ())
 
     def _read_in_background(self) -> None:
         try:

@@ -73,7 +73,8 @@ def route(
     health: dict | None = None,
     turn: Turn | None = None,
     lengths: dict | None = None,
+    learned=None,
 ):
     return Router(models, rules).decide(
-        turn or Turn(prompt), conversation, stats or {}, state, health=health, lengths=lengths
+        turn or Turn(prompt), conversation, stats or {}, state, health=health, lengths=lengths, learned=learned
     )

@@ -108,14 +108,18 @@ def test_few_measurements_move_the_estimate_less_than_many(models) -> None:
     assert many.measured
 
 
-def test_best_quality_by_tier_then_compare_results(models) -> None:
+def test_best_quality_by_tier_then_your_evidence(models) -> None:
+    from mmchat.routing.learned import learn
+
     rules = rules_from("routing:\n  policy: best\n  defaults: false\n", models)
     d = route("hello", models, rules=rules)
     strong = [c.model for c in d.candidates if c.tier == "strong"]
     assert d.model in strong and set(strong) == {"cloud/big", "cloud/thinker", "other/sonnet"}
-    stats = {"other/sonnet": ModelStats(quality=0.9, quality_samples=12),
-             "cloud/big": ModelStats(quality=0.2, quality_samples=12)}
-    assert route("hello", models, rules=rules, stats=stats).model == "other/sonnet"
+    votes = [("other/sonnet", "cloud/big", "a", ("everyday",))] * 12
+    learned = learn(votes, [])
+    d = route("hello", models, rules=rules, learned=learned)
+    assert d.model == "other/sonnet"
+    assert "all: 12–0 in your votes" in d.why  # no vote on a light prompt: all prompts' record
 
 
 def test_tiers_from_config_and_tags_override_the_price() -> None:
