@@ -126,7 +126,7 @@ async def test_a_failing_model_shows_its_error_in_its_column_and_the_others_go_o
         assert ok.view.status == "complete" and "You said: hello" in shown(ok)
         assert failed.view.status == "error" and failed.has_class("-error")
         assert "cannot connect" in plain(failed.query_one(".compare-error"))
-        assert "not complete: 2" in plain(screen(app).query_one("#compare-summary"))
+        assert "not complete: 2 (error)" in plain(screen(app).query_one("#compare-summary"))
         await pilot.press("1")  # one completed answer: nothing to vote on
         assert votes(store) == []
 

@@ -303,7 +303,7 @@ class CompareScreen(Screen[int | None]):
                 parts.append(f"{label}: {who[0]}")
         failed = [p for p, i in enumerate(self.order) if self.views[i].status != "complete"]
         if failed:
-            parts.append("not complete: " + ", ".join(str(p + 1) for p in failed))
+            parts.append("not complete: " + ", ".join(f"{p + 1} ({self.views[self.order[p]].status})" for p in failed))
         lines = [" · ".join(parts) or "no answer completed"]
         if self.voted is None and self._completed() >= 2:
             n = len(self.order)
