@@ -214,13 +214,13 @@ def cheapest(summaries: Sequence[ModelSummary], bar: float) -> Verdict:
         (s for s in answered if s.cost_per_answer is not None),
         key=lambda s: (s.cost_per_answer, -(s.pass_rate or 0.0), s.model),
     )
-    meeting = [i for i, s in enumerate(priced) if (s.pass_rate or 0.0) >= bar]
+    meeting = [i for i, s in enumerate(priced) if _meets(s, bar)]
     if not meeting:
         hopeful = [s for s in priced if s.interval[1] >= bar]
         if hopeful:
             return Verdict(None, True, f"too thin to tell: no model meets {bar_text} yet, but "
                            f"{_evidence(hopeful[0])} could with more cases")
-        unpriced = [s for s in answered if s.cost_per_answer is None and (s.pass_rate or 0.0) >= bar]
+        unpriced = [s for s in answered if s.cost_per_answer is None and _meets(s, bar)]
         if unpriced:
             return Verdict(None, False, f"no model with a known cost meets {bar_text}; "
                            f"{_evidence(unpriced[0])} does, at an unknown cost")
@@ -236,6 +236,10 @@ def cheapest(summaries: Sequence[ModelSummary], bar: float) -> Verdict:
         return Verdict(chosen.model, True, f"too thin to tell: {_evidence(chosen)}, "
                        f"{_per_answer(chosen)}, meets {bar_text}, but the cheaper {_evidence(rival)} may too")
     return Verdict(chosen.model, False, f"{_evidence(chosen)}, {_per_answer(chosen)} — the cheapest at {bar_text}")
+
+
+def _meets(s: ModelSummary, bar: float) -> bool:
+    return s.pass_rate is not None and s.pass_rate >= bar
 
 
 def _evidence(s: ModelSummary) -> str:
@@ -376,13 +380,18 @@ CSV_COLUMNS = (
 )
 
 
+def _figure(value: float | int | None) -> float | int | None:
+    """A figure for CSV and JSON, without float noise (0.010000000000000002 → 0.01)."""
+    return round(value, 12) if isinstance(value, float) else value
+
+
 def _csv_row(scope: str, s: ModelSummary) -> list[Any]:
     figures = [
         s.cases, s.answers, s.passes, s.pass_rate, s.interval[0], s.interval[1], s.pass_all, s.cost_total,
         s.cost_unknown, s.cost_per_answer, s.cost_per_pass, s.ttft_p50, s.ttft_p95, s.latency_p50,
         s.latency_p95, s.input_tokens, s.output_tokens, s.errors, s.error_rate,
     ]
-    return [scope, s.model, *("" if f is None else f for f in figures)]
+    return [scope, s.model, *("" if f is None else _figure(f) for f in figures)]
 
 
 def to_csv(report: Report) -> str:
@@ -397,15 +406,16 @@ def to_csv(report: Report) -> str:
 
 
 def _summary_json(s: ModelSummary) -> dict[str, Any]:
+    f = _figure
     return {
         "model": s.model, "cases": s.cases, "answers": s.answers, "passes": s.passes,
-        "pass_rate": s.pass_rate, "interval": list(s.interval), "pass_all": s.pass_all,
-        "cost_total_usd": s.cost_total, "cost_unknown": s.cost_unknown,
-        "cost_per_answer_usd": s.cost_per_answer, "cost_per_pass_usd": s.cost_per_pass,
+        "pass_rate": f(s.pass_rate), "interval": [f(s.interval[0]), f(s.interval[1])], "pass_all": f(s.pass_all),
+        "cost_total_usd": f(s.cost_total), "cost_unknown": s.cost_unknown,
+        "cost_per_answer_usd": f(s.cost_per_answer), "cost_per_pass_usd": f(s.cost_per_pass),
         "ttft_ms": {"p50": s.ttft_p50, "p95": s.ttft_p95},
         "latency_ms": {"p50": s.latency_p50, "p95": s.latency_p95},
         "input_tokens": s.input_tokens, "output_tokens": s.output_tokens,
-        "errors": s.errors, "error_rate": s.error_rate,
+        "errors": s.errors, "error_rate": f(s.error_rate),
     }
 
 
