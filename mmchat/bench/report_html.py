@@ -106,8 +106,11 @@ def _y(rate: float) -> float:
 
 
 def chart(summaries: Sequence[ModelSummary], bar: float) -> str:
-    """The SVG chart of cost per answer against pass rate; models of unknown cost are left out."""
+    """The SVG chart of cost per answer against pass rate; models of unknown cost are left out
+    ("" when no model is left)."""
     points = _points(summaries)
+    if not points:
+        return ""
     x = _XScale([p.cost for p in points])
     bottom = HEIGHT - BOTTOM
     parts = [f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" '
@@ -160,6 +163,16 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
+def _figure(svg: str) -> str:
+    if not svg:
+        return '<p class="note">No model has both answers and a known cost to chart.</p>'
+    return (
+        f"<figure>{svg}<figcaption>Each model's pass rate over every case, with its 95 % Wilson interval; "
+        "filled and joined: the frontier (no other model both cheaper and better). Free models sit at the "
+        "left edge.</figcaption></figure>"
+    )
+
+
 def to_html(report: Report, changes: Sequence[CaseChange] | None = None) -> str:
     """The report as one self-contained HTML page (see the module's docstring)."""
     run = report.run
@@ -178,10 +191,7 @@ def to_html(report: Report, changes: Sequence[CaseChange] | None = None) -> str:
         "<h2>The cheapest model meeting the bar</h2>",
         f'<ul class="verdicts">{verdicts}</ul>',
         "<h2>Cost against pass rate</h2>",
-        "<figure>", chart(report.models, report.bar),
-        "<figcaption>Each model's pass rate over every case, with its 95 % Wilson interval; filled and "
-        "joined: the frontier (no other model both cheaper and better). Free models sit at the left edge."
-        "</figcaption></figure>",
+        _figure(chart(report.models, report.bar)),
         left_out,
         "<h2>All cases</h2>",
         _table(*table_rows(report.models, repeat)),

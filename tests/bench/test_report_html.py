@@ -141,3 +141,12 @@ def test_frontier_keeps_only_models_nothing_beats_on_both():
     points = [("a", 0.0, 0.5), ("b", 1.0, 0.8), ("c", 2.0, 0.7), ("d", 1.0, 0.8), ("e", 3.0, 0.9)]
     # c: b is cheaper and better; b and d tie, neither beats the other.
     assert frontier(points) == {"a", "b", "d", "e"}
+
+
+def test_no_chart_without_a_priced_answer():
+    run = bench_run(models=("lab/unpriced",), repeat=1)
+    html = to_html(summarize(run, [result("lab/unpriced", "c", 0, True, cost=None)]))
+    parse(html)
+    assert "<svg" not in html
+    assert "No model has both answers and a known cost to chart." in html
+    assert "Not on the chart (cost unknown): lab/unpriced." in html
