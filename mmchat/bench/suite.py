@@ -74,6 +74,9 @@ class Case:
     system: str | None = None
     checks: tuple[Check, ...] = ()
     params: dict[str, Any] = field(default_factory=dict)  # temperature, max_tokens…
+    # Runs on local models only: written `private: true`, or a stored prompt that was private
+    # (its conversation under the privacy lock, or its decision marked it private).
+    private: bool = False
 
 
 @dataclass(frozen=True)
