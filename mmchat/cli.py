@@ -74,6 +74,45 @@ def _parser() -> argparse.ArgumentParser:
     stats.add_argument("--json", action="store_true", help="print the leaderboard as one JSON object")
     stats.add_argument("--no-chart", action="store_true", help="leave out the chart of rating against cost")
 
+    bench = sub.add_parser(
+        "bench",
+        help="run a suite of prompts over several models, check the answers and store the results",
+        description="mmchat bench SUITE.yaml --models A,B | --models top:N | --set NAME; "
+        "bench --resume RUN; bench --from-history QUERY; bench list; bench report RUN.",
+    )
+    bench.add_argument(
+        "words", nargs="*", metavar="SUITE.yaml | list | report RUN",
+        help="the suite file to run, 'list' (the runs) or 'report RUN' (a run's report)",
+    )
+    bench.add_argument(
+        "--models", metavar="A,B,…|top:N",
+        help="the models to run: addresses, comma-separated, or top:N (the router's N best for the suite)",
+    )
+    bench.add_argument("--set", metavar="NAME", help="the models of the config's compare set NAME (compare_sets:)")
+    bench.add_argument("--repeat", type=int, default=1, metavar="N", help="run each case N times per model (default 1)")
+    bench.add_argument(
+        "--concurrency", type=int, default=4, metavar="N",
+        help="requests at once over the whole run (default 4; each provider's own bound is its concurrency:)",
+    )
+    bench.add_argument("--max-cost", type=float, metavar="USD", help="stop starting answers once this much is spent")
+    bench.add_argument("-y", "--yes", action="store_true", help="run without asking to confirm the plan")
+    bench.add_argument("--json", action="store_true", help="print the run's id and pass counts per model as JSON")
+    bench.add_argument("--resume", type=int, metavar="RUN", help="continue a stopped run where it stopped")
+    bench.add_argument("--from-history", metavar="QUERY", help="a suite of your stored prompts matching QUERY")
+    bench.add_argument("--limit", type=int, default=50, metavar="N", help="with --from-history: at most N cases")
+    bench.add_argument(
+        "--judge", metavar="MODEL",
+        help="with --from-history: judge new answers against the answers you kept, with MODEL",
+    )
+    bench.add_argument("--save", type=Path, metavar="FILE", help="with --from-history: write the suite to FILE")
+    bench.add_argument("--against", type=int, metavar="RUN", help="report: the cases that changed since run RUN")
+    bench.add_argument(
+        "--bar", type=float, default=0.9, metavar="RATE",
+        help="report: the share of cases a model must pass to meet the bar (default 0.9)",
+    )
+    bench.add_argument("--format", choices=("md", "csv", "json", "html"), default="md", help="report: the format")
+    bench.add_argument("-o", "--output", type=Path, metavar="FILE", help="report: write it to FILE (mode 0600)")
+
     models = sub.add_parser("models", help="list the models of the catalog")
     models.add_argument("--check", action="store_true", help="ask each provider for its models to tell which are reachable")
     models.add_argument(

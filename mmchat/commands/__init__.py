@@ -9,6 +9,7 @@ _MODULES = {
     "ask": "mmchat.commands.ask",
     "compare": "mmchat.commands.compare",
     "stats": "mmchat.commands.stats",
+    "bench": "mmchat.commands.bench",
     "models": "mmchat.commands.models",
     "keys": "mmchat.commands.keys",
     "history": "mmchat.commands.history",

@@ -1,0 +1,355 @@
+"""`mmchat bench`: run a suite over models, resume a run, list the runs, report one.
+
+    mmchat bench SUITE.yaml --models a,b,c | --models top:3 | --set NAME
+          [--repeat N] [--concurrency N] [--max-cost USD] [--yes] [--json]
+    mmchat bench --resume RUN
+    mmchat bench --from-history "QUERY" [--limit N] [--judge MODEL] [--save FILE] [--models …]
+    mmchat bench list
+    mmchat bench report RUN [--against RUN] [--bar 0.9] [--format md|csv|json|html] [-o FILE]
+
+The runs live in their own store (`bench.db` in the data dir, mode 0600); the chat
+history is only read (the router's measured figures). Before a run the plan and its
+estimated cost are printed, and confirmed on a terminal unless `--yes`. While it runs,
+a progress line on stderr (a terminal) is redrawn in place; otherwise one summary line
+is printed at the end. Ctrl+C stops the run cleanly: `mmchat bench --resume RUN`
+continues it. At the end: the pass counts per model (stdout; `--json`: as JSON).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import TextIO
+
+from mmchat import format as fmt
+from mmchat.bench.runner import BenchRunner, BenchSession, Progress, RunPlan, plan_run, top_models
+from mmchat.bench.suite import Suite
+from mmchat.bench.suite_file import SuiteError, load_suite
+from mmchat.commands.setup import build_catalog, load
+from mmchat.config import Config
+from mmchat.sanitize import printable
+from mmchat.session.compare import CompareError, compare_set, parse_models
+from mmchat.store import BenchResult, Store
+
+REFRESH_S = 0.2  # the progress line, five times a second
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+REPORT_ONLY = ("against", "output")
+
+
+def run(args: argparse.Namespace) -> int:
+    words = list(args.words)
+    if words[:1] == ["report"]:
+        return _report(args, words[1:])
+    if words[:1] == ["list"]:
+        return _list(words[1:])
+    if any(getattr(args, name) is not None for name in REPORT_ONLY):
+        return _usage("--against and -o are for `mmchat bench report RUN`")
+    if args.resume is not None:
+        if words or args.models or args.set or args.from_history:
+            return _usage("--resume RUN takes no suite and no models: the run's own are used")
+        return _run(args, None)
+    if args.from_history is not None:
+        if words:
+            return _usage("--from-history builds the suite: give no suite file")
+        return _run(args, None)
+    if len(words) != 1:
+        return _usage("give one suite file: mmchat bench SUITE.yaml --models A,B (or list, report RUN, --resume RUN)")
+    return _run(args, Path(words[0]))
+
+
+def _usage(message: str) -> int:
+    print(f"mmchat: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _report(args: argparse.Namespace, rest: list[str]) -> int:
+    if len(rest) != 1 or not rest[0].isdigit():
+        return _usage("bench report takes one run id: mmchat bench report RUN")
+    from mmchat.commands import bench_report
+
+    args.run = int(rest[0])
+    return bench_report.run(args)
+
+
+def bench_store_path() -> Path:
+    """The bench's own store file, beside the chat history's."""
+    from mmchat.paths import data_dir
+
+    return data_dir() / "bench.db"
+
+
+def _open(path: Path) -> Store:
+    from mmchat.keys import redact
+
+    return Store(path, redact=redact)
+
+
+def _list(rest: list[str]) -> int:
+    if rest:
+        return _usage("bench list takes no arguments")
+    path = bench_store_path()
+    if not path.exists():  # listing creates no store
+        print("no bench runs yet: mmchat bench SUITE.yaml --models A,B starts one", file=sys.stderr)
+        return EXIT_OK
+    with _open(path) as store:
+        runs = store.bench_runs()
+        rows = [("id", "date", "suite", "models", "status", "cost")]
+        for r in runs:
+            spent = sum(x.cost_usd or 0.0 for x in store.bench_results(r.id)) + r.params.get("judge_cost_usd", 0.0)
+            rows.append((str(r.id), _date(r.created_at), r.suite_name, ", ".join(r.models), r.status, fmt.cost(spent)))
+    for line in _table(rows, right=(0, 5)):
+        print(printable(line))
+    return EXIT_OK
+
+
+def _date(ts: float) -> str:
+    import time
+
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
+
+
+def _table(rows: list[tuple[str, ...]], right: tuple[int, ...]) -> list[str]:
+    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
+    return [
+        "  ".join(cell.rjust(w) if c in right else cell.ljust(w) for c, (cell, w) in enumerate(zip(row, widths))).rstrip()
+        for row in rows
+    ]
+
+
+# -- running --------------------------------------------------------------------------
+
+
+def _run(args: argparse.Namespace, suite_path: Path | None) -> int:
+    if args.repeat < 1 or args.concurrency < 1:
+        return _usage("--repeat and --concurrency take a whole number of at least 1")
+    if args.max_cost is not None and args.max_cost < 0:
+        return _usage("--max-cost takes an amount of USD of at least 0")
+    config = load(args)
+    from mmchat.keys import redact
+    from mmchat.paths import database_path
+
+    # The chat history is read only (the router's figures): not even stale answers are marked.
+    user_store = Store(database_path(), redact=redact)
+    store = _open(bench_store_path())
+    try:
+        store.mark_stale_pending()
+        session = BenchSession(config, user_store, build_catalog(config), store)
+        return _bench(args, config, session, store, user_store, suite_path)
+    finally:
+        store.close()
+        user_store.close()
+
+
+def _bench(
+    args: argparse.Namespace, config: Config, session: BenchSession, store: Store, user_store: Store,
+    suite_path: Path | None,
+) -> int:
+    resumed = None
+    try:
+        if args.resume is not None:
+            resumed = store.bench_run(args.resume)  # LookupError: one line, exit 2
+            if resumed.status == "done":
+                print(f"bench run {resumed.id} is done: mmchat bench report {resumed.id}", file=sys.stderr)
+                return EXIT_OK
+            if resumed.suite_path is None:
+                return _usage(f"bench run {resumed.id}'s suite was not saved to a file: it cannot be resumed")
+            suite = load_suite(Path(resumed.suite_path))
+            if suite.sha256 != resumed.suite_sha256:
+                return _usage(f"{resumed.suite_path} changed since bench run {resumed.id} started: "
+                              "start a new run with it")
+        elif suite_path is not None:
+            suite = load_suite(suite_path)
+        else:
+            suite = _from_history(args, user_store)
+            if suite is None:
+                return EXIT_OK
+    except SuiteError as exc:
+        print(f"mmchat: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if not suite.cases:
+        return _usage(f"the suite {suite.name} has no cases")
+    try:
+        models = list(resumed.models) if resumed else _models(args, session, suite)
+    except CompareError as exc:
+        return _usage(str(exc))
+    if not models:
+        return _usage("no models: pass --models A,B, --models top:N or --set NAME")
+    repeat = resumed.repeat if resumed else args.repeat
+    max_cost = args.max_cost if args.max_cost is not None or resumed is None else resumed.max_cost_usd
+    done = store.bench_done(resumed.id) if resumed else set()
+    plan = plan_run(session, suite, models, repeat, done)
+    _print_plan(suite, plan, repeat, len(done), sys.stderr)
+    if not plan.work:
+        print("nothing to run", file=sys.stderr)
+    elif not args.yes and sys.stdin.isatty() and sys.stderr.isatty() and not _confirm():
+        print("mmchat: not run", file=sys.stderr)
+        return EXIT_FAILED
+    if resumed:
+        run_id = resumed.id
+    else:
+        run_id = store.create_bench_run(
+            suite_name=suite.name, suite_path=suite.path, suite_sha256=suite.sha256, models=plan.models,
+            repeat=repeat, estimated_cost_usd=plan.estimated_cost_usd, max_cost_usd=max_cost,
+            params={"concurrency": args.concurrency, "added_models": list(plan.added)},
+        )
+    err = sys.stderr
+    runner = BenchRunner(
+        session, store, suite, run_id, plan, concurrency=args.concurrency, max_cost_usd=max_cost,
+        warn=lambda line: print(f"mmchat: warning: {printable(line)}", file=err),
+    )
+    try:
+        status = asyncio.run(_run_with_progress(runner, session, live=err.isatty()))
+    except KeyboardInterrupt:
+        print(f"\nmmchat: stopped: the running answers were closed; `mmchat bench --resume {run_id}` continues",
+              file=err)
+        return EXIT_INTERRUPTED
+    progress = runner.progress
+    if not err.isatty():
+        print(_progress_line(progress, status=status), file=err)
+    results = store.bench_results(run_id)
+    counts = pass_counts(plan.models, results)
+    if args.json:
+        print(json.dumps({"run_id": run_id, "status": status, "models": counts}, indent=2))
+    else:
+        for line in _table(_count_rows(counts), right=(1, 2, 3, 4)):
+            print(printable(line))
+    if status == "stopped":
+        print(f"mmchat: stopped at the cost limit ({fmt.cost(max_cost)}): "
+              f"`mmchat bench --resume {run_id} --max-cost USD` continues", file=err)
+    print(f"mmchat bench report {run_id} to see more", file=err)
+    return EXIT_OK if status == "done" else EXIT_FAILED
+
+
+def _from_history(args: argparse.Namespace, user_store: Store) -> Suite | None:
+    """The suite of the user's prompts matching the query; written to --save's file (and read
+    back, so that the run can be resumed) or, with no models asked for, to stdout (then None)."""
+    from mmchat.bench.from_history import dump_suite, suite_from_history
+    from mmchat import export
+
+    suite = suite_from_history(user_store, args.from_history, limit=args.limit, judge_model=args.judge)
+    text = dump_suite(suite)
+    if args.save is not None:
+        export.write_private(args.save, text)
+        print(f"wrote {len(suite.cases)} cases to {args.save}", file=sys.stderr)
+    if not args.models and not args.set:
+        if args.save is None:
+            sys.stdout.write(printable(text))
+        return None
+    return load_suite(args.save) if args.save is not None else suite
+
+
+def _models(args: argparse.Namespace, session: BenchSession, suite: Suite) -> list[str]:
+    """The models asked for: addresses, top:N or a compare set."""
+    if args.models and args.set:
+        raise CompareError("give --models or --set, not both")
+    if args.set:
+        return compare_set(session, args.set)
+    given = (args.models or "").strip()
+    if given.startswith("top:"):
+        n = given.removeprefix("top:")
+        if not n.isdigit() or int(n) < 1:
+            raise CompareError(f"--models {given}: write top:N with N a whole number of at least 1")
+        return top_models(session, suite, int(n))
+    models = [session.catalog.resolve(m).address for m in parse_models(given)]  # UnknownModel: one line
+    if twice := sorted({m for m in models if models.count(m) > 1}):
+        raise CompareError(f"{', '.join(twice)} named twice: name each model once")
+    return models
+
+
+def _print_plan(suite: Suite, plan: RunPlan, repeat: int, done: int, err: TextIO) -> None:
+    models = len(plan.models)
+    line = (f"suite {suite.name}: {len(suite.cases)} cases × {models} models × {repeat} = "
+            f"{len(suite.cases) * models * repeat} answers")
+    if done:
+        line += f", {done} done before"
+    line += f"; {len(plan.work)} to run, estimated {fmt.cost(plan.estimated_cost_usd)}"
+    if plan.unpriced:
+        line += f" (no price for {', '.join(plan.unpriced)})"
+    print(printable(line), file=err)
+    print(printable(f"models: {', '.join(plan.models)}"), file=err)
+    for model in plan.added:
+        print(printable(f"{model} added: pairwise checks compare against its answers"), file=err)
+    if plan.left_out_private:
+        print(f"left out: private: {plan.left_out_private} answers (private cases run on local models only)", file=err)
+
+
+def _confirm() -> bool:
+    sys.stderr.write("run it? [y/N] ")
+    sys.stderr.flush()
+    try:
+        line = sys.stdin.readline()
+    except KeyboardInterrupt:
+        return False
+    return line.strip().lower() in ("y", "yes")
+
+
+async def _run_with_progress(runner: BenchRunner, session: BenchSession, *, live: bool) -> str:
+    try:
+        async with _progress_shown(runner.progress, sys.stderr) if live else contextlib.nullcontext():
+            return await runner.run()
+    finally:
+        await session.aclose()
+
+
+@contextlib.asynccontextmanager
+async def _progress_shown(progress: Progress, out: TextIO) -> AsyncIterator[None]:
+    """The progress line on a terminal, redrawn in place until the run ends."""
+
+    async def redraw() -> None:
+        while True:
+            out.write("\r" + _progress_line(progress) + "\x1b[K")
+            out.flush()
+            await asyncio.sleep(REFRESH_S)
+
+    task = asyncio.create_task(redraw())
+    try:
+        yield
+    finally:
+        task.cancel()
+        out.write("\r" + _progress_line(progress) + "\x1b[K\n")
+        out.flush()
+
+
+def _progress_line(progress: Progress, *, status: str | None = None) -> str:
+    """'[#####-----] 40/80 · ETA 1m20s · $0.0123 · 2 failures', with the status at the end."""
+    width = 20
+    filled = width * progress.done // progress.total if progress.total else width
+    eta = progress.eta_s()
+    parts = [f"[{'#' * filled}{'-' * (width - filled)}] {progress.done}/{progress.total}"]
+    if status is None:
+        parts.append("ETA " + ("–" if eta is None else fmt.duration_ms(eta * 1000)))
+    else:
+        parts.append(status)
+    parts.append(fmt.cost(progress.cost_usd))
+    parts.append(f"{progress.failures} failure{'s' if progress.failures != 1 else ''}")
+    if progress.left_out_private:
+        parts.append(f"left out: private {progress.left_out_private}")
+    return " · ".join(parts)
+
+
+def pass_counts(models: tuple[str, ...], results: list[BenchResult]) -> dict[str, dict[str, float | int]]:
+    """Per model: results, passed, failed checks, errors (did not complete), cost."""
+    counts: dict[str, dict[str, float | int]] = {
+        m: {"results": 0, "passed": 0, "failed": 0, "errors": 0, "cost_usd": 0.0} for m in models
+    }
+    for r in results:
+        c = counts.setdefault(r.model, {"results": 0, "passed": 0, "failed": 0, "errors": 0, "cost_usd": 0.0})
+        c["results"] += 1
+        c["passed"] += r.passed is True
+        c["failed"] += r.passed is False
+        c["errors"] += r.status != "complete"
+        c["cost_usd"] += r.cost_usd or 0.0
+    return counts
+
+
+def _count_rows(counts: dict[str, dict[str, float | int]]) -> list[tuple[str, ...]]:
+    rows = [("model", "passed", "failed", "errors", "cost")]
+    for model, c in counts.items():
+        rows.append((model, f"{c['passed']}/{c['results']}", str(c["failed"]), str(c["errors"]),
+                     fmt.cost(float(c["cost_usd"]))))
+    return rows
