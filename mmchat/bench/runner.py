@@ -78,12 +78,14 @@ class Progress:
     left_out_private: int = 0
     started_at: float = field(default_factory=time.monotonic)
 
+    def elapsed_s(self) -> float:
+        return time.monotonic() - self.started_at
+
     def eta_s(self) -> float | None:
         """Seconds left at the pace so far; None before the first result."""
         if not self.done:
             return None
-        elapsed = time.monotonic() - self.started_at
-        return elapsed / self.done * (self.total - self.done)
+        return self.elapsed_s() / self.done * (self.total - self.done)
 
 
 class BenchSession(Session):

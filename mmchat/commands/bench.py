@@ -198,19 +198,23 @@ def _bench(
             params={"concurrency": args.concurrency, "added_models": list(plan.added)},
         )
     err = sys.stderr
+    live = err.isatty()
+
+    def warn(line: str) -> None:  # on its own line, above the progress line (redrawn below it)
+        print(("\r\x1b[K" if live else "") + f"mmchat: warning: {printable(line)}", file=err)
+
     runner = BenchRunner(
-        session, store, suite, run_id, plan, concurrency=args.concurrency, max_cost_usd=max_cost,
-        warn=lambda line: print(f"mmchat: warning: {printable(line)}", file=err),
+        session, store, suite, run_id, plan, concurrency=args.concurrency, max_cost_usd=max_cost, warn=warn,
     )
     try:
-        status = asyncio.run(_run_with_progress(runner, session, live=err.isatty()))
+        status = asyncio.run(_run_with_progress(runner, session, live=live))
     except KeyboardInterrupt:
-        print(f"\nmmchat: stopped: the running answers were closed; `mmchat bench --resume {run_id}` continues",
+        print(f"mmchat: stopped: the running answers were closed; `mmchat bench --resume {run_id}` continues",
               file=err)
         return EXIT_INTERRUPTED
     progress = runner.progress
-    if not err.isatty():
-        print(_progress_line(progress, status=status), file=err)
+    if not live:
+        print(f"bench run {run_id} {status}: {_progress_line(progress, ended=True)}", file=err)
     results = store.bench_results(run_id)
     counts = pass_counts(plan.models, results)
     if args.json:
@@ -311,20 +315,20 @@ async def _progress_shown(progress: Progress, out: TextIO) -> AsyncIterator[None
         yield
     finally:
         task.cancel()
-        out.write("\r" + _progress_line(progress) + "\x1b[K\n")
+        out.write("\r" + _progress_line(progress, ended=True) + "\x1b[K\n")
         out.flush()
 
 
-def _progress_line(progress: Progress, *, status: str | None = None) -> str:
-    """'[#####-----] 40/80 · ETA 1m20s · $0.0123 · 2 failures', with the status at the end."""
+def _progress_line(progress: Progress, *, ended: bool = False) -> str:
+    """'[#####-----] 40/80 · ETA 1m20s · $0.0123 · 2 failures' (ended: the time it took)."""
     width = 20
     filled = width * progress.done // progress.total if progress.total else width
-    eta = progress.eta_s()
     parts = [f"[{'#' * filled}{'-' * (width - filled)}] {progress.done}/{progress.total}"]
-    if status is None:
-        parts.append("ETA " + ("–" if eta is None else fmt.duration_ms(eta * 1000)))
+    if ended:
+        parts.append("in " + fmt.duration_ms(progress.elapsed_s() * 1000))
     else:
-        parts.append(status)
+        eta = progress.eta_s()
+        parts.append("ETA " + ("–" if eta is None else fmt.duration_ms(eta * 1000)))
     parts.append(fmt.cost(progress.cost_usd))
     parts.append(f"{progress.failures} failure{'s' if progress.failures != 1 else ''}")
     if progress.left_out_private:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import pty
+import select
 import signal
 import subprocess
 import sys
+import termios
 import time
 from pathlib import Path
 
@@ -75,7 +79,8 @@ def test_a_run_prints_its_plan_and_the_pass_counts_as_json(home, openai_server):
     assert out["models"]["lab/a"]["results"] == 3
     assert (out["models"]["lab/a"]["passed"], out["models"]["lab/a"]["failed"]) == (2, 1)
     assert "suite tiny: 3 cases × 2 models × 1 = 6 answers; 6 to run, estimated $" in done.stderr
-    assert "6/6" in done.stderr and "mmchat bench report 1 to see more" in done.stderr
+    assert "bench run 1 done: [####################] 6/6 · in " in done.stderr
+    assert "mmchat bench report 1 to see more" in done.stderr
     assert "\x1b" not in done.stderr  # not a terminal: no escapes, one summary line
     assert len(openai_server.requests) == 6
     assert os.stat(home / "data" / "bench.db").st_mode & 0o777 == 0o600
@@ -183,3 +188,55 @@ def test_report_goes_to_the_report_command(home, openai_server):
     assert json.loads(report.stdout)
     missing = mmchat(home, "bench", "report", config=conf)
     assert missing.returncode == 2 and "one run id" in missing.stderr
+
+
+def on_terminal(home: Path, conf: Path, *args: str, answer: str | None = None) -> tuple[int, str, str]:
+    """Runs `mmchat bench *args` with stdin and stderr a terminal, stdout a pipe; types `answer`
+    once the confirmation is asked. The status, the screen and stdout."""
+    primary, secondary = pty.openpty()
+    command = subprocess.Popen(
+        [sys.executable, "-m", "mmchat", "bench", *args], stdin=secondary, stdout=subprocess.PIPE,
+        stderr=secondary, env=private_env(home, conf), start_new_session=True,
+        preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
+    )
+    os.close(secondary)
+    screen, deadline = b"", time.monotonic() + 30
+    try:
+        while time.monotonic() < deadline:
+            if answer is not None and b"run it? [y/N] " in screen:
+                os.write(primary, answer.encode())
+                answer = None
+            ready, _, _ = select.select([primary], [], [], 0.1)
+            if not ready:
+                continue
+            try:
+                data = os.read(primary, 65536)
+            except OSError:  # EIO: the command closed the terminal
+                break
+            if not data:
+                break
+            screen += data
+        out, _ = command.communicate(timeout=30)
+    finally:
+        command.kill()
+        os.close(primary)
+    return command.returncode, screen.decode().replace("\r\n", "\n"), out.decode()
+
+
+def test_on_a_terminal_the_plan_is_confirmed_first(home, openai_server):
+    conf = lab(home, openai_server)
+    status, screen, out = on_terminal(home, conf, str(suite_file(home)), "--models", "lab/a", answer="n\n")
+    assert status == 1 and "mmchat: not run" in screen
+    assert screen.index("3 cases × 1 models") < screen.index("run it? [y/N]")
+    assert openai_server.requests == [] and out == ""
+
+
+def test_on_a_terminal_the_progress_line_is_redrawn_in_place(home, openai_server):
+    conf = lab(home, openai_server)
+    status, screen, out = on_terminal(home, conf, str(suite_file(home)), "--models", "lab/a,lab/b", answer="y\n")
+    assert status == 0, screen
+    drawn = [part.split("\n")[0] for part in screen.split("\r") if part.startswith("[")]
+    assert len(drawn) >= 2 and all(line.endswith("\x1b[K") for line in drawn)
+    assert drawn[0].startswith("[--------------------] 0/6 · ETA –")
+    assert drawn[-1].startswith("[####################] 6/6 · in ") and "0 failures" in drawn[-1]
+    assert out.splitlines()[0].split() == ["model", "passed", "failed", "errors", "cost"]
