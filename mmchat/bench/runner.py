@@ -200,14 +200,12 @@ class BenchRunner:
         *,
         concurrency: int = 4,
         max_cost_usd: float | None = None,
-        on_progress: Callable[[Progress], None] | None = None,
         warn: Callable[[str], None] = lambda line: None,
     ) -> None:
         self.session, self.store, self.suite, self.run_id, self.plan = session, store, suite, run_id, plan
         config = session.config
         self.limits = Limits(concurrency, {n: (p.concurrency, p.rpm) for n, p in config.providers.items()})
         self.max_cost_usd = max_cost_usd
-        self.on_progress = on_progress or (lambda progress: None)
         self.warn = warn
         run = store.bench_run(run_id)
         earlier = store.bench_results(run_id)
@@ -225,7 +223,6 @@ class BenchRunner:
     async def run(self) -> str:
         """Runs the work left; the run's status at the end: 'done', or 'stopped' (the cost limit)."""
         self.store.set_bench_run_status(self.run_id, "running")
-        self.on_progress(self.progress)
         tasks = [asyncio.ensure_future(self._one(work)) for work in self.plan.work]
         try:
             await asyncio.gather(*tasks)
@@ -241,11 +238,15 @@ class BenchRunner:
 
     def _finish(self, status: str) -> None:
         run = self.store.bench_run(self.run_id)
-        lowered = {name: gate.lowered for name, gate in self.limits.gates.items() if gate.lowered}
+        # How many times a 429 lowered each provider's bound, over every session of the run.
+        lowered = dict(run.params.get("rate_limited", {}))
+        for name, gate in self.limits.gates.items():
+            if gate.lowered:
+                lowered[name] = lowered.get(name, 0) + gate.lowered
         params = {**run.params, "judge_cost_usd": round(self.judge_cost, 9),
                   "left_out_private": self.plan.left_out_private}
         if lowered:
-            params["rate_limited"] = {**run.params.get("rate_limited", {}), **lowered}
+            params["rate_limited"] = lowered
         self.store.set_bench_run_params(self.run_id, params)
         self.store.set_bench_run_status(self.run_id, status)
 
@@ -331,7 +332,6 @@ class BenchRunner:
         progress.done += 1
         progress.failures += not complete
         progress.cost_usd += figures.cost_usd or 0.0
-        self.on_progress(progress)
 
     # -- checks ------------------------------------------------------------------------
 
