@@ -117,7 +117,8 @@ def bench_config(base_url: str):
 
 async def run_bench(base_url: str, tmp: Path, index: int) -> float:
     """Seconds for a bench run of the same requests (its plan included), into a fresh bench store."""
-    from mmchat.bench.runner import BenchRunner, BenchSession, plan_run
+    from mmchat.bench.runner import BenchRunner, plan_run
+    from mmchat.session.session import Session
     from mmchat.bench.suite import Case, Check, Suite
     from mmchat.catalog import Catalog
     from mmchat.store import Store
@@ -129,7 +130,7 @@ async def run_bench(base_url: str, tmp: Path, index: int) -> float:
     suite = Suite("speed", None, cases, sha256="-")
     models = list(config.models)
     with Store(tmp / f"user{index}.db") as user, Store(tmp / f"bench{index}.db") as store:
-        session = BenchSession(config, user, Catalog.build(config), store)
+        session = Session(config, user, Catalog.build(config), sink=store)
         try:
             started = time.perf_counter()
             plan = plan_run(session, suite, models, 1)

@@ -49,6 +49,11 @@ def database_path(env: Mapping[str, str] = os.environ) -> Path:
     return data_dir(env) / "mmchat.db"
 
 
+def bench_database_path(env: Mapping[str, str] = os.environ) -> Path:
+    """The bench runs' own store, beside the chat history: their answers never mix with it."""
+    return data_dir(env) / "bench.db"
+
+
 def ensure_private_dir(path: Path) -> Path:
     """Create `path` (and parents) readable by the owner only; an existing dir is left as it is."""
     path = Path(path)

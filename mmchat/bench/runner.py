@@ -33,9 +33,7 @@ from mmchat.bench import checks as check_kinds
 from mmchat.bench import judge as judging
 from mmchat.bench.limits import Limits, Outcome
 from mmchat.bench.suite import Case, Check, Suite
-from mmchat.catalog import Catalog
-from mmchat.config import Config
-from mmchat.engine.events import Retrying, TurnStarted
+from mmchat.engine.events import Retrying
 from mmchat.routing import Decision
 from mmchat.session.session import Session
 from mmchat.session.view import TurnView
@@ -86,20 +84,6 @@ class Progress:
         if not self.done:
             return None
         return self.elapsed_s() / self.done * (self.total - self.done)
-
-
-class BenchSession(Session):
-    """A session that writes its turns to the bench store (`sink`) while routing with the
-    user's store (measured speeds, spending); a private case locks its conversation in the
-    bench store, never one of the chat history."""
-
-    def __init__(self, config: Config, user_store: Store, catalog: Catalog, bench_store: Store) -> None:
-        super().__init__(config, user_store, catalog, sink=bench_store)
-        self.bench_store = bench_store
-
-    def started(self, event: TurnStarted, decisions: Sequence[Decision]) -> None:
-        if any(d.private for d in decisions):
-            self.bench_store.set_privacy_lock(event.conversation_id, event.user_message_id)
 
 
 def is_local(session: Session, address: str) -> bool:

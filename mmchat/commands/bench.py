@@ -27,13 +27,15 @@ from pathlib import Path
 from typing import TextIO
 
 from mmchat import format as fmt
-from mmchat.bench.runner import BenchRunner, BenchSession, Progress, RunPlan, plan_run, top_models
+from mmchat.bench.runner import BenchRunner, Progress, RunPlan, plan_run, top_models
 from mmchat.bench.suite import Suite
 from mmchat.bench.suite_file import SuiteError, load_suite
 from mmchat.commands.setup import build_catalog, load
 from mmchat.config import Config
 from mmchat.sanitize import printable
+from mmchat.paths import bench_database_path
 from mmchat.session.compare import CompareError, compare_set, parse_models
+from mmchat.session.session import Session
 from mmchat.store import BenchResult, Store
 
 REFRESH_S = 0.2  # the progress line, five times a second
@@ -76,12 +78,6 @@ def _report(args: argparse.Namespace, rest: list[str]) -> int:
     return bench_report.run(args)
 
 
-def bench_store_path() -> Path:
-    """The bench's own store file, beside the chat history's."""
-    from mmchat.paths import data_dir
-
-    return data_dir() / "bench.db"
-
 
 def _open(path: Path) -> Store:
     from mmchat.keys import redact
@@ -92,7 +88,7 @@ def _open(path: Path) -> Store:
 def _list(rest: list[str]) -> int:
     if rest:
         return _usage("bench list takes no arguments")
-    path = bench_store_path()
+    path = bench_database_path()
     if not path.exists():  # listing creates no store
         print("no bench runs yet: mmchat bench SUITE.yaml --models A,B starts one", file=sys.stderr)
         return EXIT_OK
@@ -135,10 +131,10 @@ def _run(args: argparse.Namespace, suite_path: Path | None) -> int:
 
     # The chat history is read only (the router's figures): not even stale answers are marked.
     user_store = Store(database_path(), redact=redact)
-    store = _open(bench_store_path())
+    store = _open(bench_database_path())
     try:
         store.mark_stale_pending()
-        session = BenchSession(config, user_store, build_catalog(config), store)
+        session = Session(config, user_store, build_catalog(config), sink=store)
         return _bench(args, config, session, store, user_store, suite_path)
     finally:
         store.close()
@@ -146,7 +142,7 @@ def _run(args: argparse.Namespace, suite_path: Path | None) -> int:
 
 
 def _bench(
-    args: argparse.Namespace, config: Config, session: BenchSession, store: Store, user_store: Store,
+    args: argparse.Namespace, config: Config, session: Session, store: Store, user_store: Store,
     suite_path: Path | None,
 ) -> int:
     resumed = None
@@ -247,7 +243,7 @@ def _from_history(args: argparse.Namespace, user_store: Store) -> Suite | None:
     return load_suite(args.save) if args.save is not None else suite
 
 
-def _models(args: argparse.Namespace, session: BenchSession, suite: Suite) -> list[str]:
+def _models(args: argparse.Namespace, session: Session, suite: Suite) -> list[str]:
     """The models asked for: addresses, top:N or a compare set."""
     if args.models and args.set:
         raise CompareError("give --models or --set, not both")
@@ -292,7 +288,7 @@ def _confirm() -> bool:
     return line.strip().lower() in ("y", "yes")
 
 
-async def _run_with_progress(runner: BenchRunner, session: BenchSession, *, live: bool) -> str:
+async def _run_with_progress(runner: BenchRunner, session: Session, *, live: bool) -> str:
     try:
         async with _progress_shown(runner.progress, sys.stderr) if live else contextlib.nullcontext():
             return await runner.run()

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from mmchat import export
 from mmchat.bench import report as bench_report
 from mmchat.bench.report_html import to_html
 from mmchat.sanitize import printable, printable_json
+from mmchat.paths import bench_database_path
 from mmchat.store import Store
 
-
-def bench_store_path() -> Path:
-    """The bench's own store file, beside the chat history's."""
-    from mmchat.paths import data_dir
-
-    return data_dir() / "bench.db"
 
 
 def _no_run(run_id: int) -> int:
@@ -34,7 +28,7 @@ def _exists(store: Store, run_id: int) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    path = bench_store_path()
+    path = bench_database_path()
     if not path.exists():  # reading a report creates no store
         return _no_run(args.run)
     from mmchat.keys import redact

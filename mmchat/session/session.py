@@ -116,10 +116,15 @@ class Session:
             self.auto.read_in_background()
 
     def started(self, event: TurnStarted, decisions: Sequence[Decision]) -> None:
-        """A private turn locks its conversation to local models from its user message on."""
+        """A private turn locks its conversation to local models from its user message on, in
+        the store the turn was written to (a bench run's conversation is not the chat's)."""
         private = next((d for d in decisions if d.private), None)
-        if private is not None:
+        if private is None:
+            return
+        if self.sink is self.store:
             self.auto.record_private(private, event.conversation_id, event.user_message_id)
+        elif isinstance(self.sink, Store):
+            self.sink.set_privacy_lock(event.conversation_id, event.user_message_id)
 
     def ended(self, view: TurnView) -> None:
         """What an ended answer showed of its provider: reached, or unreachable."""

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from mmchat.bench.limits import RAISE_AFTER
-from mmchat.bench.runner import BenchRunner, BenchSession, plan_run, top_models
+from mmchat.bench.runner import BenchRunner, plan_run, top_models
+from mmchat.session.session import Session
 from mmchat.bench.suite import Case, Check, JudgeSpec, Suite, Turn
 from mmchat.catalog import Catalog
 from mmchat.config_load import load_config
@@ -79,7 +80,7 @@ class Bench:
         conversation = self.user.create_conversation("mine")
         self.user.add_message(conversation, "user", "an old prompt")
         self.store = Store(tmp_path / "bench.db")
-        self.session = BenchSession(self.config, self.user, Catalog.build(self.config), self.store)
+        self.session = Session(self.config, self.user, Catalog.build(self.config), sink=self.store)
 
     def runner(self, s: Suite, models: list[str], repeat: int = 1, *, run_id: int | None = None,
                **options) -> BenchRunner:
