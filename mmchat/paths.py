@@ -49,9 +49,12 @@ def database_path(env: Mapping[str, str] = os.environ) -> Path:
     return data_dir(env) / "mmchat.db"
 
 
+BENCH_FILE = "bench.db"  # the bench runs' own store, in the chat history's folder
+
+
 def bench_database_path(env: Mapping[str, str] = os.environ) -> Path:
     """The bench runs' own store, beside the chat history: their answers never mix with it."""
-    return data_dir(env) / "bench.db"
+    return data_dir(env) / BENCH_FILE
 
 
 def ensure_private_dir(path: Path) -> Path:

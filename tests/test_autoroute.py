@@ -73,3 +73,41 @@ def test_auto_route_learns_from_the_votes_in_the_store(tmp_path) -> None:
         after = auto.decide(prompt, None)
         assert after.model == "lab/coder"
         assert "code: 25–0 in your votes" in after.why
+
+
+def test_auto_route_learns_from_the_bench_runs_beside_the_store(tmp_path) -> None:
+    """Bench results in bench.db beside the chat history move the next decision; an
+    interrupted answer counts for nothing, an error as a failure."""
+    from mmchat.catalog import Catalog
+    from mmchat.session.autoroute import AutoRoute
+    from mmchat.store import Store
+    from mmchat.store.bench import read_bench_outcomes
+    from tests.routing.helpers import load
+
+    prompt = "Write a Python function that merges two sorted lists."
+    config, _ = load()
+    assert read_bench_outcomes(tmp_path / "bench.db") == [] and not (tmp_path / "bench.db").exists()
+    with Store(tmp_path / "mmchat.db") as store, Store(tmp_path / "bench.db") as bench:
+        auto = AutoRoute(config, Catalog.build(config), store)
+        before = auto.decide(prompt, None)
+        run = bench.create_bench_run(
+            suite_name="s", suite_path=None, suite_sha256="", models=("lab/coder", before.model), repeat=1,
+            estimated_cost_usd=None, max_cost_usd=None, params={},
+        )
+        for n in range(40):
+            for model, status, passed in (("lab/coder", "complete", True), (before.model, "error", None)):
+                bench.add_bench_result(
+                    run, case_id=f"c{n}", category="code", model=model, attempt=0, status=status, passed=passed,
+                    checks=[], answer_id=None, text="", error=None, ttft_ms=None, latency_ms=None,
+                    input_tokens=0, output_tokens=0, cost_usd=None,
+                )
+        bench.add_bench_result(
+            run, case_id="cut", category="code", model="lab/coder", attempt=0, status="interrupted", passed=None,
+            checks=[], answer_id=None, text="", error=None, ttft_ms=None, latency_ms=None,
+            input_tokens=0, output_tokens=0, cost_usd=None,
+        )
+        auto.read_measured()
+        after = auto.decide(prompt, None)
+        assert after.model == "lab/coder" and "code: bench 100% of 40" in after.why
+        loser = next(c for c in after.candidates if c.model == before.model)
+        assert "code: bench 0% of 40" in loser.reasons

@@ -31,6 +31,8 @@ from mmchat.routing import (
 from mmchat.routing.estimate import AnswerKind
 from mmchat.routing.inputs import HistoryMessage
 from mmchat.routing.learned import Learned, learn, turn_categories
+from mmchat.paths import BENCH_FILE
+from mmchat.store.bench import read_bench_outcomes
 from mmchat.store import ModelSpeed, Store, StoreError
 from mmchat.tokens import count_text
 
@@ -190,15 +192,16 @@ class AutoRoute:
         return measured
 
     def read_learned(self) -> Learned:
-        """Your evidence: the compare votes of the store, with their prompts' categories (on a
-        connection of this thread's own). Nothing is read when the rules turn learning off."""
+        """Your evidence: the compare votes of the store, with their prompts' categories, and the
+        results of the bench runs in the bench store beside it (on connections of this thread's
+        own). Nothing is read when the rules turn learning off."""
         if not self.rules.learning:
             return Learned()
         votes = [
             (p.model_a, p.model_b, p.outcome, turn_categories(p.intent or "", p.language or ""))
             for p in self.store.voted_pairs()
         ]
-        return learn(votes, ())
+        return learn(votes, read_bench_outcomes(self.store.db_path.parent / BENCH_FILE))
 
     def _read_in_background(self) -> None:
         try:

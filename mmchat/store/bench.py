@@ -13,10 +13,12 @@ import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from mmchat.store.answers import Answers
 from mmchat.store.bench_records import RESULT_STATUSES, RUN_STATUSES, BenchResult, BenchRun, CheckOutcome
+from mmchat.store.stats import own_connection
 
 _RUN_COLUMNS = (
     "id, suite_name, suite_path, suite_sha256, models, repeat, status, created_at, finished_at, "
@@ -170,3 +172,18 @@ def _result(row: Any) -> BenchResult:
         input_tokens=row["input_tokens"], output_tokens=row["output_tokens"], cost_usd=row["cost_usd"],
         created_at=row["created_at"],
     )
+
+
+def read_bench_outcomes(db_path: Path) -> list[tuple[str, str | None, bool]]:
+    """(model, the case's category, passed) of every decided answer of every bench run in the
+    bench store at `db_path` — an error counts as failed, an interrupted answer not at all —
+    for the router's learning; [] when there is no bench store yet. Read on a connection of
+    the calling thread's own (safe from any thread); never creates the file."""
+    if not db_path.exists():
+        return []
+    with own_connection(db_path, "the bench results") as conn:
+        rows = conn.execute(
+            "SELECT model, category, status = 'complete' AND passed = 1 FROM bench_results "
+            "WHERE status IN ('complete', 'error') AND (status = 'error' OR passed IS NOT NULL)"
+        ).fetchall()
+    return [(model, category, bool(passed)) for model, category, passed in rows]
