@@ -78,11 +78,12 @@ def _parser() -> argparse.ArgumentParser:
         "bench",
         help="run a suite of prompts over several models, check the answers and store the results",
         description="mmchat bench SUITE.yaml --models A,B | --models top:N | --set NAME; "
-        "bench --resume RUN; bench --from-history QUERY; bench list; bench report RUN.",
+        "bench --resume RUN; bench --from-history QUERY; bench list; bench report RUN; bench rule RUN.",
     )
     bench.add_argument(
-        "words", nargs="*", metavar="SUITE.yaml | list | report RUN",
-        help="the suite file to run, 'list' (the runs) or 'report RUN' (a run's report)",
+        "words", nargs="*", metavar="SUITE.yaml | list | report RUN | rule RUN",
+        help="the suite file to run, 'list' (the runs), 'report RUN' (a run's report) or 'rule RUN' "
+        "(its cheapest model meeting the bar, as routing rules)",
     )
     bench.add_argument(
         "--models", metavar="A,B,…|top:N",
@@ -108,7 +109,11 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--against", type=int, metavar="RUN", help="report: the cases that changed since run RUN")
     bench.add_argument(
         "--bar", type=float, default=0.9, metavar="RATE",
-        help="report: the share of cases a model must pass to meet the bar (default 0.9)",
+        help="report, rule: the share of cases a model must pass to meet the bar (default 0.9)",
+    )
+    bench.add_argument(
+        "--category", metavar="C",
+        help="rule: only this kind of prompt (an intent), or 'all' for the overall verdict over every prompt",
     )
     bench.add_argument("--format", choices=("md", "csv", "json", "html"), default="md", help="report: the format")
     bench.add_argument("-o", "--output", type=Path, metavar="FILE", help="report: write it to FILE (mode 0600)")

@@ -6,6 +6,7 @@
     mmchat bench --from-history "QUERY" [--limit N] [--judge MODEL] [--save FILE] [--models …]
     mmchat bench list
     mmchat bench report RUN [--against RUN] [--bar 0.9] [--format md|csv|json|html] [-o FILE]
+    mmchat bench rule RUN [--bar 0.9] [--category all|INTENT] [--yes]
 
 The runs live in their own store (`bench.db` in the data dir, mode 0600); the chat
 history is only read (the router's measured figures). Before a run the plan and its
@@ -49,6 +50,14 @@ def run(args: argparse.Namespace) -> int:
         return _report(args, words[1:])
     if words[:1] == ["list"]:
         return _list(words[1:])
+    if words[:1] == ["rule"]:
+        if len(words) != 2 or not words[1].isdigit():
+            return _usage("bench rule takes one run id: mmchat bench rule RUN [--bar 0.9] [--category C] [--yes]")
+        from mmchat.commands import bench_rule
+
+        return bench_rule.run(args, int(words[1]))
+    if args.category is not None:
+        return _usage("--category is for `mmchat bench rule RUN`")
     if any(getattr(args, name) is not None for name in REPORT_ONLY):
         return _usage("--against and -o are for `mmchat bench report RUN`")
     if args.resume is not None:
