@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 
 
 
-class ConfigError(Exception):
+class FileError(Exception):
     """One line: '<file>:<line>: <dotted.key>: <what is wrong and how to fix it>'."""
 
     def __init__(
@@ -26,6 +26,10 @@ class ConfigError(Exception):
         self.key = key
         where = None if path is None else (f"{path}:{line}" if line else str(path))
         super().__init__(": ".join(part for part in (where, key, message) if part))
+
+
+class ConfigError(FileError):
+    """A config file (or its routing section) that cannot be used."""
 
 
 class NodeReader:

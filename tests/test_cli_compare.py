@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
-import pty
-import select
 import signal
-import struct
 import subprocess
 import sys
-import termios
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
 from mmchat.store import Store
-from tests.cli_helpers import mmchat, private_env, write_config
+from tests.cli_helpers import mmchat, on_terminal, private_env, write_config
 from tests.servers import OpenAIServer, sleep
 from tests.servers.openai import DONE, chunk, usage_body
 from tests.servers.sockets import closed_port
@@ -266,7 +260,7 @@ def test_ctrl_c_stops_every_answer_and_keeps_what_each_received(home, openai_ser
 def test_on_a_terminal_a_live_table_is_redrawn_in_place_and_cleared(home, openai_server):
     for _ in range(3):
         reply(openai_server, "one ", stall=1.0, then="two")
-    status, shown, out = on_terminal(home, lab(home, openai_server), "-m", MODELS, "hi", width=100)
+    status, shown, out = on_terminal(home, lab(home, openai_server), "compare", "-m", MODELS, "hi", width=100)
     assert status == 0
     live, _, summary = shown.rpartition("\x1b[4F\x1b[J")  # up over the header and 3 rows, erased
     assert live.count("\x1b[4F") >= 3  # redrawn in place several times in the second the answers took
@@ -274,42 +268,6 @@ def test_on_a_terminal_a_live_table_is_redrawn_in_place_and_cleared(home, openai
     assert all(len(line) < 100 for line in live.replace("\x1b[K", "").splitlines())
     assert "\x1b" not in summary and "complete" in summary and "conversation 1:" in summary
     assert out.count("one two") == 3
-
-
-def on_terminal(
-    home: Path, conf: Path, *args: str, answers: list[tuple[str, str]] = (), width: int = 160
-) -> tuple[int, str, str]:
-    """Runs `mmchat compare *args` with stdin and stderr a terminal and stdout a pipe; each
-    (`wait`, `send`) of `answers` types `send` once `wait` is on the screen. The status, the
-    screen (stderr, with the typing echoed) and stdout."""
-    primary, secondary = pty.openpty()
-    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, width, 0, 0))
-    with ExitStack() as cleanup:
-        command = subprocess.Popen(
-            [sys.executable, "-m", "mmchat", "compare", *args],
-            stdin=secondary, stdout=subprocess.PIPE, stderr=secondary, env=private_env(home, conf),
-            # The terminal its own, as in a shell: Ctrl+C typed on it interrupts the command.
-            start_new_session=True, preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
-        )
-        cleanup.callback(command.kill)
-        os.close(secondary)
-        screen, pending, deadline = b"", list(answers), time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if pending and pending[0][0].encode() in screen.rpartition(b"\n")[2]:
-                os.write(primary, pending.pop(0)[1].encode())
-            ready, _, _ = select.select([primary], [], [], 0.1)
-            if not ready:
-                continue
-            try:
-                data = os.read(primary, 65536)
-            except OSError:  # EIO: the command closed the terminal
-                break
-            if not data:
-                break
-            screen += data
-        os.close(primary)
-        out, _ = command.communicate(timeout=30)
-    return command.returncode, screen.decode().replace("\r\n", "\n"), out.decode()
 
 
 def votes(home: Path) -> list[tuple]:
@@ -331,7 +289,7 @@ def test_a_vote_for_b_is_recorded_with_its_note(home, servers):
         reply(server, text)
     conf = config(home, {name: s.base_url for name, s in zip(("one", "two", "three"), servers)},
                   ["one/m", "two/m", "three/m"])
-    status, screen, out = on_terminal(home, conf, "--vote", "-m", "one/m,two/m,three/m", "hi",
+    status, screen, out = on_terminal(home, conf, "compare", "--vote", "-m", "one/m,two/m,three/m", "hi",
                                       answers=[("Enter (skip): ", "b\n"), ("note (Enter for none): ", "crisp\n")])
     assert status == 0, screen
     assert out == "== one/m ==\nRed.\n\n== two/m ==\nGreen.\n\n== three/m ==\nBlue.\n"
@@ -348,7 +306,7 @@ def test_a_vote_for_b_is_recorded_with_its_note(home, servers):
 @pytest.mark.parametrize("typed, kind, outcome", [("t\n", "tie", "tie"), ("X\n", "all_bad", "both_bad")])
 def test_a_tie_and_all_bad(home, openai_server, typed, kind, outcome):
     three_answers(openai_server)
-    status, screen, _ = on_terminal(home, lab(home, openai_server), "--vote", "-m", MODELS, "hi",
+    status, screen, _ = on_terminal(home, lab(home, openai_server), "compare", "--vote", "-m", MODELS, "hi",
                                     answers=[("Enter (skip): ", typed), ("note (Enter for none): ", "\n")])
     assert status == 0 and "vote recorded" in screen
     with stored(home) as store:
@@ -359,24 +317,25 @@ def test_a_tie_and_all_bad(home, openai_server, typed, kind, outcome):
 def test_enter_skips_and_an_invalid_entry_is_asked_again_once(home, openai_server):
     conf = lab(home, openai_server)
     three_answers(openai_server)
-    status, screen, _ = on_terminal(home, conf, "--vote", "-m", MODELS, "hi", answers=[("Enter (skip): ", "\n")])
+    status, screen, _ = on_terminal(home, conf, "compare", "--vote", "-m", MODELS, "hi",
+                                    answers=[("Enter (skip): ", "\n")])
     assert status == 0 and "vote recorded" not in screen and votes(home) == []
     three_answers(openai_server)
-    status, screen, _ = on_terminal(home, conf, "--vote", "-m", MODELS, "hi",
+    status, screen, _ = on_terminal(home, conf, "compare", "--vote", "-m", MODELS, "hi",
                                     answers=[("Enter (skip): ", "q\n"), ("Enter (skip): ", "2\n"), ("none): ", "\n")])
     assert status == 0 and "'q' is not one of the choices" in screen and screen.count(QUESTION) == 2
     with stored(home) as store:
         winner = store.siblings(store.path(2)[-1].id)[1].id
     assert votes(home) == [("winner", winner, None, 0, "[]")]
     three_answers(openai_server)
-    status, screen, _ = on_terminal(home, conf, "--vote", "-m", MODELS, "hi",
+    status, screen, _ = on_terminal(home, conf, "compare", "--vote", "-m", MODELS, "hi",
                                     answers=[("Enter (skip): ", "q\n"), ("Enter (skip): ", "z\n")])
     assert status == 0 and "mmchat: no vote" in screen and len(votes(home)) == 1
 
 
 def test_ctrl_c_at_the_vote_skips_it_quietly(home, openai_server):
     three_answers(openai_server)
-    status, screen, out = on_terminal(home, lab(home, openai_server), "--vote", "-m", MODELS, "hi",
+    status, screen, out = on_terminal(home, lab(home, openai_server), "compare", "--vote", "-m", MODELS, "hi",
                                       answers=[("Enter (skip): ", "\x03")])
     assert status == 0 and "Traceback" not in screen and votes(home) == []
     assert out.count("== lab/") == 3
@@ -385,7 +344,7 @@ def test_ctrl_c_at_the_vote_skips_it_quietly(home, openai_server):
 def test_only_completed_answers_take_part(home, openai_server):
     conf = config(home, {"lab": openai_server.base_url, "gone": f"http://127.0.0.1:{closed_port()}/v1"},
                   ["lab/a", "gone/far", "lab/b"])
-    status, screen, _ = on_terminal(home, conf, "--vote", "-m", "lab/a,gone/far,lab/b", "hi",
+    status, screen, _ = on_terminal(home, conf, "compare", "--vote", "-m", "lab/a,gone/far,lab/b", "hi",
                                     answers=[("Enter (skip): ", "a\n"), ("none): ", "\n")])
     assert status == 0
     assert "vote: the best answer's letter (A lab/a, C lab/b), t (tie), x (all bad), Enter (skip): " in screen
@@ -394,7 +353,7 @@ def test_only_completed_answers_take_part(home, openai_server):
     # One completed answer: nothing to vote on.
     conf = config(home, {"lab": openai_server.base_url, "gone": f"http://127.0.0.1:{closed_port()}/v1"},
                   ["lab/a", "gone/far"])
-    status, screen, _ = on_terminal(home, conf, "--vote", "-m", "lab/a,gone/far", "hi")
+    status, screen, _ = on_terminal(home, conf, "compare", "--vote", "-m", "lab/a,gone/far", "hi")
     assert status == 0 and "vote:" not in screen
 
 
@@ -407,7 +366,7 @@ def test_blind_letters_only_until_the_vote_then_the_reveal(home, servers):
             reply(server, text, after=0.3)
     models = ["one/a", "one/b", "lab/gpt-4o-mini", "one/c", "two/d", "two/e"]
     conf = config(home, {"one": one.base_url, "two": two.base_url, "lab": three.base_url}, models)
-    status, screen, out = on_terminal(home, conf, "--blind", "-m", ",".join(models), "hi",
+    status, screen, out = on_terminal(home, conf, "compare", "--blind", "-m", ",".join(models), "hi",
                                       answers=[("Enter (skip): ", "c\n"), ("none): ", "blind pick\n")])
     assert status == 0, screen
     before, _, after = screen.partition("vote recorded")

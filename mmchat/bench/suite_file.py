@@ -81,7 +81,7 @@ from pathlib import Path
 from typing import Any
 
 from mmchat.bench.suite import CHECK_KINDS, JUDGE_MODES, Case, Check, JudgeSpec, Suite, Turn
-from mmchat.yaml_nodes import ConfigError, NodeReader, compose, suggest
+from mmchat.yaml_nodes import ConfigError, FileError, NodeReader, compose, suggest
 
 SUITE_KEYS = ("name", "judge", "params", "cases")
 CASE_KEYS = ("id", "category", "private", "system", "history", "prompt", "params", "checks")
@@ -95,18 +95,8 @@ MODIFIERS = {"case_sensitive": TEXT_KINDS, "tolerance": ("number",)}
 DEFAULT_PASS_SCORE = 7.0
 
 
-class SuiteError(ValueError):
-    """One line: '<file>:<line>: <key>: <what is wrong and how to fix it>'."""
-
-    def __init__(
-        self, message: str, *, path: Path | None = None, line: int | None = None, key: str | None = None
-    ) -> None:
-        self.message = message
-        self.path = path
-        self.line = line
-        self.key = key
-        where = None if path is None else (f"{path}:{line}" if line else str(path))
-        super().__init__(": ".join(part for part in (where, key, message) if part))
+class SuiteError(FileError, ValueError):
+    """A suite file that cannot be run: '<file>:<line>: <key>: <what to fix>'."""
 
 
 def load_suite(path: Path) -> Suite:

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
-import pty
-import select
 import signal
 import subprocess
 import sys
-import termios
 import time
 from pathlib import Path
 
 from mmchat.store import NewAnswer, Store
-from tests.cli_helpers import mmchat, private_env, write_config
+from tests.cli_helpers import mmchat, on_terminal, private_env, write_config
+
+CONFIRM = "run it? [y/N] "  # the plan's question on a terminal
 from tests.servers import OpenAIServer
 from tests.servers.core import RecordedRequest, Script
 
@@ -190,42 +188,10 @@ def test_report_goes_to_the_report_command(home, openai_server):
     assert missing.returncode == 2 and "one run id" in missing.stderr
 
 
-def on_terminal(home: Path, conf: Path, *args: str, answer: str | None = None) -> tuple[int, str, str]:
-    """Runs `mmchat bench *args` with stdin and stderr a terminal, stdout a pipe; types `answer`
-    once the confirmation is asked. The status, the screen and stdout."""
-    primary, secondary = pty.openpty()
-    command = subprocess.Popen(
-        [sys.executable, "-m", "mmchat", "bench", *args], stdin=secondary, stdout=subprocess.PIPE,
-        stderr=secondary, env=private_env(home, conf), start_new_session=True,
-        preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
-    )
-    os.close(secondary)
-    screen, deadline = b"", time.monotonic() + 30
-    try:
-        while time.monotonic() < deadline:
-            if answer is not None and b"run it? [y/N] " in screen:
-                os.write(primary, answer.encode())
-                answer = None
-            ready, _, _ = select.select([primary], [], [], 0.1)
-            if not ready:
-                continue
-            try:
-                data = os.read(primary, 65536)
-            except OSError:  # EIO: the command closed the terminal
-                break
-            if not data:
-                break
-            screen += data
-        out, _ = command.communicate(timeout=30)
-    finally:
-        command.kill()
-        os.close(primary)
-    return command.returncode, screen.decode().replace("\r\n", "\n"), out.decode()
-
-
 def test_on_a_terminal_the_plan_is_confirmed_first(home, openai_server):
     conf = lab(home, openai_server)
-    status, screen, out = on_terminal(home, conf, str(suite_file(home)), "--models", "lab/a", answer="n\n")
+    status, screen, out = on_terminal(home, conf, "bench", str(suite_file(home)), "--models", "lab/a",
+                                      answers=[(CONFIRM, "n\n")])
     assert status == 1 and "mmchat: not run" in screen
     assert screen.index("3 cases × 1 models") < screen.index("run it? [y/N]")
     assert openai_server.requests == [] and out == ""
@@ -233,7 +199,8 @@ def test_on_a_terminal_the_plan_is_confirmed_first(home, openai_server):
 
 def test_on_a_terminal_the_progress_line_is_redrawn_in_place(home, openai_server):
     conf = lab(home, openai_server)
-    status, screen, out = on_terminal(home, conf, str(suite_file(home)), "--models", "lab/a,lab/b", answer="y\n")
+    status, screen, out = on_terminal(home, conf, "bench", str(suite_file(home)), "--models", "lab/a,lab/b",
+                                      answers=[(CONFIRM, "y\n")])
     assert status == 0, screen
     drawn = [part.split("\n")[0] for part in screen.split("\r") if part.startswith("[")]
     assert len(drawn) >= 2 and all(line.endswith("\x1b[K") for line in drawn)
