@@ -297,3 +297,27 @@ def test_route_test_watch_runs_again_on_each_save_until_ctrl_c(home, openai_serv
     assert code == 130
     stderr = watch.stderr.read()
     assert "Traceback" not in stderr and "interrupted" not in stderr, stderr
+
+
+def test_replay_and_route_show_what_your_evidence_changes(home, openai_server):
+    """Bench results (in bench.db beside the history) where cloud/big passes every light case
+    and lab/small none: `route` says so in its decision, and `route replay` shows the stored
+    light turn that would now go to cloud/big."""
+    config = routed_config(home, openai_server)
+    assert mmchat(home, "ask", "-m", "auto", "thanks!", config=config).returncode == 0
+    with Store(home / "data" / "mmchat.db") as store:
+        assert store.path(1)[-1].model == "lab/small"
+    with Store(home / "data" / "bench.db") as bench:
+        run = bench.create_bench_run(suite_name="s", suite_path=None, suite_sha256="", models=["lab/small", "cloud/big"],
+                                     repeat=1, estimated_cost_usd=None, max_cost_usd=None, params={})
+        for n in range(40):
+            for model, passed in (("lab/small", False), ("cloud/big", True)):
+                bench.add_bench_result(run, case_id=f"c{n}", category="light", model=model, attempt=0,
+                                       status="complete", passed=passed, checks=(), answer_id=None, text="", error=None,
+                                       ttft_ms=None, latency_ms=None, input_tokens=0, output_tokens=0, cost_usd=None)
+    routed = mmchat(home, "route", "thanks!", config=config)
+    assert routed.returncode == 0, routed.stderr
+    assert "→ cloud/big" in routed.stdout and "light: bench 100% of 40" in routed.stdout
+    replay = mmchat(home, "route", "replay", "1", config=config)
+    assert replay.returncode == 0, replay.stderr
+    assert "cloud/big  *" in replay.stdout and "1 of 1 turns would change model" in replay.stdout
