@@ -22,6 +22,11 @@ _GRADER = (
 # Markdown a judge may wrap its verdict line in: bold, italics, headings, quotes, brackets.
 _DECORATION = re.compile(r"[*_`#>\[\]]")
 _SCORE = re.compile(r"(?:final\s+)?score\s*[:=]?\s*(\d+(?:\.\d+)?)\s*(?:/\s*10)?\s*\.?", re.IGNORECASE)
+# A small judge often ends in prose instead ("… and receives a score of 9 out of 10."): read
+# only a score that closes the whole reply.
+_CLOSING_SCORE = re.compile(
+    r"\bscore\s*(?:would\s+be|is|of|:|=)?\s*(\d+(?:\.\d+)?)\s*(?:(?:/|out\s+of)\s*10)?\s*[.!]?\s*$", re.IGNORECASE
+)
 _WINNER = re.compile(r"winner\s*[:=]?\s*(?:answer\s*)?(1|2|tie)\s*\.?", re.IGNORECASE)
 _VERDICTS = {"1": "first", "2": "second", "tie": "tie"}
 
@@ -57,14 +62,17 @@ def pairwise_messages(spec: JudgeSpec, case: Case, first: str, second: str) -> l
 
 
 def parse_score(text: str) -> float | None:
-    """The score on the judge's last `SCORE: N` line (also `Score: 8/10`, in bold), or None when
-    no such line holds a score from 1 to 10."""
-    for line in reversed(text.splitlines()):
-        match = _SCORE.fullmatch(_DECORATION.sub("", line).strip())
-        if match:
-            score = float(match.group(1))
-            return score if 1 <= score <= 10 else None
-    return None
+    """The score on the judge's last `SCORE: N` line (also `Score: 8/10`, in bold), else one
+    that closes the reply in prose ("The score is 9."), or None when neither holds a score
+    from 1 to 10."""
+    match = next(
+        (m for line in reversed(text.splitlines()) if (m := _SCORE.fullmatch(_DECORATION.sub("", line).strip()))),
+        None,
+    ) or _CLOSING_SCORE.search(_DECORATION.sub("", text).strip())
+    if match is None:
+        return None
+    score = float(match.group(1))
+    return score if 1 <= score <= 10 else None
 
 
 def parse_pairwise(text: str) -> str | None:

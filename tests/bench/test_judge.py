@@ -54,7 +54,12 @@ def test_pairwise_messages_show_both_answers_in_order():
         ("### Final score: 6 / 10.", 6.0),
         ("SCORE: 3\nOn reflection...\nSCORE: 5", 5.0),  # the last line wins
         ("score = [4]", 4.0),
-        ("I would give it a score: 8 maybe", None),  # not a verdict line
+        ("I would give it a score: 8 maybe", None),  # not a verdict line, nor the reply's close
+        ("It is clear and correct. The final score would be 10.", 10.0),  # what a small judge writes
+        ("Polite and on topic; it receives a score of 9 out of 10.", 9.0),
+        ("The score is 7", 7.0),
+        ("A score of 9 is too kind: it misses the point.", None),  # a score, but not the reply's close
+        ("The score is 12.", None),
         ("SCORE: 11", None),
         ("SCORE: 0", None),
         ("No verdict here.", None),
