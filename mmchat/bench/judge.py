@@ -29,6 +29,9 @@ _CLOSING_SCORE = re.compile(
 )
 _WINNER = re.compile(r"winner\s*[:=]?\s*(?:answer\s*)?(1|2|tie)\s*\.?", re.IGNORECASE)
 _VERDICTS = {"1": "first", "2": "second", "tie": "tie"}
+# Asked once more when a reply's verdict cannot be read (small judges forget the form).
+SCORE_REMINDER = "Your reply did not end with the verdict line. Answer with that line only: `SCORE: N` (1 to 10)."
+WINNER_REMINDER = "Your reply did not end with the verdict line. Answer with that line only: `WINNER: 1`, `WINNER: 2` or `WINNER: tie`."
 
 
 def score_messages(spec: JudgeSpec, case: Case, answer: str) -> list[ChatMessage]:

@@ -349,25 +349,41 @@ class BenchRunner:
                 if self.stopping:
                     return None
                 return CheckOutcome("judge", False, f"no answer from {against} to compare with")
-            first, second = await asyncio.gather(
-                self._ask_judge(model, work.case, judging.pairwise_messages(spec, work.case, text, reference)),
-                self._ask_judge(model, work.case, judging.pairwise_messages(spec, work.case, reference, text)),
-            )
+            first, second = await asyncio.gather(*(
+                self._verdict(model, work.case, messages, judging.parse_pairwise, judging.WINNER_REMINDER)
+                for messages in (judging.pairwise_messages(spec, work.case, text, reference),
+                                 judging.pairwise_messages(spec, work.case, reference, text))
+            ))
             if isinstance(first, CheckOutcome) or isinstance(second, CheckOutcome):
                 return first if isinstance(first, CheckOutcome) else second  # type: ignore[return-value]
-            verdicts = judging.parse_pairwise(first), judging.parse_pairwise(second)
+            verdicts = first, second
             passed = judging.pairwise_passes(*verdicts)
             if passed is None:
                 return CheckOutcome("judge", False, f"{model}'s verdict could not be read")
             said = "/".join(v or "?" for v in verdicts)
             return CheckOutcome("judge", passed, f"against {against}: {said} (answer first/second)")
-        verdict = await self._ask_judge(model, work.case, judging.score_messages(spec, work.case, text))
-        if isinstance(verdict, CheckOutcome):
-            return verdict
-        score = judging.parse_score(verdict)
+        score = await self._verdict(
+            model, work.case, judging.score_messages(spec, work.case, text), judging.parse_score, judging.SCORE_REMINDER
+        )
+        if isinstance(score, CheckOutcome):
+            return score
         if score is None:
             return CheckOutcome("judge", False, f"{model}'s score could not be read")
         return CheckOutcome("judge", score >= spec.pass_score, f"judge scored {score:g}/10")
+
+    async def _verdict(
+        self, model: str, case: Case, messages: list[ChatMessage], parse: Callable[[str], Any], reminder: str
+    ) -> Any:
+        """The judge's verdict as `parse` reads it (None: unreadable even when asked once more,
+        reminded of the form), or a failed check saying why there is none."""
+        reply = await self._ask_judge(model, case, messages)
+        if isinstance(reply, CheckOutcome) or (verdict := parse(reply)) is not None:
+            return reply if isinstance(reply, CheckOutcome) else verdict
+        # The new text is the judge's own reply and a fixed reminder: nothing private to check.
+        again = await self._ask_judge(
+            model, case, [*messages, ChatMessage("assistant", reply), ChatMessage("user", reminder)]
+        )
+        return again if isinstance(again, CheckOutcome) else parse(again)
 
     async def _ask_judge(self, model: str, case: Case, messages: list[ChatMessage]) -> str | CheckOutcome:
         """The judge's reply to `messages`, or a failed check saying why there is none."""

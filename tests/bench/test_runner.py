@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from mmchat.bench.limits import RAISE_AFTER
+from mmchat.bench import judge as judging
 from mmchat.bench.runner import BenchRunner, plan_run, top_models
 from mmchat.session.session import Session
 from mmchat.bench.suite import Case, Check, JudgeSpec, Suite, Turn
@@ -312,6 +313,26 @@ async def test_a_score_judge_grades_each_answer_and_its_cost_counts_in_the_runs(
     judge_cost = bench.store.bench_run(runner.run_id).params["judge_cost_usd"]
     assert judge_cost == pytest.approx(0.0004)
     assert runner.progress.cost_usd == pytest.approx(0.0004 + 0.0004)
+
+
+async def test_a_judge_that_forgets_the_verdict_line_is_reminded_once(make):
+    def grade(said: str) -> str:
+        if said == judging.SCORE_REMINDER:
+            return "SCORE: 9"
+        return "Paris is right." if "Paris" in said else "Wrong, and I will not say more."
+
+    with BenchServer(answer=lambda said: "Paris" if "France" in said else "Lyon") as server, \
+            BenchServer(answer=grade) as judge:
+        bench = make(provider("p", server.base_url) + provider("j", judge.base_url), ["p/a", "j/judge"])
+        check = Check("judge", 0, judge=JudgeSpec(model="j/judge", rubric="names the capital", pass_score=7))
+        s = Suite("t", None, (Case("fr", "Capital of France?", 0, checks=(check,)),))
+        runner = await bench.run(s, ["p/a"])
+    [result] = bench.store.bench_results(runner.run_id)
+    assert (result.passed, result.checks[0].detail) == (True, "judge scored 9/10")
+    assert judge.prompts()[1] == judging.SCORE_REMINDER
+    reminded = judge.requests[-1].json["messages"]
+    assert [m["role"] for m in reminded][-3:] == ["user", "assistant", "user"] and reminded[-2]["content"] == "Paris is right."
+    assert bench.store.bench_run(runner.run_id).params["judge_cost_usd"] == pytest.approx(0.0004)  # both requests
 
 
 async def test_a_pairwise_judge_compares_with_the_against_models_answer_in_both_orders(make):
