@@ -182,3 +182,12 @@ def test_the_tables_and_the_chart_show_the_board(store: Store):
     assert "\x1b" not in "".join(table + by_category + chart)  # a name's escape is dropped
     assert by_category[0].split() == ["model", "code", "creative", "multilingual"]
     assert "x/[31mred" in "\n".join(chart) and any(line.startswith("1* lab/a") for line in chart)
+
+
+def test_the_leaderboards_categories_are_the_routers():
+    from mmchat.routing.intent import INTENTS as ROUTER_INTENTS
+    from mmchat.routing.learned import CATEGORIES as LEARNED
+    from mmchat.session import leaderboard
+
+    assert set(leaderboard.INTENTS) == set(ROUTER_INTENTS)
+    assert set(leaderboard.CATEGORIES) - {leaderboard.UNKNOWN} == set(LEARNED)

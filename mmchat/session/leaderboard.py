@@ -29,15 +29,15 @@ from dataclasses import dataclass
 
 from mmchat import format as fmt
 from mmchat.chart import Point, scatter
+from mmchat.routing.learned import turn_categories
 from mmchat.routing.ratings import Rating, fit
 from mmchat.sanitize import printable
 from mmchat.store import AnswerFigures, Store, VotedPair
 
-INTENTS = ("code", "reasoning", "creative", "everyday", "light")
+INTENTS = ("code", "reasoning", "creative", "everyday", "light")  # the router's, in the tables' order
 MULTILINGUAL = "multilingual"
 UNKNOWN = "unknown"
 CATEGORIES = (*INTENTS, MULTILINGUAL, UNKNOWN)
-UNKNOWN_LANGUAGES = frozenset({"", "und"})
 CHART_HEIGHT = 16
 HOW_TO_VOTE = (
     "no votes yet: vote after a compare (`mmchat compare --vote -m a,b \"PROMPT\"`, "
@@ -80,11 +80,9 @@ class Leaderboard:
 
 def categories(intent: str | None, language: str | None) -> tuple[str, ...]:
     """The categories of a prompt from its stored signals: its intent (or 'unknown'), and
-    'multilingual' when its language is known and not English."""
-    found = (intent if intent in INTENTS else UNKNOWN,)
-    if language is not None and language not in UNKNOWN_LANGUAGES and language != "en":
-        found += (MULTILINGUAL,)
-    return found
+    'multilingual' when its language is known and not English (as the router's learning
+    counts them)."""
+    return turn_categories(intent if intent in INTENTS else UNKNOWN, language or "")
 
 
 def frontier(points: Mapping[str, tuple[float, float]]) -> frozenset[str]:
