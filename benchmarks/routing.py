@@ -189,7 +189,7 @@ def evidence_for(addresses: list[str]) -> Learned:
             for k in range(6):
                 votes.append((a, b, ("a", "b", "tie")[(i + k + n) % 3], (category,)))
         for i, model in enumerate(addresses):
-            bench += [(model, category, (i + k) % 4 != 0) for k in range(20)]
+            bench += [(model, (category,), (i + k) % 4 != 0) for k in range(20)]
     return learn(votes, bench)
 
 

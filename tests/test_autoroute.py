@@ -111,3 +111,32 @@ def test_auto_route_learns_from_the_bench_runs_beside_the_store(tmp_path) -> Non
         assert after.model == "lab/coder" and "code: bench 100% of 40" in after.why
         loser = next(c for c in after.candidates if c.model == before.model)
         assert "code: bench 0% of 40" in loser.reasons
+
+
+def test_a_bench_answer_counts_in_the_kind_of_prompt_the_router_read(tmp_path) -> None:
+    """A case filed under 'extraction' whose prompt the router reads as code (and German)
+    counts for code and multilingual: the categories a later turn is matched on."""
+    from mmchat.catalog import Catalog
+    from mmchat.session.autoroute import AutoRoute
+    from mmchat.store import Store
+    from mmchat.store.bench import read_bench_outcomes
+    from tests.routing.helpers import load
+
+    config, _ = load()
+    with Store(tmp_path / "mmchat.db") as store, Store(tmp_path / "bench.db") as bench:
+        auto = AutoRoute(config, Catalog.build(config), store)
+        decision = auto.decide("Schreib eine Python-Funktion, die zwei sortierte Listen zusammenführt.", None,
+                               pin="lab/coder")
+        assert (decision.signals.intent, decision.signals.language) == ("code", "de")
+        conversation = bench.create_conversation()
+        bench.add_message(conversation, "user", decision.prompt)
+        answer = bench.add_message(conversation, "assistant", "def merge(a, b): ...", model="lab/coder",
+                                   decision=decision.to_dict())
+        run = bench.create_bench_run(suite_name="s", suite_path=None, suite_sha256="", models=["lab/coder"], repeat=1,
+                                     estimated_cost_usd=None, max_cost_usd=None, params={})
+        bench.add_bench_result(run, case_id="c", category="extraction", model="lab/coder", attempt=0,
+                               status="complete", passed=True, checks=(), answer_id=answer, text="", error=None,
+                               ttft_ms=None, latency_ms=None, input_tokens=0, output_tokens=0, cost_usd=None)
+        assert read_bench_outcomes(tmp_path / "bench.db") == [("lab/coder", "extraction", "code", "de", True)]
+        learned = auto.read_learned()
+        assert set(learned.by_model["lab/coder"]) == {"all", "code", "multilingual"}

@@ -7,9 +7,9 @@
 Votes are pairwise outcomes with the categories of their prompt; a Bradley–Terry
 fit per category (`ratings.fit`, ties half a win) turns them into each model's
 chance of beating the average model there. Bench results are pass or fail per
-answer, with the case's category. The categories are the router's intents
-(light, everyday, creative, code, reasoning) and "multilingual"; a bench
-category of another name (facts, extraction, writing…) counts toward "all" only.
+answer, with the categories of their case's prompt. The categories are the
+router's intents (light, everyday, creative, code, reasoning) and
+"multilingual"; any other name counts toward "all" only.
 
 The estimate is shrunk toward the prior the model's tier gives (`quality`): the
 evidence weighs as many answers or games as it holds against PRIOR_WEIGHT
@@ -77,17 +77,18 @@ class Learned:
 
 def learn(
     votes: Iterable[tuple[str, str, str, tuple[str, ...]]],
-    bench: Iterable[tuple[str, str | None, bool]],
+    bench: Iterable[tuple[str, tuple[str, ...], bool]],
 ) -> Learned:
     """`votes`: (model_a, model_b, outcome, the prompt's categories) with outcome 'a', 'b',
-    'tie' or 'both_bad'; `bench`: (model, the case's category, passed) per decided answer."""
+    'tie' or 'both_bad'; `bench`: (model, the case prompt's categories, passed) per decided
+    answer."""
     outcomes: dict[str, list[tuple[str, str, str]]] = {}
     for model_a, model_b, outcome, categories in votes:
         for category in {ALL, *(c for c in categories if c in CATEGORIES)}:
             outcomes.setdefault(category, []).append((model_a, model_b, outcome))
     passed: dict[tuple[str, str], list[int]] = {}
-    for model, category, ok in bench:
-        for key in {ALL, *([category] if category in CATEGORIES else [])}:
+    for model, categories, ok in bench:
+        for key in {ALL, *(c for c in categories if c in CATEGORIES)}:
             counts = passed.setdefault((model, key), [0, 0])
             counts[0] += int(ok)
             counts[1] += 1

@@ -201,7 +201,13 @@ class AutoRoute:
             (p.model_a, p.model_b, p.outcome, turn_categories(p.intent or "", p.language or ""))
             for p in self.store.voted_pairs()
         ]
-        return learn(votes, read_bench_outcomes(self.store.db_path.parent / BENCH_FILE))
+        # A bench answer counts in the categories the router read in its prompt (as a turn
+        # will be matched), else in its case's category when that is one of them.
+        bench = [
+            (model, turn_categories(intent, language or "") if intent else (category or "",), passed)
+            for model, category, intent, language, passed in read_bench_outcomes(self.store.db_path.parent / BENCH_FILE)
+        ]
+        return learn(votes, bench)
 
     def _read_in_background(self) -> None:
         try:

@@ -18,7 +18,7 @@ from typing import Any
 
 from mmchat.store.answers import Answers
 from mmchat.store.bench_records import RESULT_STATUSES, RUN_STATUSES, BenchResult, BenchRun, CheckOutcome
-from mmchat.store.stats import own_connection
+from mmchat.store.stats import SIGNALS, own_connection, read_signals
 
 _RUN_COLUMNS = (
     "id, suite_name, suite_path, suite_sha256, models, repeat, status, created_at, finished_at, "
@@ -174,16 +174,18 @@ def _result(row: Any) -> BenchResult:
     )
 
 
-def read_bench_outcomes(db_path: Path) -> list[tuple[str, str | None, bool]]:
-    """(model, the case's category, passed) of every decided answer of every bench run in the
-    bench store at `db_path` — an error counts as failed, an interrupted answer not at all —
-    for the router's learning; [] when there is no bench store yet. Read on a connection of
-    the calling thread's own (safe from any thread); never creates the file."""
+def read_bench_outcomes(db_path: Path) -> list[tuple[str, str | None, str | None, str | None, bool]]:
+    """(model, the case's category, the prompt's intent and language as the router read them
+    — from the answer's stored decision, None without one —, passed) of every decided answer
+    of every bench run in the bench store at `db_path` (an error counts as failed, an
+    interrupted answer not at all), for the router's learning; [] when there is no bench
+    store yet. Read on a connection of the calling thread's own; never creates the file."""
     if not db_path.exists():
         return []
     with own_connection(db_path, "the bench results") as conn:
         rows = conn.execute(
-            "SELECT model, category, status = 'complete' AND passed = 1 FROM bench_results "
-            "WHERE status IN ('complete', 'error') AND (status = 'error' OR passed IS NOT NULL)"
+            f"""SELECT r.model, r.category, {SIGNALS.format(table="m")}, r.status = 'complete' AND r.passed = 1
+                FROM bench_results r LEFT JOIN messages m ON m.id = r.answer_id
+                WHERE r.status = 'error' OR (r.status = 'complete' AND r.passed IS NOT NULL)"""
         ).fetchall()
-    return [(model, category, bool(passed)) for model, category, passed in rows]
+    return [(model, category, *read_signals(signals), bool(passed)) for model, category, signals, passed in rows]

@@ -13,7 +13,7 @@ CODE = "Write a Python function that merges two sorted lists."
 
 def test_votes_and_bench_results_are_split_by_category_and_kept_over_all_prompts():
     votes = [("a/x", "b/y", "a", ("code",))] * 3 + [("a/x", "b/y", "tie", ("creative", "multilingual"))]
-    bench = [("a/x", "code", True), ("a/x", "code", False), ("a/x", "facts", True)]
+    bench = [("a/x", ("code",), True), ("a/x", ("code",), False), ("a/x", ("facts",), True)]
     learned = learn(votes, bench)
     code = learned.by_model["a/x"]["code"]
     assert (code.wins, code.losses, code.ties, code.passes, code.answers) == (3, 0, 0, 1, 2)
@@ -50,7 +50,7 @@ def test_the_lines_a_decision_says():
 def test_bench_evidence_moves_a_code_prompt_to_the_model_that_passed(models):
     before = route(CODE, models)
     assert before.model != "lab/coder"
-    learned = learn([], [("lab/coder", "code", True)] * 40 + [(before.model, "code", False)] * 40)
+    learned = learn([], [("lab/coder", ("code",), True)] * 40 + [(before.model, ("code",), False)] * 40)
     after = route(CODE, models, learned=learned)
     assert after.model == "lab/coder"
     assert "code: bench 100% of 40" in after.why
@@ -62,13 +62,13 @@ def test_bench_evidence_moves_a_code_prompt_to_the_model_that_passed(models):
 
 def test_evidence_from_other_prompts_counts_as_the_record_over_all_prompts(models):
     """Evidence from a category the turn is not in still counts, as all prompts' record."""
-    learned = learn([], [("lab/coder", "creative", True)] * 40)
+    learned = learn([], [("lab/coder", ("creative",), True)] * 40)
     assert route(CODE, models, learned=learned).chosen.model == "lab/coder"
     assert "all: bench 100% of 40" in route(CODE, models, learned=learned).why
 
 
 def test_learning_off_in_the_config_ignores_the_evidence(models):
-    learned = learn([], [("lab/coder", "code", True)] * 40)
+    learned = learn([], [("lab/coder", ("code",), True)] * 40)
     rules = rules_from("routing:\n  learning: false\n", models)
     decision = route(CODE, models, rules=rules, learned=learned)
     assert decision.model != "lab/coder" and "bench" not in decision.why
@@ -78,6 +78,6 @@ def test_learning_off_in_the_config_ignores_the_evidence(models):
 def test_a_pin_is_not_explained_by_evidence(models):
     from mmchat.routing import RouterState
 
-    learned = learn([], [("lab/coder", "code", True)] * 40)
+    learned = learn([], [("lab/coder", ("code",), True)] * 40)
     decision = route(CODE, models, learned=learned, state=RouterState(pin="lab/coder"))
     assert decision.model == "lab/coder" and "bench" not in decision.why
