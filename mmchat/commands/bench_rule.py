@@ -1,10 +1,12 @@
 """`mmchat bench rule RUN`: a bench run's cheapest model meeting the bar, as routing rules.
 
 One rule per kind of prompt the router tells apart (its intents: light, everyday,
-creative, code, reasoning) that the run has a clear verdict for; `--category all`
-makes the overall verdict one rule over every intent. A category the router
-does not tell apart (facts, extraction…) or a verdict on thin evidence gets no
-rule, and says why. The rules are shown first; on a terminal they are written
+creative, code, reasoning) that the run has a clear verdict for. The results are
+grouped by the intent the router read in each case's prompt (stored with the
+answer), so a suite's own category names (facts, extraction…) still make rules;
+a result without a stored reading keeps its case's category, which gets no rule
+unless it is an intent. `--category all` makes the overall verdict one rule over
+every intent. A verdict on thin evidence gets no rule, and says why. The rules are shown first; on a terminal they are written
 only once confirmed (`--yes` writes without asking), before the config's own
 rules so they are tried first, and the edited file is loaded before it replaces
 the old one.
@@ -13,6 +15,7 @@ the old one.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import tempfile
@@ -22,9 +25,10 @@ from mmchat.bench.report import Verdict, summarize
 from mmchat.config import ConfigError
 from mmchat.config_edit import EditError, with_rules
 from mmchat.paths import bench_database_path, default_config_path
+from mmchat.routing import Decision
 from mmchat.routing.intent import INTENTS
 from mmchat.sanitize import printable
-from mmchat.store import Store
+from mmchat.store import BenchResult, Store
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -38,7 +42,7 @@ def run(args: argparse.Namespace, run_id: int) -> int:
             bench_run = store.bench_run(run_id)
         except LookupError:
             return _say(f"no bench run {run_id} (mmchat bench list shows them)", EXIT_USAGE)
-        results = store.bench_results(run_id)
+        results = [by_intent(store, r) for r in store.bench_results(run_id)]
     report = summarize(bench_run, results, bar=args.bar)
     category = args.category
     if category is not None and category != "all" and category not in INTENTS:
@@ -63,6 +67,16 @@ def run(args: argparse.Namespace, run_id: int) -> int:
         return _say(f"not written: {target}: {exc}", EXIT_FAILED)
     print(f"added {len(rules)} rule{'s' if len(rules) != 1 else ''} to {target}", file=sys.stderr)
     return EXIT_OK
+
+
+def by_intent(store: Store, result: BenchResult) -> BenchResult:
+    """The result filed under the intent the router read in its case's prompt, when its
+    answer's stored decision says."""
+    if result.answer_id is None:
+        return result
+    decision = Decision.from_dict(store.message(result.answer_id).decision)
+    intent = decision.signals.intent if decision is not None else ""
+    return dataclasses.replace(result, category=intent) if intent in INTENTS else result
 
 
 def rules_for(

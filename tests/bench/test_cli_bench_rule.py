@@ -132,3 +132,26 @@ def test_bad_requests_say_what_to_fix(home: Path, args, status, says):
     done = mmchat(home, "bench", *args, config=path)
     assert done.returncode == status and says in done.stderr
     assert path.read_text() == CONFIG
+
+
+def test_results_are_grouped_by_the_intent_the_router_read(tmp_path: Path):
+    """Cases filed under 'facts' (no intent of the router) whose prompts the router read as
+    light make a rule for light prompts."""
+    with Store(tmp_path / "data" / "bench.db") as store:
+        run = store.create_bench_run(suite_name="s", suite_path=None, suite_sha256="", models=["lab/cheap"],
+                                     repeat=1, estimated_cost_usd=None, max_cost_usd=None, params={})
+        conversation = store.create_conversation()
+        for n in range(12):
+            store.add_message(conversation, "user", f"What is the capital of country {n}?")
+            answer = store.add_message(conversation, "assistant", "Paris", model="lab/cheap",
+                                       decision={"model": "lab/cheap", "mode": "pin", "signals": {"intent": "light"}})
+            store.add_bench_result(
+                run, case_id=f"f{n}", category="facts", model="lab/cheap", attempt=0, status="complete", passed=True,
+                checks=(), answer_id=answer, text="Paris", error=None, ttft_ms=100.0, latency_ms=200.0,
+                input_tokens=10, output_tokens=2, cost_usd=0.0001,
+            )
+    path = config_file(tmp_path)
+    done = mmchat(tmp_path, "bench", "rule", "1", "--yes", config=path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[:2] == ["- name: bench 1 light (cheapest at 0.9)", "  when: {intent: light}"]
+    assert "facts" not in done.stdout + done.stderr
