@@ -262,6 +262,7 @@ def test_on_a_terminal_a_live_table_is_redrawn_in_place_and_cleared(home, openai
         reply(openai_server, "one ", stall=1.0, then="two")
     status, shown, out = on_terminal(home, lab(home, openai_server), "compare", "-m", MODELS, "hi", width=100)
     assert status == 0
+    assert shown.startswith(f"estimated $0.0009 for 3 answers · {MODELS.replace(',', ', ')}\n")  # before sending
     live, _, summary = shown.rpartition("\x1b[4F\x1b[J")  # up over the header and 3 rows, erased
     assert live.count("\x1b[4F") >= 3  # redrawn in place several times in the second the answers took
     assert "streaming" in live and "~" in live  # live figures, estimated until the answers end

@@ -85,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
             return 2
         for out in plan.left_out:
             print(f"mmchat: {out.model} left out: {out.reason}", file=sys.stderr)
+        if sys.stderr.isatty() and not args.blind and not args.json:  # a blind compare shows no model or cost
+            print(f"{plan.cost_line()} · {', '.join(plan.models)}", file=sys.stderr)
         decisions = list(plan.decisions)
         left_out = [{"model": out.model, "reason": out.reason} for out in plan.left_out]
         given = (("temperature", args.temperature), ("max_tokens", args.max_tokens))
