@@ -32,6 +32,7 @@ from mmchat.tui.history import MAX_ENTRIES
 
 if TYPE_CHECKING:
     from mmchat.engine.events import TurnStarted
+    from mmchat.session.leaderboard import Leaderboard
     from mmchat.engine.turn import Engine
 
 
@@ -443,6 +444,13 @@ class ChatService:
         path = _free_path(directory, f"mmchat-{summary.id}-{_slug(summary.title)}", fmt)
         export.write_private(path, text)
         return path
+
+    def leaderboard(self) -> Leaderboard:
+        """Your leaderboard (votes and answers), read on a connection of the calling thread's
+        own: call it from a worker thread."""
+        from mmchat.session import leaderboard
+
+        return leaderboard.read(self.store)
 
     def recent_prompts(self, limit: int = MAX_ENTRIES) -> list[str]:
         """The user's latest prompts over every conversation (one query), oldest first."""

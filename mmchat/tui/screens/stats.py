@@ -1,7 +1,7 @@
 """The stats screen: your own leaderboard (the tables and the chart of `mmchat stats`)
 over the chat. Esc or q closes it.
 
-Read once, when it opens, in a thread: `leaderboard.read` reads the store on a
+Read once, when it opens, in a thread: `ChatService.leaderboard` reads the store on a
 connection of its own, so a long history never holds up the interface nor shares the
 engine's connection.
 """
@@ -62,7 +62,7 @@ class StatsScreen(ModalScreen[None]):
 
     def _read(self) -> None:
         try:
-            board = leaderboard.read(self.service.store)
+            board = self.service.leaderboard()
         except StoreError as e:
             self.app.call_from_thread(self._show_text, f"cannot read the leaderboard: {e}")
             return
