@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
+
 from mmchat.types import TurnMetrics
 
 
@@ -40,3 +42,15 @@ def turn_summary(model: str, metrics: TurnMetrics) -> str:
     parts.append(tokens)
     parts.append(approx + cost(metrics.cost_usd) if metrics.cost_usd is not None else cost(None))
     return " · ".join(parts)
+
+
+def table(rows: Sequence[Sequence[str]], *, right: Collection[int] = ()) -> list[str]:
+    """Rows of cells as lines, each column as wide as its widest cell, two spaces apart: the
+    `right` columns (figures) aligned right, the others left; trailing spaces dropped."""
+    if not rows:
+        return []
+    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
+    return [
+        "  ".join(cell.rjust(w) if c in right else cell.ljust(w) for c, (cell, w) in enumerate(zip(row, widths))).rstrip()
+        for row in rows
+    ]

@@ -31,7 +31,7 @@ from mmchat import format as fmt
 from mmchat.bench.runner import BenchRunner, Progress, RunPlan, plan_run, top_models
 from mmchat.bench.suite import Suite
 from mmchat.bench.suite_file import SuiteError, load_suite
-from mmchat.commands.setup import build_catalog, load
+from mmchat.commands.setup import build_catalog, load, open_bench_store
 from mmchat.config import Config
 from mmchat.sanitize import printable
 from mmchat.paths import bench_database_path
@@ -88,26 +88,20 @@ def _report(args: argparse.Namespace, rest: list[str]) -> int:
 
 
 
-def _open(path: Path) -> Store:
-    from mmchat.keys import redact
-
-    return Store(path, redact=redact)
-
-
 def _list(rest: list[str]) -> int:
     if rest:
         return _usage("bench list takes no arguments")
-    path = bench_database_path()
-    if not path.exists():  # listing creates no store
+    store = open_bench_store()
+    if store is None:  # listing creates no store
         print("no bench runs yet: mmchat bench SUITE.yaml --models A,B starts one", file=sys.stderr)
         return EXIT_OK
-    with _open(path) as store:
+    with store:
         runs = store.bench_runs()
         rows = [("id", "date", "suite", "models", "status", "cost")]
         for r in runs:
             spent = sum(x.cost_usd or 0.0 for x in store.bench_results(r.id)) + r.params.get("judge_cost_usd", 0.0)
             rows.append((str(r.id), _date(r.created_at), r.suite_name, ", ".join(r.models), r.status, fmt.cost(spent)))
-    for line in _table(rows, right=(0, 5)):
+    for line in fmt.table(rows, right=(0, 5)):
         print(printable(line))
     return EXIT_OK
 
@@ -116,14 +110,6 @@ def _date(ts: float) -> str:
     import time
 
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
-
-
-def _table(rows: list[tuple[str, ...]], right: tuple[int, ...]) -> list[str]:
-    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
-    return [
-        "  ".join(cell.rjust(w) if c in right else cell.ljust(w) for c, (cell, w) in enumerate(zip(row, widths))).rstrip()
-        for row in rows
-    ]
 
 
 # -- running --------------------------------------------------------------------------
@@ -140,7 +126,7 @@ def _run(args: argparse.Namespace, suite_path: Path | None) -> int:
 
     # The chat history is read only (the router's figures): not even stale answers are marked.
     user_store = Store(database_path(), redact=redact)
-    store = _open(bench_database_path())
+    store = Store(bench_database_path(), redact=redact)
     try:
         store.mark_stale_pending()
         session = Session(config, user_store, build_catalog(config), sink=store)
@@ -225,7 +211,7 @@ def _bench(
     if args.json:
         print(json.dumps({"run_id": run_id, "status": status, "models": counts}, indent=2))
     else:
-        for line in _table(_count_rows(counts), right=(1, 2, 3, 4)):
+        for line in fmt.table(_count_rows(counts), right=(1, 2, 3, 4)):
             print(printable(line))
     if status == "stopped":
         print(f"mmchat: stopped at the cost limit ({fmt.cost(max_cost)}): "

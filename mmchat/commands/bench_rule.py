@@ -24,7 +24,8 @@ from pathlib import Path
 from mmchat.bench.report import Verdict, summarize
 from mmchat.config import ConfigError
 from mmchat.config_edit import EditError, with_rules
-from mmchat.paths import bench_database_path, default_config_path
+from mmchat.commands.setup import open_bench_store
+from mmchat.paths import default_config_path
 from mmchat.routing import Decision
 from mmchat.routing.intent import INTENTS
 from mmchat.sanitize import printable
@@ -34,10 +35,10 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def run(args: argparse.Namespace, run_id: int) -> int:
-    path = bench_database_path()
-    if not path.exists():
+    store = open_bench_store()
+    if store is None:
         return _say(f"no bench run {run_id} (mmchat bench list shows them)", EXIT_USAGE)
-    with Store(path) as store:
+    with store:
         try:
             bench_run = store.bench_run(run_id)
         except LookupError:

@@ -286,10 +286,7 @@ def _cells(model: str, view: TurnView, marks: str = "") -> tuple[str, ...]:
 
 def _table(rows: list[tuple[str, ...]], left: tuple[int, ...] = LEFT) -> list[str]:
     """The rows (of HEADER's columns) aligned: words (the `left` columns) to the left, figures to the right."""
-    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
-    aligned = ([cell.ljust(w) if c in left else cell.rjust(w) for c, (cell, w) in enumerate(zip(row, widths))]
-               for row in rows)
-    return ["  ".join(cells).rstrip() for cells in aligned]
+    return fmt.table(rows, right=[c for c in range(len(rows[0])) if c not in left])
 
 
 def _as_json(models: list[str], answering: Answering, left_out: list[dict[str, str]]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from mmchat.config import Config
 from mmchat.config_load import load_config
-from mmchat.store import Store
+from mmchat.store import BenchResult, BenchRun, Store
 
 if TYPE_CHECKING:
     from mmchat.catalog import Catalog
@@ -25,6 +25,28 @@ def open_store() -> Store:
     store = Store(database_path(), redact=redact)
     store.mark_stale_pending()
     return store
+
+
+def open_bench_store() -> Store | None:
+    """The bench runs' store, or None when no run was ever made (reading creates no file)."""
+    from mmchat.keys import redact
+    from mmchat.paths import bench_database_path
+
+    path = bench_database_path()
+    return Store(path, redact=redact) if path.exists() else None
+
+
+def read_bench_run(run_id: int) -> tuple[BenchRun, list[BenchResult]] | None:
+    """A stored bench run and its results; None when there is no such run."""
+    store = open_bench_store()
+    if store is None:
+        return None
+    try:
+        return store.bench_run(run_id), store.bench_results(run_id)
+    except LookupError:
+        return None
+    finally:
+        store.close()
 
 
 def build_catalog(config: Config) -> Catalog:

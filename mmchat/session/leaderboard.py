@@ -236,11 +236,7 @@ def report(board: Leaderboard, *, chart_width: int | None = None, days: float | 
 
 def aligned(table: Sequence[tuple[str, ...]]) -> list[str]:
     """A table as lines: the first column aligned left, the figures right."""
-    if not table:
-        return []
-    widths = [max(len(row[c]) for row in table) for c in range(len(table[0]))]
-    return ["  ".join(cell.ljust(w) if c == 0 else cell.rjust(w) for c, (cell, w) in enumerate(zip(row, widths))).rstrip()
-            for row in table]
+    return fmt.table(table, right=range(1, len(table[0]) if table else 0))
 
 
 def _cost(usd: float | None) -> str:
