@@ -153,14 +153,16 @@ class TurnScreen(Screen[None]):
                 elif kind is Retrying:
                     await answer.add_note(retry_note(answer.model, event.reason, event.attempt, event.delay_s))
                 elif kind is TurnFinished:
-                    await answer.complete(event.metrics)
+                    # The sidebar first: awaiting the answer's header lets a frame through, and the
+                    # final figures should not show there while the sidebar still says "Idle."
                     self._end_live(answer.model, event.metrics)
+                    await answer.complete(event.metrics)
                     self._set_health(info, "ok")
                 elif kind is TurnFailed:
+                    self._end_live(answer.model, event.metrics)
                     await answer.fail(event.reason, event.metrics, interrupted=event.partial)
                     if event.partial:
                         self._offer_next_model(answer)
-                    self._end_live(answer.model, event.metrics)
                     self._set_health(info, f"last turn failed ({event.kind})")
         except asyncio.CancelledError:
             stored = self.service.message(answer_id) if answer_id is not None else None
