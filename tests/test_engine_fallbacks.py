@@ -96,6 +96,25 @@ async def test_a_failing_model_gives_way_to_the_next_of_the_chain(openai_server,
     assert health.outcomes == [("one", False), ("one", False), ("two", True), ("two", True)]
 
 
+async def test_pace_is_awaited_before_each_request_after_the_first_and_before_it_leaves(
+    openai_server, second_server, tmp_path
+):
+    openai_server.reply_error(503, "overloaded")
+    openai_server.reply_error(503, "still overloaded")
+    second_server.reply_text("from the fallback")
+    engine, _ = make_engine(openai_server, second_server, tmp_path)
+    paced: list[tuple[str, int]] = []  # (provider, requests its servers had seen when pace was awaited)
+
+    async def pace(provider: str) -> None:
+        paced.append((provider, len(openai_server.requests) + len(second_server.requests)))
+
+    engine.pace = pace
+    events = await run(engine, "hi", fallbacks=["two/small"])
+    assert isinstance(events[-1], TurnFinished)
+    # The retry on one, then the fallback's first request on two; never before the first request.
+    assert paced == [("one", 1), ("two", 2)]
+
+
 async def test_an_open_circuit_is_skipped_without_a_request(openai_server, second_server, tmp_path):
     engine, store = make_engine(openai_server, second_server, tmp_path, Health({"one"}))
     events = await run(engine, "hi", fallbacks=["two/small"])

@@ -3,6 +3,8 @@
 Each request takes a slot of its provider (`ProviderGate`: the config's `concurrency:`,
 2 unless set), then one of the run's (`--concurrency`), then a token of its provider's
 bucket (`RateBucket`: the config's `rpm:`, none unless set) just before it goes out.
+A retry of the same answer keeps its slots but takes a token again (`pace`, which the
+engine awaits before each request of an answer after the first).
 
 A 429 lowers its provider's bound by one (never below 1); after `RAISE_AFTER`
 successes in a row the bound goes up by one again, up to the configured one. The
@@ -113,6 +115,12 @@ class Limits:
         self._overall = asyncio.Semaphore(concurrency)
         self.gates = {name: ProviderGate(at_once) for name, (at_once, _) in providers.items()}
         self._buckets = {name: RateBucket(rpm) for name, (_, rpm) in providers.items() if rpm}
+
+    async def pace(self, provider: str) -> None:
+        """Before a request of an answer after its first (the engine's retry): a token of the
+        provider's rate, so retries count in its `rpm:` too. The answer keeps its slots."""
+        if bucket := self._buckets.get(provider):
+            await bucket.take()
 
     @contextlib.asynccontextmanager
     async def slot(self, provider: str) -> AsyncIterator[Outcome]:

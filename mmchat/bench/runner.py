@@ -189,6 +189,7 @@ class BenchRunner:
         self.session, self.store, self.suite, self.run_id, self.plan = session, store, suite, run_id, plan
         config = session.config
         self.limits = Limits(concurrency, {n: (p.concurrency, p.rpm) for n, p in config.providers.items()})
+        session.engine.pace = self.limits.pace  # the engine's retries take rate tokens too
         self.max_cost_usd = max_cost_usd
         self.warn = warn
         run = store.bench_run(run_id)

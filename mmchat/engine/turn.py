@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -69,7 +69,10 @@ class Engine:
         key_lookup: Callable[[ProviderConfig], str | None] = keys.resolve_key,
         sleep: Callable[[float], Any] = asyncio.sleep,
         health: ProviderHealth | None = None,
+        pace: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
+        """`pace(provider)`, when given, is awaited before each request of an answer after its
+        first (a retry, a fallback): a bench run takes a token of the provider's rate limit there."""
         self.config = config
         self.sink = sink  # where turns are written: the user's Store, or another Sink
         self.catalog = catalog or Catalog.build(config)
@@ -77,6 +80,7 @@ class Engine:
         self._key_lookup = key_lookup
         self._sleep = sleep
         self.health = health
+        self.pace = pace
         self._providers: dict[str, Provider] = {}
 
     def model(self, address: str | None) -> ModelInfo:
@@ -297,6 +301,7 @@ class _TurnRun:
         history = begun.history
         started = False
         failure: tuple[str, str] | None = None  # the last (kind, reason) that left a model
+        requests = 0  # sent so far, over every model tried
         try:
             for candidate in self._chain(info):
                 if started or candidate is not info:
@@ -329,6 +334,9 @@ class _TurnRun:
                     attempt += 1
                     try:
                         provider = engine.provider(candidate.provider)
+                        if requests and engine.pace is not None:
+                            await engine.pace(candidate.provider)
+                        requests += 1
                         # Time the request itself, not fitting the history or loading the provider.
                         self.meter = meter = Meter()
                         pieces = self.pieces

@@ -164,6 +164,20 @@ async def test_a_providers_requests_per_minute_are_spread_out(make):
     assert len(gaps) == 5 and min(gaps) >= 0.09
 
 
+async def test_the_engines_retries_take_their_providers_rate_tokens_too(make):
+    with BenchServer() as server:
+        bench = make(provider("p", server.base_url, concurrency=2, rpm=600).replace("max_retries: 0", "max_retries: 1"),
+                     ["p/a"])
+        await bench.run(suite(1), ["p/a"])  # the provider built and connected: the next run's requests leave on time
+        server.arrivals.clear()
+        server.enqueue(Script.json(429, {"error": {"message": "slow down"}}, headers={"retry-after": "0"}))
+        runner = await bench.run(suite(4), ["p/a"])
+    assert [r.status for r in bench.store.bench_results(runner.run_id)] == ["complete"] * 4
+    gaps = [b - a for a, b in zip(server.arrivals, server.arrivals[1:])]
+    # One every 0.1 s, the retry after the 429 included (it came at once, then waited its token).
+    assert len(gaps) == 4 and min(gaps) >= 0.09
+
+
 async def test_a_429_with_retry_after_is_honoured_and_lowers_that_providers_bound(make):
     with BenchServer(delay=0.3) as server:
         server.enqueue(Script.json(429, {"error": {"message": "slow down"}}, headers={"retry-after": "1"}))
