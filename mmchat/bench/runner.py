@@ -12,8 +12,10 @@ stored is never run again when the run is resumed.
   counts in the run's (`params.judge_cost_usd`), not in the judged model's results. A
   pairwise check waits for the `against` model's answer to the same case and attempt
   (that model joins the run when it is not in it: `plan_run`).
-- `max_cost_usd` stops starting new answers once the run has spent that much; the run
-  is then 'stopped' and can be resumed. Cancelling `run` (Ctrl+C) closes the running
+- `max_cost_usd`: no answer starts when what the run has spent, what its running answers
+  are expected to cost and this answer's expected cost (its judges' included) would pass
+  it; the run is then 'stopped' and can be resumed. An answer is expected to cost what
+  the model's answers have cost on average in this run, before any the router's estimate. Cancelling `run` (Ctrl+C) closes the running
   answers (stored interrupted in the bench store, not as results) and stops the run.
 """
 
@@ -132,7 +134,7 @@ def plan_run(
         private = case_private(session, case)
         if private:
             private_cases.add(case.id)
-        judges = sum(2 if c.judge and c.judge.mode == "pairwise" else 1 for c in case.checks if c.kind == "judge")
+        judges = judge_requests(case)
         for model in every:
             if private and not is_local(session, model):
                 left_out += sum((case.id, model, a) not in done for a in range(repeat))
@@ -156,6 +158,11 @@ def plan_run(
     return RunPlan(
         every, tuple(added), decisions, tuple(work), frozenset(private_cases), left_out, cost, tuple(sorted(unpriced))
     )
+
+
+def judge_requests(case: Case) -> int:
+    """How many judge requests an answer to `case` takes (a pairwise check asks twice)."""
+    return sum(2 if c.judge and c.judge.mode == "pairwise" else 1 for c in case.checks if c.kind == "judge")
 
 
 def top_models(session: Session, suite: Suite, n: int) -> list[str]:
@@ -204,6 +211,13 @@ class BenchRunner:
         self._scheduled = {(w.case.id, w.model, w.attempt) for w in plan.work}
         self._earlier = {(r.case_id, r.model, r.attempt): r.text if r.status == "complete" else None for r in earlier}
         self._warned: set[tuple[str, str]] = set()
+        # The cost limit: model → (cost, answers) of its priced answers in this run, and what
+        # each running answer is expected to cost.
+        self._costs: dict[str, tuple[float, int]] = {}
+        for r in earlier:
+            if r.cost_usd is not None and r.status == "complete":
+                self._count_cost(r.model, r.cost_usd)
+        self._expected: dict[tuple[str, str, int], float] = {}
 
     async def run(self) -> str:
         """Runs the work left; the run's status at the end: 'done', or 'stopped' (the cost limit)."""
@@ -241,7 +255,7 @@ class BenchRunner:
         key = (work.case.id, work.model, work.attempt)
         answer = self._answer_future(key)
         try:
-            view = await self._answer(work)
+            view = await self._answer(work, key)
             if view is None:  # the cost limit: left for a resumed run
                 return
             complete = view.status == "complete"
@@ -251,23 +265,43 @@ class BenchRunner:
                 return
             self._store(work, view, outcomes)
         finally:
+            self._expected.pop(key, None)
             if not answer.done():
                 answer.set_result(None)
 
-    async def _answer(self, work: Work) -> TurnView | None:
+    async def _answer(self, work: Work, key: tuple[str, str, int]) -> TurnView | None:
         decision = self.plan.decisions[(work.case.id, work.model)]
         provider = self.session.catalog.resolve(work.model).provider
         async with self.limits.slot(provider) as outcome:
-            if self._over_budget():
+            expected = self._expected_cost(work, decision)
+            if self._over_budget(expected):
                 return None
+            self._expected[key] = expected  # until its result is stored
             conversation = self._conversation(work.case)
             params = {**self.suite.params, **work.case.params}
             return await self._send(decision, conversation, params, outcome)
 
-    def _over_budget(self) -> bool:
-        if self.max_cost_usd is not None and self.progress.cost_usd >= self.max_cost_usd:
-            self.stopping = True
+    def _expected_cost(self, work: Work, decision: Decision) -> float:
+        """What an answer of `work` and its judges are expected to cost (0 when unpriced)."""
+        cost, answers = self._costs.get(work.model, (0.0, 0))
+        if answers:
+            each = cost / answers
+        else:
+            each = decision.chosen.cost_usd if decision.chosen and decision.chosen.cost_usd is not None else 0.0
+        return each * (1 + JUDGE_SHARE * judge_requests(work.case))
+
+    def _over_budget(self, expected: float) -> bool:
+        """Whether an answer expected to cost `expected` would take the run past its limit
+        (with what is spent and what the running answers are expected to cost); once one
+        would, no answer starts any more."""
+        if self.max_cost_usd is not None and not self.stopping:
+            running = sum(self._expected.values())
+            self.stopping = self.progress.cost_usd + running + expected > self.max_cost_usd
         return self.stopping
+
+    def _count_cost(self, model: str, cost: float) -> None:
+        total, answers = self._costs.get(model, (0.0, 0))
+        self._costs[model] = (total + cost, answers + 1)
 
     def _conversation(self, case: Case) -> int | None:
         """A conversation in the bench store holding the case's system text and history (None: none)."""
@@ -317,6 +351,8 @@ class BenchRunner:
         progress.done += 1
         progress.failures += not complete
         progress.cost_usd += figures.cost_usd or 0.0
+        if complete and figures.cost_usd is not None:
+            self._count_cost(work.model, figures.cost_usd)
 
     # -- checks ------------------------------------------------------------------------
 

@@ -226,15 +226,30 @@ async def test_the_cost_limit_stops_starting_answers_and_the_run_can_be_resumed(
     with BenchServer() as server:
         bench = make(provider("p", server.base_url), ["p/a"])
         s = suite(5)
-        # Each answer costs $0.0002: the limit is reached after the second.
-        runner = bench.runner(s, ["p/a"], concurrency=1, max_cost_usd=0.0003)
+        runner = bench.runner(s, ["p/a"], concurrency=1, max_cost_usd=0.0005)
+        estimate = runner.plan.decisions[("c0", "p/a")].chosen.cost_usd
+        assert 0.0003 < estimate < 0.0005  # the router expects more than the $0.0002 each answer costs
+        # The first answer starts on the router's estimate; the second on the first's cost
+        # (0.0002 + 0.0002 ≤ 0.0005, where the estimate would have refused it); a third would pass the limit.
         assert await runner.run() == "stopped"
-        assert len(bench.store.bench_results(runner.run_id)) == 2
+        results = bench.store.bench_results(runner.run_id)
+        assert len(results) == 2 and sum(r.cost_usd for r in results) == pytest.approx(0.0004)
         assert bench.store.bench_run(runner.run_id).status == "stopped"
         resumed = bench.runner(s, ["p/a"], run_id=runner.run_id, concurrency=1, max_cost_usd=1.0)
         assert await resumed.run() == "done"
     assert sorted(r.case_id for r in bench.store.bench_results(runner.run_id)) == ["c0", "c1", "c2", "c3", "c4"]
     assert sorted(server.prompts()) == [f"question {i}" for i in range(5)]  # none asked twice
+
+
+async def test_answers_running_at_once_count_in_the_cost_limit_before_they_end(make):
+    with BenchServer(delay=0.2) as server:
+        bench = make(provider("p", server.base_url, concurrency=4), ["p/a"])
+        # Four could start at once on nothing spent (and spend $0.0008); the second is
+        # refused on what the first is expected to cost.
+        runner = bench.runner(suite(5), ["p/a"], concurrency=4, max_cost_usd=0.0005)
+        assert await runner.run() == "stopped"
+    assert len(server.prompts()) == 1
+    assert sum(r.cost_usd for r in bench.store.bench_results(runner.run_id)) <= 0.0005
 
 
 async def test_an_interrupted_run_resumes_without_running_finished_cases_again(make):
