@@ -38,6 +38,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     ask.add_argument("-t", "--temperature", type=float, help="sampling temperature")
     ask.add_argument("--max-tokens", type=int, metavar="N", help="longest answer, in tokens")
+    ask.add_argument(
+        "--over-budget", action="store_true",
+        help="send even when a budget limit (budget: in the config) is spent, without asking",
+    )
 
     compare = sub.add_parser("compare", help="send one prompt to several models at once and compare the answers")
     compare.add_argument("prompt", nargs="*", help="the prompt (read from stdin when omitted or piped)")
@@ -53,6 +57,10 @@ def _parser() -> argparse.ArgumentParser:
     where.add_argument("--conversation", type=int, metavar="ID", help="compare in conversation ID")
     compare.add_argument("-t", "--temperature", type=float, help="sampling temperature")
     compare.add_argument("--max-tokens", type=int, metavar="N", help="longest answer, in tokens")
+    compare.add_argument(
+        "--over-budget", action="store_true",
+        help="send even when a budget limit is spent or the estimated cost would pass it, without asking",
+    )
     compare.add_argument("--json", action="store_true", help="print the answers and their figures as one JSON object")
     compare.add_argument(
         "--vote", action="store_true",

@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from mmchat import format as fmt
+from mmchat.commands.budget import within_budget
 from mmchat.commands.prompt_input import read_prompt
 from mmchat.commands.setup import build_catalog, load, open_store
 from mmchat.engine.events import FallingBack, Retrying, TurnFailed, TurnFinished, TurnStarted
@@ -72,6 +73,8 @@ def run(args: argparse.Namespace) -> int:
                 print(f"mmchat: {printable(note)}", file=sys.stderr)
         if decision.model is None:
             return 1  # held: nothing was stored or sent
+        if not within_budget(config, store, conversation_id, anyway=args.over_budget):
+            return 1  # a spent limit: nothing was stored or sent
         answering = session.answer([decision], conversation_id=conversation_id, again=answer_id, params=_params(args))
         return asyncio.run(_ask(session, answering, conversation_id, decision.model))
     finally:

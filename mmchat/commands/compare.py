@@ -32,6 +32,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any, TextIO
 
 from mmchat import format as fmt
+from mmchat.commands.budget import within_budget
 from mmchat.commands.prompt_input import read_prompt
 from mmchat.commands.setup import build_catalog, load, open_store
 from mmchat.engine.events import TurnFailed, TurnFinished
@@ -87,6 +88,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"mmchat: {out.model} left out: {out.reason}", file=sys.stderr)
         if sys.stderr.isatty() and not args.blind and not args.json:  # a blind compare shows no model or cost
             print(f"{plan.cost_line()} · {', '.join(plan.models)}", file=sys.stderr)
+        if not within_budget(config, store, conversation_id, estimate=plan.estimated_cost, anyway=args.over_budget):
+            return 1  # a limit spent or passed by the estimate: nothing was stored or sent
         decisions = list(plan.decisions)
         left_out = [{"model": out.model, "reason": out.reason} for out in plan.left_out]
         given = (("temperature", args.temperature), ("max_tokens", args.max_tokens))

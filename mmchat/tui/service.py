@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mmchat.session.autoroute import AgainHow, AutoRoute, file_stamp, local_midnight
+from mmchat.session.autoroute import AgainHow, AutoRoute, file_stamp
+from mmchat.session.budget import BudgetUse, budget_uses
 from mmchat.session.compare import CompareChoice, ComparePlan, plan_compare, plan_from, resolve_models
 from mmchat.session.session import Answering, Session
 from mmchat import provider_types
@@ -26,8 +27,7 @@ from mmchat.catalog import Catalog, ModelInfo, UnknownModel
 from mmchat.config import Config, ConfigError
 from mmchat.model_lists import ModelListCache
 from mmchat.routing import Decision, Router, RouterState, RuleSet, Turn
-from mmchat.store import ConversationSummary, ModelSpeed, ModelTotals, Spending, Store, StoredMessage
-from mmchat.tui.budget import BudgetUse
+from mmchat.store import ConversationSummary, ModelSpeed, ModelTotals, Store, StoredMessage
 from mmchat.tui.history import MAX_ENTRIES
 
 if TYPE_CHECKING:
@@ -385,20 +385,7 @@ class ChatService:
 
     def budget(self) -> list[BudgetUse]:
         """How much of each configured limit is spent: this conversation's, and today's (since local midnight)."""
-        limits = self.config.budget
-        uses: list[BudgetUse] = []
-        if limits.conversation is not None:
-            spent = (
-                self.store.spending(conversation_id=self.conversation_id)
-                if self.conversation_id is not None
-                else Spending(0.0, 0)
-            )
-            uses.append(BudgetUse("conversation", limits.conversation, spent.cost_usd, spent.unpriced, limits.warn_at))
-        if limits.day is not None:
-            midnight = local_midnight()
-            spent = self.store.spending(since=midnight)
-            uses.append(BudgetUse("day", limits.day, spent.cost_usd, spent.unpriced, limits.warn_at))
-        return uses
+        return budget_uses(self.config, self.store, self.conversation_id)
 
     # -- conversations ---------------------------------------------------------
 

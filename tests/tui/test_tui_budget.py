@@ -5,7 +5,8 @@ from __future__ import annotations
 from mmchat.config import Budget, ModelConfig, Price
 from mmchat.types import Usage
 from mmchat.store import AnswerEnd, Store
-from mmchat.tui.budget import BudgetUse, bar, over_question, unpriced_note, use_lines, warning
+from mmchat.session.budget import BudgetUse, over_question, warning
+from mmchat.tui.budget import bar, unpriced_note, use_lines
 from mmchat.tui.screens.chat import ChatScreen
 from mmchat.tui.screens.dialogs import Confirm
 from mmchat.tui.widgets.prompt import PromptInput

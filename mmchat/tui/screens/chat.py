@@ -17,8 +17,8 @@ from textual.worker import Worker, WorkerState
 
 from mmchat.catalog import UnknownModel
 from mmchat.routing import Decision
+from mmchat.session.budget import compare_over_question, over_question, warning
 from mmchat.session.compare import CompareChoice, CompareError, ComparePlan, parse_models
-from mmchat.tui.budget import compare_over_question, over_question, warning
 from mmchat.tui.keymap import bindings
 from mmchat.tui.screens.turn_screen import TurnScreen
 from mmchat.tui.service import ChatService, RoutingReload

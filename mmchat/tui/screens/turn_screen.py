@@ -19,7 +19,7 @@ from mmchat.types import TurnMetrics
 from mmchat.types import ReasoningDelta, TextDelta
 from mmchat.routing import Decision
 from mmchat.session.view import TurnView, final_figures
-from mmchat.tui.budget import BudgetUse
+from mmchat.session.budget import BudgetUse
 from mmchat.tui.early import EarlyStart
 from mmchat.tui.keymap import key_of
 from mmchat.tui.service import ChatService

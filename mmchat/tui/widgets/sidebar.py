@@ -8,9 +8,10 @@ from textual.content import Content
 from textual.widgets import Static
 
 from mmchat import format as fmt
+from mmchat.session.budget import BudgetUse
 from mmchat.session.view import Figures
 from mmchat.store import ModelTotals
-from mmchat.tui.budget import BudgetUse, unpriced_note, use_lines
+from mmchat.tui.budget import unpriced_note, use_lines
 from mmchat.tui.widgets.steady import SteadyStatic
 
 BUDGET_NAMES = ("conversation", "day")

@@ -1,0 +1,55 @@
+"""The spending budget (`budget:` in the config) before `mmchat ask` or `mmchat compare` sends:
+a warning near a limit; past one, a question on a terminal, else a refusal."""
+
+from __future__ import annotations
+
+import sys
+
+from mmchat.config import Config
+from mmchat.session.budget import budget_uses, over_words, send_anyway, warning
+from mmchat.store import Store
+
+OVER_BUDGET = "--over-budget"  # the flag that sends past a spent limit without asking
+
+
+def within_budget(
+    config: Config, store: Store, conversation_id: int | None, *, estimate: float = 0.0, anyway: bool
+) -> bool:
+    """Whether the prompt may be sent, said on stderr: within every limit (a warning for each one
+    nearly spent); past one (counting `estimate`, a compare's estimated cost) with `anyway`, or
+    once the user says so when stdin and stderr are a terminal. False: nothing may be sent."""
+    uses = [use.plus(estimate) for use in budget_uses(config, store, conversation_id)]
+    over = [use for use in uses if use.level == "over"]
+    if not over:
+        for use in uses:
+            if use.level == "warn":
+                _say(warning(use))
+        return True
+    words = over_words(over, estimate)
+    if anyway:
+        _say(f"{words}: sending anyway ({OVER_BUDGET})")
+        return True
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        _say(f"nothing sent: {words}; pass {OVER_BUDGET} to send anyway")
+        return False
+    if _confirm(f"mmchat: {send_anyway(words)} [y/N] "):
+        return True
+    _say("nothing sent")
+    return False
+
+
+def _confirm(question: str) -> bool:
+    """A yes read from the terminal after `question` on stderr (Enter, EOF and Ctrl+C are no)."""
+    sys.stderr.write(question)
+    sys.stderr.flush()
+    try:
+        line = sys.stdin.readline()
+    except KeyboardInterrupt:
+        line = ""
+    if not line.endswith("\n"):
+        sys.stderr.write("\n")  # the cursor off the question's line
+    return line.strip().lower() in ("y", "yes")
+
+
+def _say(line: str) -> None:
+    print(f"mmchat: {line}", file=sys.stderr)

@@ -1,0 +1,87 @@
+"""The budget: how much of each configured limit is spent, and the words of a warning near a
+limit or a question past it, for the interface and the commands alike."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from mmchat import format as fmt
+from mmchat.config import Config
+from mmchat.session.autoroute import local_midnight
+from mmchat.store import Spending, Store
+
+
+@dataclass(frozen=True)
+class BudgetUse:
+    name: str  # 'conversation' or 'day'
+    limit: float  # USD
+    spent: float  # USD, answers of unknown price left out
+    unpriced: int  # answers with an unknown price (not in `spent`)
+    warn_at: float  # the share of the limit that warns
+
+    @property
+    def share(self) -> float:
+        return self.spent / self.limit
+
+    @property
+    def level(self) -> str:
+        """'over' once the limit is spent, 'warn' from `warn_at` of it, else 'ok'."""
+        if self.spent >= self.limit:
+            return "over"
+        return "warn" if self.share >= self.warn_at else "ok"
+
+    def plus(self, running: float | None) -> BudgetUse:
+        """This use with a running answer's cost so far added (None: its price is unknown)."""
+        return self if not running else dataclasses.replace(self, spent=self.spent + running)
+
+
+def budget_uses(config: Config, store: Store, conversation_id: int | None) -> list[BudgetUse]:
+    """How much of each configured limit is spent: `conversation_id`'s (None: a new conversation,
+    nothing spent), and today's (since local midnight)."""
+    limits = config.budget
+    uses: list[BudgetUse] = []
+    if limits.conversation is not None:
+        spent = store.spending(conversation_id=conversation_id) if conversation_id is not None else Spending(0.0, 0)
+        uses.append(BudgetUse("conversation", limits.conversation, spent.cost_usd, spent.unpriced, limits.warn_at))
+    if limits.day is not None:
+        spent = store.spending(since=local_midnight())
+        uses.append(BudgetUse("day", limits.day, spent.cost_usd, spent.unpriced, limits.warn_at))
+    return uses
+
+
+def money(usd: float) -> str:
+    return f"${usd:,.2f}"
+
+
+def warning(use: BudgetUse) -> str:
+    return f"{use.share:.0%} of the {use.name} budget is spent: {money(use.spent)} of {money(use.limit)}"
+
+
+def spent_words(uses: list[BudgetUse]) -> str:
+    """'the day budget of $1.00 is spent ($1.71)', for each limit of `uses`."""
+    return "; ".join(f"the {u.name} budget of {money(u.limit)} is spent ({money(u.spent)})" for u in uses)
+
+
+def compare_words(uses: list[BudgetUse], estimate: float) -> str:
+    """`uses` counting a compare's estimated cost: 'this compare (estimated $0.03) would pass …'."""
+    limits = " and ".join(f"the {u.name} budget of {money(u.limit)}" for u in uses)
+    return f"this compare (estimated {fmt.cost(estimate)}) would pass {limits}"
+
+
+def over_words(over: list[BudgetUse], estimate: float = 0.0) -> str:
+    """The limits `over` passes: spent, or (a compare's `estimate` counted) to be passed."""
+    return compare_words(over, estimate) if estimate else spent_words(over)
+
+
+def over_question(uses: list[BudgetUse]) -> str:
+    return send_anyway(spent_words(uses))
+
+
+def compare_over_question(uses: list[BudgetUse], estimate: float) -> str:
+    return send_anyway(compare_words(uses, estimate))
+
+
+def send_anyway(words: str) -> str:
+    """'The day budget … (…). Send anyway?'"""
+    return f"{words[0].upper()}{words[1:]}. Send anyway?"
