@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from mmchat.bench.suite import Check
 from mmchat.store.bench_records import CheckOutcome
@@ -28,6 +28,14 @@ def evaluate(check: Check, text: str) -> CheckOutcome:
                          else f"unknown check kind {check.kind!r}")
     passed, detail = decide(check, text)
     return CheckOutcome(kind=check.kind, passed=passed, detail=detail)
+
+
+def result_passed(outcomes: Sequence[CheckOutcome]) -> bool | None:
+    """An answer's verdict from its checks: failed when one failed, else undecided (None)
+    when one could not be decided, else passed (an answer with no checks passes)."""
+    if any(o.passed is False for o in outcomes):
+        return False
+    return None if any(o.passed is None for o in outcomes) else True
 
 
 def last_number(text: str) -> float | None:

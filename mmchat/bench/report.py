@@ -12,8 +12,10 @@ Pure: records in, records and text out (the command reads the store and writes t
 What counts:
 - an *answer* is a result that completed or failed with an error: a failed request is a
   failed answer (a model that errors half the time does not meet a 90 % bar). A result
-  interrupted by the user (Ctrl+C) is no answer: it says nothing about the model. The pass
-  rate, its interval and the cost per answer are over answers;
+  interrupted by the user (Ctrl+C) is no answer: it says nothing about the model. Nor is
+  an *undecided* one (complete, but a judge could not decide a check and none failed): it
+  is counted apart. The pass rate and its interval are over answers; the cost per answer
+  over answers and undecided ones, which cost as much;
 - latency, TTFT and their percentiles are over completed answers. Percentiles are
   nearest-rank: p95 of n values is the ⌈0.95·n⌉-th smallest, always a measured value;
 - costs: `cost_total` sums the known costs of every result (an error can cost too);
@@ -47,12 +49,13 @@ class ModelSummary:
     cases: int  # distinct cases with a result
     answers: int  # completed or failed (see the module's docstring); the pass rate's denominator
     passes: int
+    undecided: int  # completed, a check undecided and none failed: in no pass rate
     pass_rate: float | None  # passes / answers; None without answers
     interval: tuple[float, float]  # 95 % Wilson interval of the pass rate
     pass_all: float | None  # pass^N: the share of cases that passed every one of the run's N attempts; None when N = 1
     cost_total: float | None  # the sum of the known costs (errors' too); None when none is known
     cost_unknown: int  # completed answers whose cost is unknown
-    cost_per_answer: float | None  # cost_total / answers, when every cost is known
+    cost_per_answer: float | None  # cost_total / (answers + undecided), when every cost is known
     cost_per_pass: float | None  # cost_total / passes, when every cost is known and something passed
     ttft_p50: float | None  # ms, nearest-rank over completed answers
     ttft_p95: float | None
@@ -121,13 +124,19 @@ def percentile(values: Sequence[float], p: float) -> float | None:
 
 
 def _is_answer(r: BenchResult) -> bool:
-    return r.status != "interrupted"
+    return r.status != "interrupted" and not _is_undecided(r)
+
+
+def _is_undecided(r: BenchResult) -> bool:
+    return r.status == "complete" and r.passed is None
 
 
 def summarize_model(model: str, results: Sequence[BenchResult], repeat: int) -> ModelSummary:
     """`model`'s figures over `results` (its own only) of a run repeating each case `repeat` times."""
     answers = [r for r in results if _is_answer(r)]
     passes = sum(1 for r in answers if r.passed)
+    undecided = sum(1 for r in results if _is_undecided(r))
+    paid_for = len(answers) + undecided
     completed = [r for r in results if r.status == "complete"]
     known = [r.cost_usd for r in results if r.cost_usd is not None]
     cost_total = sum(known) if known else None
@@ -141,12 +150,13 @@ def summarize_model(model: str, results: Sequence[BenchResult], repeat: int) -> 
         cases=len({r.case_id for r in results}),
         answers=len(answers),
         passes=passes,
+        undecided=undecided,
         pass_rate=passes / len(answers) if answers else None,
         interval=wilson(passes, len(answers)),
-        pass_all=_pass_all(answers, repeat),
+        pass_all=_pass_all(results, repeat),
         cost_total=cost_total,
         cost_unknown=cost_unknown,
-        cost_per_answer=priced / len(answers) if priced is not None and answers else None,
+        cost_per_answer=priced / paid_for if priced is not None and paid_for else None,
         cost_per_pass=priced / passes if priced is not None and passes else None,
         ttft_p50=percentile(ttfts, 50),
         ttft_p95=percentile(ttfts, 95),
@@ -159,13 +169,16 @@ def summarize_model(model: str, results: Sequence[BenchResult], repeat: int) -> 
     )
 
 
-def _pass_all(answers: Sequence[BenchResult], repeat: int) -> float | None:
-    """The share of the cases with an answer whose `repeat` attempts were all answered and passed."""
+def _pass_all(results: Sequence[BenchResult], repeat: int) -> float | None:
+    """The share of the cases with an answer whose `repeat` attempts were all answered and
+    passed; a case with an undecided attempt is left out (it may or may not have)."""
     if repeat == 1:
         return None
+    unknown = {r.case_id for r in results if _is_undecided(r)}
     by_case: dict[str, list[BenchResult]] = {}
-    for r in answers:
-        by_case.setdefault(r.case_id, []).append(r)
+    for r in results:
+        if _is_answer(r) and r.case_id not in unknown:
+            by_case.setdefault(r.case_id, []).append(r)
     if not by_case:
         return None
     every_time = sum(1 for rs in by_case.values() if len(rs) >= repeat and all(r.passed for r in rs))
@@ -319,10 +332,11 @@ def table_rows(summaries: Sequence[ModelSummary], repeat: int) -> tuple[list[str
     rows = []
     for s in summaries:
         row = [s.model, f"{_pct(s.pass_rate)} ({s.passes}/{s.answers})", _interval(s.interval)]
+        answers = str(s.answers) + (f" + {s.undecided} undecided" if s.undecided else "")
         if repeat > 1:
             row.append(_pct(s.pass_all))
         row += [
-            str(s.cases), str(s.answers), _cost_total(s), _cost(s.cost_per_answer), _cost(s.cost_per_pass),
+            str(s.cases), answers, _cost_total(s), _cost(s.cost_per_answer), _cost(s.cost_per_pass),
             f"{_ms(s.ttft_p50)} / {_ms(s.ttft_p95)}", f"{_ms(s.latency_p50)} / {_ms(s.latency_p95)}",
             f"{s.input_tokens:,} / {s.output_tokens:,}",
             f"{s.errors} ({_pct(s.error_rate)})" if s.errors else "0",
@@ -376,7 +390,7 @@ CSV_COLUMNS = (
     "category", "model", "cases", "answers", "passes", "pass_rate", "interval_low", "interval_high",
     "pass_all", "cost_total_usd", "cost_unknown", "cost_per_answer_usd", "cost_per_pass_usd",
     "ttft_p50_ms", "ttft_p95_ms", "latency_p50_ms", "latency_p95_ms", "input_tokens", "output_tokens",
-    "errors", "error_rate",
+    "errors", "error_rate", "undecided",
 )
 
 
@@ -389,7 +403,7 @@ def _csv_row(scope: str, s: ModelSummary) -> list[Any]:
     figures = [
         s.cases, s.answers, s.passes, s.pass_rate, s.interval[0], s.interval[1], s.pass_all, s.cost_total,
         s.cost_unknown, s.cost_per_answer, s.cost_per_pass, s.ttft_p50, s.ttft_p95, s.latency_p50,
-        s.latency_p95, s.input_tokens, s.output_tokens, s.errors, s.error_rate,
+        s.latency_p95, s.input_tokens, s.output_tokens, s.errors, s.error_rate, s.undecided,
     ]
     return [scope, s.model, *("" if f is None else _figure(f) for f in figures)]
 
@@ -408,7 +422,7 @@ def to_csv(report: Report) -> str:
 def _summary_json(s: ModelSummary) -> dict[str, Any]:
     f = _figure
     return {
-        "model": s.model, "cases": s.cases, "answers": s.answers, "passes": s.passes,
+        "model": s.model, "cases": s.cases, "answers": s.answers, "passes": s.passes, "undecided": s.undecided,
         "pass_rate": f(s.pass_rate), "interval": [f(s.interval[0]), f(s.interval[1])], "pass_all": f(s.pass_all),
         "cost_total_usd": f(s.cost_total), "cost_unknown": s.cost_unknown,
         "cost_per_answer_usd": f(s.cost_per_answer), "cost_per_pass_usd": f(s.cost_per_pass),
@@ -435,7 +449,7 @@ def to_json(report: Report, changes: Sequence[CaseChange] | None = None) -> str:
          "cheapest": {"overall": verdict, "categories": {"code": verdict, …}},
          "changes": null or [{"case", "category", "model", "before": [passes, answers],
                               "after": [passes, answers], "fixed"}, …]}
-    summary: {"model", "cases", "answers", "passes", "pass_rate", "interval": [low, high],
+    summary: {"model", "cases", "answers", "passes", "undecided", "pass_rate", "interval": [low, high],
               "pass_all", "cost_total_usd", "cost_unknown", "cost_per_answer_usd",
               "cost_per_pass_usd", "ttft_ms": {"p50", "p95"}, "latency_ms": {"p50", "p95"},
               "input_tokens", "output_tokens", "errors", "error_rate"}

@@ -11,12 +11,18 @@ stored is never run again when the run is resumed.
 - A judge check sends the judge's request through the same session and limits; its cost
   counts in the run's (`params.judge_cost_usd`), not in the judged model's results. A
   pairwise check waits for the `against` model's answer to the same case and attempt
-  (that model joins the run when it is not in it: `plan_run`).
+  (that model joins the run when it is not in it: `plan_run`); the reference model's own
+  answers are not judged against themselves.
+- A judge check that cannot be decided (the judge failed, its verdict stayed unreadable,
+  no reference answer, a private case and a cloud judge) is *undecided*, not failed: it
+  says nothing about the answer. An answer with a failed check failed; else with an
+  undecided one it is undecided (`passed` None), and the report counts it apart.
 - `max_cost_usd`: no answer starts when what the run has spent, what its running answers
   are expected to cost and this answer's expected cost (its judges' included) would pass
   it; the run is then 'stopped' and can be resumed. An answer is expected to cost what
-  the model's answers have cost on average in this run, before any the router's estimate. Cancelling `run` (Ctrl+C) closes the running
-  answers (stored interrupted in the bench store, not as results) and stops the run.
+  the model's answers have cost on average in this run, before any the router's estimate.
+- Cancelling `run` (Ctrl+C) closes the running answers (stored interrupted in the bench
+  store, not as results) and stops the run.
 """
 
 from __future__ import annotations
@@ -342,7 +348,7 @@ class BenchRunner:
         complete = view.status == "complete"
         self.store.add_bench_result(
             self.run_id, case_id=work.case.id, category=work.case.category, model=work.model,
-            attempt=work.attempt, status=view.status, passed=all(o.passed for o in outcomes) if complete else None,
+            attempt=work.attempt, status=view.status, passed=check_kinds.result_passed(outcomes) if complete else None,
             checks=outcomes, answer_id=view.answer_id, text=view.text, error=view.error, ttft_ms=figures.ttft_ms,
             latency_ms=figures.elapsed_ms, input_tokens=figures.input_tokens, output_tokens=figures.output_tokens,
             cost_usd=figures.cost_usd,
@@ -374,18 +380,22 @@ class BenchRunner:
         spec = check.judge
         model = judge_of(check, self.suite)
         if spec is None or model is None:
-            return CheckOutcome("judge", False, "no judge model: set judge_model in the suite or the check")
+            return CheckOutcome(
+                "judge", None, "no judge model: add `judge:` at the top of the suite or `model:` to the check"
+            )
         model = self.session.catalog.resolve(model).address
         if model == work.model and (model, work.model) not in self._warned:
             self._warned.add((model, work.model))
             self.warn(f"{model} judges its own answers: judges tend to favour their own")
         if spec.mode == "pairwise":
             against = self.session.catalog.resolve(spec.against or "").address
+            if against == work.model:  # nothing to learn from judging an answer against itself
+                return CheckOutcome("judge", None, "the reference answer itself: not judged")
             reference = await self._answer_future((work.case.id, against, work.attempt))
             if reference is None:
                 if self.stopping:
                     return None
-                return CheckOutcome("judge", False, f"no answer from {against} to compare with")
+                return CheckOutcome("judge", None, f"no answer from {against} to compare with")
             first, second = await asyncio.gather(*(
                 self._verdict(model, work.case, messages, judging.parse_pairwise, judging.WINNER_REMINDER)
                 for messages in (judging.pairwise_messages(spec, work.case, text, reference),
@@ -396,7 +406,7 @@ class BenchRunner:
             verdicts = first, second
             passed = judging.pairwise_passes(*verdicts)
             if passed is None:
-                return CheckOutcome("judge", False, f"{model}'s verdict could not be read")
+                return CheckOutcome("judge", None, f"{model}'s verdict could not be read")
             said = "/".join(v or "?" for v in verdicts)
             return CheckOutcome("judge", passed, f"against {against}: {said} (answer first/second)")
         score = await self._verdict(
@@ -405,14 +415,14 @@ class BenchRunner:
         if isinstance(score, CheckOutcome):
             return score
         if score is None:
-            return CheckOutcome("judge", False, f"{model}'s score could not be read")
+            return CheckOutcome("judge", None, f"{model}'s score could not be read")
         return CheckOutcome("judge", score >= spec.pass_score, f"judge scored {score:g}/10")
 
     async def _verdict(
         self, model: str, case: Case, messages: list[ChatMessage], parse: Callable[[str], Any], reminder: str
     ) -> Any:
         """The judge's verdict as `parse` reads it (None: unreadable even when asked once more,
-        reminded of the form), or a failed check saying why there is none."""
+        reminded of the form), or an undecided check saying why there is none."""
         reply = await self._ask_judge(model, case, messages)
         if isinstance(reply, CheckOutcome) or (verdict := parse(reply)) is not None:
             return reply if isinstance(reply, CheckOutcome) else verdict
@@ -423,13 +433,13 @@ class BenchRunner:
         return again if isinstance(again, CheckOutcome) else parse(again)
 
     async def _ask_judge(self, model: str, case: Case, messages: list[ChatMessage]) -> str | CheckOutcome:
-        """The judge's reply to `messages`, or a failed check saying why there is none."""
+        """The judge's reply to `messages`, or an undecided check saying why there is none."""
         if case.id in self.plan.private_cases and not is_local(self.session, model):
-            return CheckOutcome("judge", False, f"{model} left out: the case is private and it is not local")
+            return CheckOutcome("judge", None, f"{model} left out: the case is private and it is not local")
         *before, last = messages
         decision = self.session.decide(last.content, None, pin=model)
         if decision.model != model:
-            return CheckOutcome("judge", False, f"{model} left out: the judge's request is private")
+            return CheckOutcome("judge", None, f"{model} left out: the judge's request is private")
         decision = dataclasses.replace(decision, fallbacks=())
         conversation = None
         if before:
@@ -443,7 +453,7 @@ class BenchRunner:
         self.judge_cost += cost
         self.progress.cost_usd += cost
         if view.status != "complete":
-            return CheckOutcome("judge", False, f"the judge failed: {view.error or view.status}")
+            return CheckOutcome("judge", None, f"the judge failed: {view.error or view.status}")
         return view.text
 
     def _answer_future(self, key: tuple[str, str, int]) -> asyncio.Future[str | None]:

@@ -75,7 +75,7 @@ class Case:
     checks: tuple[Check, ...] = ()
     params: dict[str, Any] = field(default_factory=dict)  # temperature, max_tokens…
     # Runs on local models only: written `private: true`, or a stored prompt that was private
-    # (its conversation under the privacy lock, or its decision marked it private).
+    # (its conversation under the privacy lock, or a decision marked it or a turn before it private).
     private: bool = False
 
 

@@ -211,7 +211,8 @@ def _bench(
     if args.json:
         print(json.dumps({"run_id": run_id, "status": status, "models": counts}, indent=2))
     else:
-        for line in fmt.table(_count_rows(counts), right=(1, 2, 3, 4)):
+        rows = _count_rows(counts)
+        for line in fmt.table(rows, right=tuple(range(1, len(rows[0])))):
             print(printable(line))
     if status == "stopped":
         print(f"mmchat: stopped at the cost limit ({fmt.cost(max_cost)}): "
@@ -328,23 +329,29 @@ def _progress_line(progress: Progress, *, ended: bool = False) -> str:
 
 
 def pass_counts(models: tuple[str, ...], results: list[BenchResult]) -> dict[str, dict[str, float | int]]:
-    """Per model: results, passed, failed checks, errors (did not complete), cost."""
-    counts: dict[str, dict[str, float | int]] = {
-        m: {"results": 0, "passed": 0, "failed": 0, "errors": 0, "cost_usd": 0.0} for m in models
-    }
+    """Per model: results, passed, failed checks, undecided (a judge could not say), errors
+    (did not complete), cost."""
+    def zero() -> dict[str, float | int]:
+        return {"results": 0, "passed": 0, "failed": 0, "undecided": 0, "errors": 0, "cost_usd": 0.0}
+
+    counts = {m: zero() for m in models}
     for r in results:
-        c = counts.setdefault(r.model, {"results": 0, "passed": 0, "failed": 0, "errors": 0, "cost_usd": 0.0})
+        c = counts.setdefault(r.model, zero())
+        complete = r.status == "complete"
         c["results"] += 1
         c["passed"] += r.passed is True
-        c["failed"] += r.passed is False
-        c["errors"] += r.status != "complete"
+        c["failed"] += complete and r.passed is False
+        c["undecided"] += complete and r.passed is None
+        c["errors"] += not complete
         c["cost_usd"] += r.cost_usd or 0.0
     return counts
 
 
 def _count_rows(counts: dict[str, dict[str, float | int]]) -> list[tuple[str, ...]]:
-    rows = [("model", "passed", "failed", "errors", "cost")]
+    """The table's rows; the undecided column only when a judge left some answer undecided."""
+    undecided = any(c["undecided"] for c in counts.values())
+    rows = [("model", "passed", "failed", *(("undecided",) if undecided else ()), "errors", "cost")]
     for model, c in counts.items():
-        rows.append((model, f"{c['passed']}/{c['results']}", str(c["failed"]), str(c["errors"]),
-                     fmt.cost(float(c["cost_usd"]))))
+        rows.append((model, f"{c['passed']}/{c['results']}", str(c["failed"]),
+                     *((str(c["undecided"]),) if undecided else ()), str(c["errors"]), fmt.cost(float(c["cost_usd"]))))
     return rows

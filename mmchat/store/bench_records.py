@@ -28,7 +28,7 @@ class BenchRun:
 @dataclass(frozen=True)
 class CheckOutcome:
     kind: str
-    passed: bool
+    passed: bool | None  # None: undecided (a judge that gave no readable verdict, the reference itself…)
     detail: str  # why, in a few words ("found 'Paris'", "judge scored 8/10", …)
 
 

@@ -85,6 +85,21 @@ def test_a_run_prints_its_plan_and_the_pass_counts_as_json(home, openai_server):
     assert user_messages(home) == 0  # the chat history is never written
 
 
+def test_answers_a_judge_could_not_decide_get_their_own_column(home, openai_server):
+    # The default reply echoes the prompt: the judge's "verdict" holds no score line.
+    conf = lab(home, openai_server)
+    pairwise = (
+        "name: pair\njudge: lab/a\ncases:\n  - id: p\n    prompt: Say p\n    checks:\n"
+        "      - judge: {rubric: better, mode: pairwise, against: lab/b}\n"
+    )
+    done = mmchat(home, "bench", str(suite_file(home, pairwise)), "--models", "lab/a,lab/b", config=conf)
+    assert done.returncode == 0, done.stderr
+    header, *rows = done.stdout.splitlines()
+    assert header.split() == ["model", "passed", "failed", "undecided", "errors", "cost"]
+    # lab/a: its verdicts could not be read; lab/b is the reference, not judged against itself.
+    assert [row.split()[:5] for row in rows] == [["lab/a", "0/1", "0", "1", "0"], ["lab/b", "0/1", "0", "1", "0"]]
+
+
 def test_the_table_and_the_list_of_runs(home, openai_server):
     conf = lab(home, openai_server)
     done = mmchat(home, "bench", str(suite_file(home)), "--models", "lab/b", config=conf)

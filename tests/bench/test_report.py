@@ -166,6 +166,26 @@ def test_interrupted_results_are_no_answers():
     assert summary.pass_rate == 1.0
 
 
+def test_undecided_answers_are_counted_apart_from_the_pass_rate_but_not_from_the_cost():
+    # c1 passed twice; c2 once, then undecided (a judge that could not say); c3 undecided, then failed.
+    results = [result("lab/m", "c1", 0, True), result("lab/m", "c1", 1, True),
+               result("lab/m", "c2", 0, True), result("lab/m", "c2", 1, None),
+               result("lab/m", "c3", 0, None), result("lab/m", "c3", 1, False)]
+    report = summarize(bench_run(models=("lab/m",), repeat=2), results)
+    summary = report.models[0]
+    assert (summary.answers, summary.passes, summary.undecided, summary.errors) == (4, 3, 2, 0)
+    assert summary.pass_rate == 0.75
+    assert summary.cost_per_answer == pytest.approx(0.001)  # 6 answers paid for, $0.006
+    assert summary.cost_per_pass == pytest.approx(0.002)
+    assert summary.pass_all == 1.0  # c1 passed every time; c2 and c3 may or may not have
+    assert "| lab/m | 75 % (3/4) |" in to_markdown(report) and "| 4 + 2 undecided |" in to_markdown(report)
+    [row] = [r for r in csv.DictReader(io.StringIO(to_csv(report))) if r["category"] == "all"]
+    assert row["undecided"] == "2"
+    assert json.loads(to_json(report))["models"][0]["undecided"] == 2
+    before = [result("lab/m", "c2", 0, False, run_id=2), result("lab/m", "c2", 1, False, run_id=2)]
+    assert [(c.case_id, c.before, c.after) for c in compare_runs(before, results)] == [("c2", (0, 2), (1, 1))]
+
+
 def test_no_answers_at_all():
     report = summarize(bench_run(), [], bar=0.9)
     assert [s.answers for s in report.models] == [0, 0]

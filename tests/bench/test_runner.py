@@ -384,8 +384,29 @@ async def test_a_pairwise_judge_compares_with_the_against_models_answer_in_both_
     results = {r.model: r for r in bench.store.bench_results(runner.run_id)}
     assert results["p/a"].passed is True
     assert results["p/a"].checks[0].detail.startswith("against q/ref: first/second")
-    assert results["q/ref"].passed is False  # against itself: the judge said "2" both times, one win and one loss
-    assert len(judge.prompts()) == 4
+    reference = results["q/ref"]  # not judged against itself: undecided, not failed
+    assert (reference.status, reference.passed) == ("complete", None)
+    assert reference.checks[0].detail == "the reference answer itself: not judged"
+    assert len(judge.prompts()) == 2  # p/a's answer, in both orders
+
+
+async def test_a_judge_that_never_gives_a_readable_verdict_leaves_the_answer_undecided(make):
+    with BenchServer(answer=lambda said: "Paris" if "France" in said else "Lyon") as server, \
+            BenchServer(answer=lambda said: "I would rather not grade this.") as judge:
+        bench = make(provider("p", server.base_url) + provider("j", judge.base_url), ["p/a", "j/judge"])
+        judged = Check("judge", 0, judge=JudgeSpec(model="j/judge", rubric="names the capital"))
+        s = Suite("t", None, (
+            Case("fr", "Capital of France?", 0, checks=(judged, Check("contains", 0, text="Paris"))),
+            Case("it", "Capital of Italy?", 0, checks=(judged, Check("contains", 0, text="Rome"))),
+        ))
+        runner = await bench.run(s, ["p/a"])
+    results = {r.case_id: r for r in bench.store.bench_results(runner.run_id)}
+    assert [(o.passed, o.detail) for o in results["fr"].checks] == [
+        (None, "j/judge's score could not be read"), (True, "found 'Paris'"),
+    ]
+    assert results["fr"].passed is None  # nothing failed, the judge could not say: undecided
+    assert results["it"].passed is False  # a failed check decides, whatever the judge
+    assert len(judge.prompts()) == 4  # each asked once more, reminded of the form
 
 
 async def test_a_judge_grading_its_own_models_answers_warns_once(make):
