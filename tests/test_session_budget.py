@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mmchat.config import Budget, Config
-from mmchat.session.budget import BudgetUse, budget_uses, compare_over_question, over_words
+from mmchat.session.budget import BudgetUse, budget_uses, over_question, over_words
 from mmchat.store import AnswerEnd, Store
 from mmchat.types import Usage
 
@@ -49,6 +49,6 @@ def test_the_words_past_a_limit():
         "the conversation budget of $0.50 is spent ($0.50); the day budget of $1.00 is spent ($1.25)"
     )
     assert over_words([day], 0.3) == "this compare (estimated $0.30) would pass the day budget of $1.00"
-    assert compare_over_question([day], 0.3) == (
+    assert over_question([day], 0.3) == (
         "This compare (estimated $0.30) would pass the day budget of $1.00. Send anyway?"
     )

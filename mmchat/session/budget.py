@@ -74,12 +74,9 @@ def over_words(over: list[BudgetUse], estimate: float = 0.0) -> str:
     return compare_words(over, estimate) if estimate else spent_words(over)
 
 
-def over_question(uses: list[BudgetUse]) -> str:
-    return send_anyway(spent_words(uses))
-
-
-def compare_over_question(uses: list[BudgetUse], estimate: float) -> str:
-    return send_anyway(compare_words(uses, estimate))
+def over_question(over: list[BudgetUse], estimate: float = 0.0) -> str:
+    """The question before sending past the limits `over` (see over_words)."""
+    return send_anyway(over_words(over, estimate))
 
 
 def send_anyway(words: str) -> str:

@@ -17,7 +17,7 @@ from textual.worker import Worker, WorkerState
 
 from mmchat.catalog import UnknownModel
 from mmchat.routing import Decision
-from mmchat.session.budget import compare_over_question, over_question, warning
+from mmchat.session.budget import over_question, warning
 from mmchat.session.compare import CompareChoice, CompareError, ComparePlan, parse_models
 from mmchat.tui.keymap import bindings
 from mmchat.tui.screens.turn_screen import TurnScreen
@@ -278,7 +278,7 @@ class ChatScreen(TurnScreen):
             else:
                 self.notify("not sent: the budget is spent", severity="warning")
 
-        question = over_question(over) if not estimate else compare_over_question(over, estimate)
+        question = over_question(over, estimate)
         self.app.push_screen(Confirm(question, confirm_label="Send", keep_label="Don't send"), answered)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
