@@ -402,6 +402,10 @@ class _Turn:
             return f"the turn is private ({why}) and no local model can take it — see the filtered models"
         if self.skip is not None:
             return f"no model other than {self.skip} can take this turn — see the filtered models"
+        if self.rejected and all(r.filter == "budget" for r in self.rejected):
+            left = self.signals.budget_left or 0.0
+            return (f"every model's estimate passes the budget left (${left:.4f}) and none is free — "
+                    "choose a model to send anyway")
         return "no model can take this turn — see the filtered models"
 
 

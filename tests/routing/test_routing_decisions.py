@@ -169,6 +169,16 @@ def test_budget_filters_what_this_turn_would_cost_too_much_on(models) -> None:
     assert d.chosen.cost_usd <= 0.001
 
 
+def test_a_spent_budget_with_no_free_model_says_so_and_how_to_send_anyway(models, cloud_models) -> None:
+    state = RouterState(budget=Budget(day=1.0), spent_day=1.2)
+    assert local(route("Explain how HTTP caching works", models, state=state).model)  # a free model takes it
+    d = route("Explain how HTTP caching works", cloud_models, state=state)
+    assert d.model is None and {r.filter for r in d.rejected} == {"budget"}
+    assert d.message == (
+        "every model's estimate passes the budget left ($0.0000) and none is free — choose a model to send anyway"
+    )
+
+
 # --- staying, rules, pins, overrides, escalation -----------------------------------------------------
 
 
