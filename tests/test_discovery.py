@@ -38,7 +38,7 @@ from tests.servers.openai import OpenAIServer
 from tests.servers.sockets import closed_port, silent_port, unanswered_port
 
 BOUND = 0.3  # the probe's timeout in these tests
-SLACK = 0.15  # what cancelling the late requests may add
+SLACK = 1.0  # what cancelling the late requests and a busy machine may add (far below what is waited out)
 
 
 def one(found: list[FoundServer]) -> FoundServer:

@@ -46,7 +46,7 @@ def test_preparing_twice_reuses_the_joined_file(provider, model_cache):
     again = model_file(directory=target.parent)  # the stamp says it was checked: no join, no hash
     took = time.perf_counter() - started
     assert again == target and (target.stat().st_ino, target.stat().st_mtime_ns) == identity
-    assert took < 0.1  # hashing 1.1 GB takes ~2 s; joining it ~4 s
+    assert took < 1.0  # hashing 1.1 GB takes ~2 s; joining it ~4 s
     assert not [p.name for p in target.parent.iterdir() if p.name.endswith(".join")]  # no leftovers
 
 
