@@ -34,9 +34,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from mmchat import format as fmt
+from mmchat.bench.suite import ALL_CASES, UNCATEGORISED
 from mmchat.store.bench_records import BenchResult, BenchRun
 
-UNCATEGORISED = "uncategorised"
 MIN_ANSWERS = 10  # fewer answers than this are too few to name a model
 FORMAT = "mmchat.bench-report/1"
 
@@ -413,7 +413,7 @@ def to_csv(report: Report) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    writer.writerows(_csv_row("all", s) for s in report.models)
+    writer.writerows(_csv_row(ALL_CASES, s) for s in report.models)
     for name, summaries in report.categories.items():
         writer.writerows(_csv_row(name, s) for s in summaries)
     return out.getvalue()

@@ -12,6 +12,8 @@ from typing import Any
 
 CHECK_KINDS = ("contains", "not_contains", "regex", "equals", "number", "json", "length", "judge")
 JUDGE_MODES = ("score", "pairwise")
+# The report's names for every case and for the cases without a category: no case's category.
+ALL_CASES, UNCATEGORISED = "all", "uncategorised"
 
 
 @dataclass(frozen=True)

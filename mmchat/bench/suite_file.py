@@ -80,7 +80,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from mmchat.bench.suite import CHECK_KINDS, JUDGE_MODES, Case, Check, JudgeSpec, Suite, Turn
+from mmchat.bench.suite import ALL_CASES, CHECK_KINDS, JUDGE_MODES, UNCATEGORISED, Case, Check, JudgeSpec, Suite, Turn
 from mmchat.yaml_nodes import ConfigError, FileError, NodeReader, compose, suggest
 
 SUITE_KEYS = ("name", "judge", "params", "cases")
@@ -166,7 +166,7 @@ class _Reader(NodeReader):
             id=case_id,
             prompt=self.text(fields["prompt"][1], f"{key}.prompt"),
             line=_line(node),
-            category=self.get(fields, "category", key, self.text),
+            category=self.get(fields, "category", key, self.category),
             history=self.get(fields, "history", key, self.history, ()),
             system=self.get(fields, "system", key, self.text),
             checks=tuple(
@@ -175,6 +175,13 @@ class _Reader(NodeReader):
             params=self.get(fields, "params", key, self.params, {}),
             private=self.get(fields, "private", key, self.flag, False),
         )
+
+    def category(self, node: Any, key: str) -> str:
+        name = self.text(node, key)
+        reserved = {ALL_CASES: "every case", UNCATEGORISED: "the cases without one"}.get(name.strip().casefold())
+        if reserved:
+            self.fail(node, key, f"'{name}' is the report's name for {reserved}: choose another category")
+        return name
 
     def history(self, node: Any, key: str) -> tuple[Turn, ...]:
         turns = []

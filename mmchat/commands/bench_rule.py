@@ -22,6 +22,7 @@ import tempfile
 from pathlib import Path
 
 from mmchat.bench.report import Verdict, summarize
+from mmchat.bench.suite import ALL_CASES
 from mmchat.config import ConfigError
 from mmchat.config_edit import EditError, with_rules
 from mmchat.commands.setup import open_bench_store
@@ -46,7 +47,7 @@ def run(args: argparse.Namespace, run_id: int) -> int:
         results = [by_intent(store, r) for r in store.bench_results(run_id)]
     report = summarize(bench_run, results, bar=args.bar)
     category = args.category
-    if category is not None and category != "all" and category not in INTENTS:
+    if category is not None and category != ALL_CASES and category not in INTENTS:
         return _say(f"--category {category}: use all or one of {', '.join(INTENTS)}", EXIT_USAGE)
     rules, skipped = rules_for(run_id, report.cheapest, args.bar, category)
     for line in skipped:
@@ -86,7 +87,7 @@ def rules_for(
     """(the rules, each as YAML; why each other category got none)."""
     rules: list[str] = []
     skipped: list[str] = []
-    wanted = [None] if category == "all" else [category] if category else [c for c in verdicts if c is not None]
+    wanted = [None] if category == ALL_CASES else [category] if category else [c for c in verdicts if c is not None]
     for name in wanted:
         verdict = verdicts.get(name)
         label = name or "all prompts"
