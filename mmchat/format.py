@@ -23,6 +23,11 @@ def cost(usd: float | None, *, places: int = 2) -> str:
     return f"${usd:,.2f}"
 
 
+def counted(n: int, noun: str) -> str:
+    """'1 model', '3 models' (a plural that takes an s)."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def duration_ms(ms: float | None) -> str:
     if ms is None:
         return "–"

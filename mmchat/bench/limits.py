@@ -1,7 +1,7 @@
 """How many requests a bench run sends at once and how fast: overall, and per provider.
 
 Each request takes a slot of its provider (`ProviderGate`: the config's `concurrency:`,
-2 unless set), then one of the run's (`--concurrency`), then a token of its provider's
+2 unless set; 1 for a model run in this process, which answers one at a time), then one of the run's (`--concurrency`), then a token of its provider's
 bucket (`RateBucket`: the config's `rpm:`, none unless set) just before it goes out.
 A retry of the same answer keeps its slots but takes a token again (`pace`, which the
 engine awaits before each request of an answer after the first).

@@ -222,6 +222,9 @@ def cheapest(summaries: Sequence[ModelSummary], bar: float) -> Verdict:
     bar_text = f"{bar:g}"
     answered = [s for s in summaries if s.answers]
     if not answered:
+        undecided = sum(s.undecided for s in summaries)
+        if undecided:
+            return Verdict(None, False, f"no answer decided: {fmt.counted(undecided, 'answer')} a judge could not decide")
         return Verdict(None, False, "no answers")
     priced = sorted(
         (s for s in answered if s.cost_per_answer is not None),
@@ -242,7 +245,7 @@ def cheapest(summaries: Sequence[ModelSummary], bar: float) -> Verdict:
     chosen = priced[meeting[0]]
     if chosen.answers < MIN_ANSWERS:
         return Verdict(chosen.model, True, f"too thin to tell: {_evidence(chosen)} meets {bar_text} "
-                       f"on only {chosen.answers} answers (at least {MIN_ANSWERS} needed)")
+                       f"on only {fmt.counted(chosen.answers, 'answer')} (at least {MIN_ANSWERS} needed)")
     cheaper = [s for s in priced[: meeting[0]] if s.cost_per_answer < chosen.cost_per_answer]
     rival = next((s for s in cheaper if s.interval[1] >= bar), None)
     if rival is not None and chosen.interval[0] < bar:
@@ -359,8 +362,7 @@ def change_rows(changes: Sequence[CaseChange]) -> tuple[list[str], list[list[str
 def run_line(report: Report) -> str:
     """'suite "x" · 3 models · repeat 2 · done · bar 0.9'."""
     run = report.run
-    models = len(report.models)
-    return (f'suite "{run.suite_name}" · {models} model{"s" * (models != 1)} · repeat {run.repeat} · '
+    return (f'suite "{run.suite_name}" · {fmt.counted(len(report.models), "model")} · repeat {run.repeat} · '
             f"{run.status} · bar {report.bar:g}")
 
 

@@ -198,13 +198,20 @@ class BenchRunner:
         concurrency: int = 4,
         max_cost_usd: float | None = None,
         warn: Callable[[str], None] = lambda line: None,
+        say: Callable[[str], None] = lambda line: None,
     ) -> None:
+        """`warn` is told what may bias the results; `say`, what the run is doing (loading a model)."""
         self.session, self.store, self.suite, self.run_id, self.plan = session, store, suite, run_id, plan
         config = session.config
-        self.limits = Limits(concurrency, {n: (p.concurrency, p.rpm) for n, p in config.providers.items()})
+        # A model run in this process answers one request at a time: more would wait in its
+        # queue with their clocks running, and their TTFT would be the queue's.
+        self.limits = Limits(concurrency, {
+            n: (1 if provider_types.get(p.type).in_process else p.concurrency, p.rpm)
+            for n, p in config.providers.items()
+        })
         session.engine.pace = self.limits.pace  # the engine's retries take rate tokens too
         self.max_cost_usd = max_cost_usd
-        self.warn = warn
+        self.warn, self.say = warn, say
         run = store.bench_run(run_id)
         earlier = store.bench_results(run_id)
         self.judge_cost = float(run.params.get("judge_cost_usd", 0.0))
@@ -216,7 +223,7 @@ class BenchRunner:
         self._answers: dict[tuple[str, str, int], asyncio.Future[str | None]] = {}
         self._scheduled = {(w.case.id, w.model, w.attempt) for w in plan.work}
         self._earlier = {(r.case_id, r.model, r.attempt): r.text if r.status == "complete" else None for r in earlier}
-        self._warned: set[tuple[str, str]] = set()
+        self._warned: set[str] = set()  # the models warned of judging their own answers
         # The cost limit: model → (cost, answers) of its priced answers in this run, and what
         # each running answer is expected to cost.
         self._costs: dict[str, tuple[float, int]] = {}
@@ -228,6 +235,7 @@ class BenchRunner:
     async def run(self) -> str:
         """Runs the work left; the run's status at the end: 'done', or 'stopped' (the cost limit)."""
         self.store.set_bench_run_status(self.run_id, "running")
+        await self._load_models()
         tasks = [asyncio.ensure_future(self._one(work)) for work in self.plan.work]
         try:
             await asyncio.gather(*tasks)
@@ -240,6 +248,17 @@ class BenchRunner:
         status = "stopped" if self.progress.done < self.progress.total else "done"
         self._finish(status)
         return status
+
+    async def _load_models(self) -> None:
+        """Loads the in-process models the run asks (judges too) before the first request, so
+        that no answer's TTFT is a load's; the progress's clock starts after."""
+        judges = [judge_of(c, self.suite) for case in self.suite.cases for c in case.checks if c.kind == "judge"]
+        wanted = [*self.plan.models, *(self.session.catalog.resolve(j).address for j in judges if j)]
+        for model in dict.fromkeys(wanted):
+            if self.session.needs_load(model):
+                self.say(f"loading {model} into memory…")
+                await self.session.prepare(model)
+        self.progress.started_at = time.monotonic()
 
     def _finish(self, status: str) -> None:
         run = self.store.bench_run(self.run_id)
@@ -384,13 +403,13 @@ class BenchRunner:
                 "judge", None, "no judge model: add `judge:` at the top of the suite or `model:` to the check"
             )
         model = self.session.catalog.resolve(model).address
-        if model == work.model and (model, work.model) not in self._warned:
-            self._warned.add((model, work.model))
+        against = self.session.catalog.resolve(spec.against or "").address if spec.mode == "pairwise" else None
+        if against == work.model:  # nothing to learn from judging an answer against itself
+            return CheckOutcome("judge", None, "the reference answer itself: not judged")
+        if model == work.model and model not in self._warned:
+            self._warned.add(model)
             self.warn(f"{model} judges its own answers: judges tend to favour their own")
-        if spec.mode == "pairwise":
-            against = self.session.catalog.resolve(spec.against or "").address
-            if against == work.model:  # nothing to learn from judging an answer against itself
-                return CheckOutcome("judge", None, "the reference answer itself: not judged")
+        if against is not None:
             reference = await self._answer_future((work.case.id, against, work.attempt))
             if reference is None:
                 if self.stopping:

@@ -191,11 +191,12 @@ def _bench(
     err = sys.stderr
     live = err.isatty()
 
-    def warn(line: str) -> None:  # on its own line, above the progress line (redrawn below it)
-        print(("\r\x1b[K" if live else "") + f"mmchat: warning: {printable(line)}", file=err)
+    def say(line: str) -> None:  # on its own line, above the progress line (redrawn below it)
+        print(("\r\x1b[K" if live else "") + f"mmchat: {printable(line)}", file=err)
 
     runner = BenchRunner(
-        session, store, suite, run_id, plan, concurrency=args.concurrency, max_cost_usd=max_cost, warn=warn,
+        session, store, suite, run_id, plan, concurrency=args.concurrency, max_cost_usd=max_cost,
+        warn=lambda line: say(f"warning: {line}"), say=say,
     )
     try:
         status = asyncio.run(_run_with_progress(runner, session, live=live))
@@ -259,8 +260,8 @@ def _models(args: argparse.Namespace, session: Session, suite: Suite) -> list[st
 
 def _print_plan(suite: Suite, plan: RunPlan, repeat: int, done: int, err: TextIO) -> None:
     models = len(plan.models)
-    line = (f"suite {suite.name}: {len(suite.cases)} cases × {models} models × {repeat} = "
-            f"{len(suite.cases) * models * repeat} answers")
+    line = (f"suite {suite.name}: {fmt.counted(len(suite.cases), 'case')} × {fmt.counted(models, 'model')} × "
+            f"{repeat} = {fmt.counted(len(suite.cases) * models * repeat, 'answer')}")
     if done:
         line += f", {done} done before"
     line += f"; {len(plan.work)} to run, estimated {fmt.cost(plan.estimated_cost_usd)}"
@@ -322,7 +323,7 @@ def _progress_line(progress: Progress, *, ended: bool = False) -> str:
         eta = progress.eta_s()
         parts.append("ETA " + ("–" if eta is None else fmt.duration_ms(eta * 1000)))
     parts.append(fmt.cost(progress.cost_usd))
-    parts.append(f"{progress.failures} failure{'s' if progress.failures != 1 else ''}")
+    parts.append(fmt.counted(progress.failures, "failure"))
     if progress.left_out_private:
         parts.append(f"left out: private {progress.left_out_private}")
     return " · ".join(parts)

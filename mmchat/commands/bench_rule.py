@@ -22,6 +22,7 @@ import tempfile
 from pathlib import Path
 
 from mmchat.bench.report import Verdict, summarize
+from mmchat import format as fmt
 from mmchat.bench.suite import ALL_CASES
 from mmchat.config import ConfigError
 from mmchat.config_edit import EditError, with_rules
@@ -67,7 +68,7 @@ def run(args: argparse.Namespace, run_id: int) -> int:
         write_rules(target, rules)
     except (EditError, ConfigError, OSError) as exc:
         return _say(f"not written: {target}: {exc}", EXIT_FAILED)
-    print(f"added {len(rules)} rule{'s' if len(rules) != 1 else ''} to {target}", file=sys.stderr)
+    print(f"added {fmt.counted(len(rules), 'rule')} to {target}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -208,7 +208,7 @@ def test_on_a_terminal_the_plan_is_confirmed_first(home, openai_server):
     status, screen, out = on_terminal(home, conf, "bench", str(suite_file(home)), "--models", "lab/a",
                                       answers=[(CONFIRM, "n\n")])
     assert status == 1 and "mmchat: not run" in screen
-    assert screen.index("3 cases × 1 models") < screen.index("run it? [y/N]")
+    assert screen.index("3 cases × 1 model × 1 = 3 answers") < screen.index("run it? [y/N]")
     assert openai_server.requests == [] and out == ""
 
 

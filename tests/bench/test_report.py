@@ -178,6 +178,8 @@ def test_undecided_answers_are_counted_apart_from_the_pass_rate_but_not_from_the
     assert summary.cost_per_answer == pytest.approx(0.001)  # 6 answers paid for, $0.006
     assert summary.cost_per_pass == pytest.approx(0.002)
     assert summary.pass_all == 1.0  # c1 passed every time; c2 and c3 may or may not have
+    only_undecided = summarize(bench_run(models=("lab/m",), repeat=1), [result("lab/m", "c2", 0, None)])
+    assert only_undecided.cheapest[None].reason == "no answer decided: 1 answer a judge could not decide"
     assert "| lab/m | 75 % (3/4) |" in to_markdown(report) and "| 4 + 2 undecided |" in to_markdown(report)
     [row] = [r for r in csv.DictReader(io.StringIO(to_csv(report))) if r["category"] == "all"]
     assert row["undecided"] == "2"

@@ -178,6 +178,63 @@ async def test_the_engines_retries_take_their_providers_rate_tokens_too(make):
     assert len(gaps) == 4 and min(gaps) >= 0.15
 
 
+class InProcessModel:
+    """An in-process provider type for the runner: loading takes 0.3 s, an answer 0.05 s; it
+    records how many answers ran at once and when the load ended."""
+
+    running = most = 0
+    loaded_at: float | None = None
+
+    def __init__(self, config, api_key, *, client=None) -> None:
+        self.name = config.name
+
+    def prepare(self) -> None:
+        time.sleep(0.3)
+        InProcessModel.loaded_at = time.monotonic()
+
+    async def stream(self, request):
+        from mmchat.types import Finish, TextDelta, Usage
+
+        cls = InProcessModel
+        cls.running += 1
+        cls.most = max(cls.most, cls.running)
+        try:
+            await asyncio.sleep(0.05)
+            yield TextDelta("an answer")
+            yield Usage(input_tokens=10, output_tokens=2)
+            yield Finish("stop")
+        finally:
+            cls.running -= 1
+
+    async def list_models(self) -> list[str]:
+        return ["m"]
+
+    async def aclose(self) -> None:
+        pass
+
+
+@pytest.fixture
+def in_process_type():
+    from mmchat import provider_types
+
+    InProcessModel.running = InProcessModel.most = 0
+    InProcessModel.loaded_at = None
+    provider_types.register("in-process-test", InProcessModel, local=True)
+    yield
+    provider_types.unregister("in-process-test")
+
+
+async def test_an_in_process_model_is_loaded_first_and_answers_one_request_at_a_time(make, in_process_type):
+    bench = make("  here:\n    type: in-process-test\n    concurrency: 4\n", ["here/m"])
+    said: list[str] = []
+    runner = await bench.run(suite(4), ["here/m"], concurrency=4, say=said.append)
+    assert said == ["loading here/m into memory…"]
+    assert InProcessModel.most == 1  # four at once would wait in its queue, their clocks running
+    results = bench.store.bench_results(runner.run_id)
+    assert [r.status for r in results] == ["complete"] * 4
+    assert max(r.ttft_ms for r in results) < 300  # no answer's TTFT is the 0.3 s load
+
+
 async def test_a_429_with_retry_after_is_honoured_and_lowers_that_providers_bound(make):
     with BenchServer(delay=0.3) as server:
         server.enqueue(Script.json(429, {"error": {"message": "slow down"}}, headers={"retry-after": "1"}))
@@ -388,6 +445,16 @@ async def test_a_pairwise_judge_compares_with_the_against_models_answer_in_both_
     assert (reference.status, reference.passed) == ("complete", None)
     assert reference.checks[0].detail == "the reference answer itself: not judged"
     assert len(judge.prompts()) == 2  # p/a's answer, in both orders
+
+
+async def test_the_reference_model_judging_the_pairwise_check_is_not_warned_of_as_it_judges_nothing(make):
+    with BenchServer() as server:
+        bench = make(provider("p", server.base_url), ["p/a"])
+        check = Check("judge", 0, judge=JudgeSpec(model="p/a", rubric="better", mode="pairwise", against="p/a"))
+        warnings: list[str] = []
+        runner = await bench.run(suite(2, checks=(check,)), ["p/a"], warn=warnings.append)
+    assert warnings == [] and len(server.prompts()) == 2  # the two answers, no judge request
+    assert [r.passed for r in bench.store.bench_results(runner.run_id)] == [None, None]
 
 
 async def test_a_judge_that_never_gives_a_readable_verdict_leaves_the_answer_undecided(make):
