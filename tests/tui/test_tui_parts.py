@@ -83,9 +83,10 @@ def test_a_broken_theme_file_is_named_and_the_others_still_load(tmp_path: Path):
 
 
 def test_live_figures_are_estimates_until_the_engine_reports():
-    now = [100.0]
+    now = [98.0]
     info = model("local/m", price=Price(input=1.0, output=2.0))
     view = TurnView(info, clock=lambda: now[0])
+    now[0] = 100.0  # the view was made before the model was loaded: its request starts now
     view.apply(TurnStarted(1, 2, 3, info, 1000, 0))
     now[0] = 100.25
     view.apply(TextDelta("x" * 400))
