@@ -103,7 +103,10 @@ def _parser() -> argparse.ArgumentParser:
         "--concurrency", type=int, default=4, metavar="N",
         help="requests at once over the whole run (default 4; each provider's own bound is its concurrency:)",
     )
-    bench.add_argument("--max-cost", type=float, metavar="USD", help="start no answer that would take the run past this (running answers counted)")
+    bench.add_argument(
+        "--max-cost", type=float, metavar="USD",
+        help="start no answer that would take the run past this (running answers counted)",
+    )
     bench.add_argument("-y", "--yes", action="store_true", help="run without asking to confirm the plan")
     bench.add_argument("--json", action="store_true", help="print the run's id and pass counts per model as JSON")
     bench.add_argument("--resume", type=int, metavar="RUN", help="continue a stopped run where it stopped")

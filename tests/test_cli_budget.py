@@ -69,6 +69,14 @@ def test_past_the_day_limit_a_pipe_is_refused_and_nothing_is_stored_or_sent(home
     assert openai_server.requests == [] and messages(home) == 2  # the earlier answer and its prompt
 
 
+def test_past_the_limit_a_free_model_answers_in_a_pipe_too(home, openai_server):
+    spent(home, 1.2)
+    done = mmchat(home, "ask", "hi", config=config(home, openai_server, "{day: 1.00}", price=0.0))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "You said: hi\n" and "budget" not in done.stderr  # nothing is spent: nothing to say
+    assert len(openai_server.requests) == 1
+
+
 def test_over_budget_sends_without_asking(home, openai_server):
     spent(home, 1.2)
     done = mmchat(home, "ask", "--over-budget", "hi", config=config(home, openai_server, "{day: 1.00}"))

@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"mmchat: {printable(note)}", file=sys.stderr)
         if decision.model is None:
             return 1  # held: nothing was stored or sent
-        if not within_budget(config, store, conversation_id, anyway=args.over_budget):
+        if not within_budget(config, store, conversation_id, [decision], anyway=args.over_budget):
             return 1  # a spent limit: nothing was stored or sent
         answering = session.answer([decision], conversation_id=conversation_id, again=answer_id, params=_params(args))
         return asyncio.run(_ask(session, answering, conversation_id, decision.model))

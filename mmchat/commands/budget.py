@@ -5,19 +5,26 @@ from __future__ import annotations
 
 import sys
 
+from collections.abc import Sequence
+
 from mmchat.config import Config
-from mmchat.session.budget import budget_uses, over_words, send_anyway, warning
+from mmchat.routing import Decision
+from mmchat.session.budget import budget_uses, costs_nothing, over_words, send_anyway, warning
 from mmchat.store import Store
 
 OVER_BUDGET = "--over-budget"  # the flag that sends past a spent limit without asking
 
 
 def within_budget(
-    config: Config, store: Store, conversation_id: int | None, *, estimate: float = 0.0, anyway: bool
+    config: Config, store: Store, conversation_id: int | None, decisions: Sequence[Decision], *,
+    estimate: float = 0.0, anyway: bool,
 ) -> bool:
-    """Whether the prompt may be sent, said on stderr: within every limit (a warning for each one
-    nearly spent); past one (counting `estimate`, a compare's estimated cost) with `anyway`, or
-    once the user says so when stdin and stderr are a terminal. False: nothing may be sent."""
+    """Whether the prompt may be sent as `decisions` say, told on stderr: to free models only,
+    or within every limit (a warning for each one nearly spent); past one (counting `estimate`,
+    a compare's estimated cost) with `anyway`, or once the user says so when stdin and stderr
+    are a terminal. False: nothing may be sent."""
+    if costs_nothing(decisions):
+        return True
     uses = [use.plus(estimate) for use in budget_uses(config, store, conversation_id)]
     over = [use for use in uses if use.level == "over"]
     if not over:

@@ -88,7 +88,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"mmchat: {out.model} left out: {out.reason}", file=sys.stderr)
         if sys.stderr.isatty() and not args.blind and not args.json:  # a blind compare shows no model or cost
             print(f"{plan.cost_line()} · {', '.join(plan.models)}", file=sys.stderr)
-        if not within_budget(config, store, conversation_id, estimate=plan.estimated_cost, anyway=args.over_budget):
+        if not within_budget(
+            config, store, conversation_id, plan.decisions, estimate=plan.estimated_cost, anyway=args.over_budget
+        ):
             return 1  # a limit spent or passed by the estimate: nothing was stored or sent
         decisions = list(plan.decisions)
         left_out = [{"model": out.model, "reason": out.reason} for out in plan.left_out]

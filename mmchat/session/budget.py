@@ -4,10 +4,12 @@ limit or a question past it, for the interface and the commands alike."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mmchat import format as fmt
 from mmchat.config import Config
+from mmchat.routing import Decision
 from mmchat.session.autoroute import local_midnight
 from mmchat.store import Spending, Store
 
@@ -48,6 +50,12 @@ def budget_uses(config: Config, store: Store, conversation_id: int | None) -> li
         spent = store.spending(since=local_midnight())
         uses.append(BudgetUse("day", limits.day, spent.cost_usd, spent.unpriced, limits.warn_at))
     return uses
+
+
+def costs_nothing(decisions: Sequence[Decision]) -> bool:
+    """Whether every answer goes to a free model (a local one): then no budget is spent, and
+    none is checked — a spent budget is when the router turns to the free models."""
+    return all((c := d.chosen) is not None and c.cost_usd == 0 for d in decisions)
 
 
 def money(usd: float) -> str:

@@ -85,6 +85,22 @@ async def test_a_warning_near_the_limit_and_a_question_past_it(store, openai_ser
     assert [m.content for m in store.path(app.service.conversation_id) if m.role == "user"] == ["hi", "more", "and more"]
 
 
+async def test_past_the_limit_a_free_model_answers_without_asking(store, openai_server):
+    spent_elsewhere(store, 1.2)
+    free = {"local/gpt-4o-mini": ModelConfig("local/gpt-4o-mini", price=Price(input=0.0, output=0.0))}
+    app = make_app(
+        store, [openai_server.config("local", timeouts=QUICK)], default_model="local/gpt-4o-mini", models=free,
+        budget=Budget(day=1.0),
+    )
+    async with app.run_test(size=(110, 40)) as pilot:
+        await pilot.pause()
+        assert budget_widget(app, "day").has_class("over")
+        await send(pilot, "hi")
+        await until(pilot, lambda: answers(app) and answers(app)[0].state == "complete")
+        assert not isinstance(app.screen, Confirm)  # nothing is spent: nothing to ask
+        assert not any("budget" in str(n.message) for n in app._notifications)
+
+
 async def test_the_bars_grow_while_the_answer_streams(store, openai_server):
     server = openai_server
     server.enqueue(Script(200, dict(SSE_HEADERS), [chunk(role=True), chunk(content="Some words " * 20), sleep(30), DONE]))

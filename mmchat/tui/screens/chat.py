@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -17,7 +17,7 @@ from textual.worker import Worker, WorkerState
 
 from mmchat.catalog import UnknownModel
 from mmchat.routing import Decision
-from mmchat.session.budget import over_question, warning
+from mmchat.session.budget import costs_nothing, over_question, warning
 from mmchat.session.compare import CompareChoice, CompareError, ComparePlan, parse_models
 from mmchat.tui.keymap import bindings
 from mmchat.tui.screens.turn_screen import TurnScreen
@@ -229,7 +229,7 @@ class ChatScreen(TurnScreen):
             event.prompt.recall.add(event.value)
             self.send(decision)
 
-        self.within_budget(go)
+        self.within_budget(go, [decision])
 
     def _send_compare(self, event: PromptInput.Submitted) -> None:
         """Compare the prompt as the pending /compare says: planned here (an error leaves the
@@ -256,12 +256,16 @@ class ChatScreen(TurnScreen):
             self.app.push_screen(CompareScreen(self.service, plan, blind=choice.blind), closed)
             self.show_status()
 
-        self.within_budget(go, estimate=plan.estimated_cost)
+        self.within_budget(go, plan.decisions, estimate=plan.estimated_cost)
 
-    def within_budget(self, go: Callable[[], object], *, estimate: float = 0.0) -> None:
-        """Run `go` (it sends a turn): at once, with a warning for each limit nearly spent,
+    def within_budget(self, go: Callable[[], object], decisions: Sequence[Decision], *, estimate: float = 0.0) -> None:
+        """Run `go` (it sends the turn `decisions` say): at once to free models only, else at
+        once with a warning for each limit nearly spent,
         or, when a limit is spent (counting `estimate`, a compare's estimated cost), only
         once the user confirms (else the prompt stays)."""
+        if costs_nothing(decisions):
+            go()
+            return
         uses = [use.plus(estimate) for use in self.service.budget()]
         over = [use for use in uses if use.level == "over"]
         if not over:
@@ -480,7 +484,7 @@ class ChatScreen(TurnScreen):
         if decision.model is None:
             self.notify(decision.line(), severity="warning", timeout=10)
             return
-        self.within_budget(lambda: self._start(self._run_turn(decision, retry_of=answer)))
+        self.within_budget(lambda: self._start(self._run_turn(decision, retry_of=answer)), [decision])
 
     async def action_other_answer(self, step: int) -> None:
         """Show another answer to the prompt of the focused answer (else the latest): the one
@@ -559,9 +563,9 @@ class ChatScreen(TurnScreen):
             self.notify(decision.line(), severity="warning", timeout=10)
             return
         if answer.message_id is not None:
-            self.within_budget(lambda: self._start(self._run_turn(decision, retry_of=answer)))
+            self.within_budget(lambda: self._start(self._run_turn(decision, retry_of=answer)), [decision])
         else:
-            self.within_budget(lambda: self._start(self._resend(answer, decision)))
+            self.within_budget(lambda: self._start(self._resend(answer, decision)), [decision])
 
     # -- copying -------------------------------------------------------------
 
