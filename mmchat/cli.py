@@ -108,6 +108,10 @@ def _parser() -> argparse.ArgumentParser:
         help="start no answer that would take the run past this (running answers counted)",
     )
     bench.add_argument("-y", "--yes", action="store_true", help="run without asking to confirm the plan")
+    bench.add_argument(
+        "--over-budget", action="store_true",
+        help="run even when the day budget is spent or the run's estimated cost would pass it, without asking",
+    )
     bench.add_argument("--json", action="store_true", help="print the run's id and pass counts per model as JSON")
     bench.add_argument("--resume", type=int, metavar="RUN", help="continue a stopped run where it stopped")
     bench.add_argument("--from-history", metavar="QUERY", help="a suite of your stored prompts matching QUERY")

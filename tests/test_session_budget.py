@@ -42,6 +42,20 @@ def test_the_conversation_counts_its_own_answers_and_the_day_all_of_today(store)
     assert budget_uses(Config(), store, first) == []
 
 
+def test_the_day_counts_what_the_bench_runs_spent_today_too(store, tmp_path):
+    answered(store, 0.25)
+    config = Config(budget=Budget(conversation=1.0, day=2.0))
+    assert budget_uses(config, store, None)[1].spent == 0.25  # no bench store yet: none is made
+    assert not (tmp_path / "bench.db").exists()
+    with Store(tmp_path / "bench.db") as bench:
+        answered(bench, 1.5)
+        answered(bench, None)
+    day = budget_uses(config, store, None)[1]
+    assert (day.spent, day.unpriced) == (1.75, 1)
+    # A bench run belongs to no conversation: only the day counts for it.
+    assert [u.name for u in budget_uses(config, store, None, conversation=False)] == ["day"]
+
+
 def test_the_words_past_a_limit():
     day = BudgetUse("day", 1.0, 1.25, 0, 0.8)
     conversation = BudgetUse("conversation", 0.5, 0.5, 0, 0.8)
@@ -49,6 +63,7 @@ def test_the_words_past_a_limit():
         "the conversation budget of $0.50 is spent ($0.50); the day budget of $1.00 is spent ($1.25)"
     )
     assert over_words([day], 0.3) == "this compare (estimated $0.30) would pass the day budget of $1.00"
+    assert over_words([day], 2.5, "this run") == "this run (estimated $2.50) would pass the day budget of $1.00"
     assert over_question([day], 0.3) == (
         "This compare (estimated $0.30) would pass the day budget of $1.00. Send anyway?"
     )

@@ -1,7 +1,7 @@
 """`mmchat bench`: run a suite over models, resume a run, list the runs, report one.
 
     mmchat bench SUITE.yaml --models a,b,c | --models top:3 | --set NAME
-          [--repeat N] [--concurrency N] [--max-cost USD] [--yes] [--json]
+          [--repeat N] [--concurrency N] [--max-cost USD] [--over-budget] [--yes] [--json]
     mmchat bench --resume RUN
     mmchat bench --from-history "QUERY" [--limit N] [--judge MODEL] [--save FILE] [--models …]
     mmchat bench list
@@ -34,6 +34,7 @@ from mmchat.bench.suite_file import SuiteError, load_suite
 from mmchat.commands.setup import build_catalog, load, open_bench_store
 from mmchat.config import Config
 from mmchat.sanitize import printable
+from mmchat.commands.budget import within_budget
 from mmchat.paths import bench_database_path
 from mmchat.session.compare import CompareError, compare_set, parse_models
 from mmchat.session.session import Session
@@ -175,8 +176,13 @@ def _bench(
     done = store.bench_done(resumed.id) if resumed else set()
     plan = plan_run(session, suite, models, repeat, done)
     _print_plan(suite, plan, repeat, len(done), sys.stderr)
+    # The day budget counts what the run may spend: its estimate, or less under --max-cost.
+    spend = plan.estimated_cost_usd if max_cost is None else min(plan.estimated_cost_usd, max_cost)
     if not plan.work:
         print("nothing to run", file=sys.stderr)
+    elif not within_budget(config, user_store, None, list(plan.decisions.values()), estimate=spend,
+                           anyway=args.over_budget, what="this run", conversation=False):
+        return EXIT_FAILED
     elif not args.yes and sys.stdin.isatty() and sys.stderr.isatty() and not _confirm():
         print("mmchat: not run", file=sys.stderr)
         return EXIT_FAILED

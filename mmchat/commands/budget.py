@@ -17,22 +17,23 @@ OVER_BUDGET = "--over-budget"  # the flag that sends past a spent limit without 
 
 def within_budget(
     config: Config, store: Store, conversation_id: int | None, decisions: Sequence[Decision], *,
-    estimate: float = 0.0, anyway: bool,
+    estimate: float = 0.0, anyway: bool, what: str = "this compare", conversation: bool = True,
 ) -> bool:
     """Whether the prompt may be sent as `decisions` say, told on stderr: to free models only,
     or within every limit (a warning for each one nearly spent); past one (counting `estimate`,
-    a compare's estimated cost) with `anyway`, or once the user says so when stdin and stderr
-    are a terminal. False: nothing may be sent."""
+    the estimated cost of `what`: a compare, a bench run) with `anyway`, or once the user says
+    so when stdin and stderr are a terminal. False: nothing may be sent. `conversation` False:
+    the answers belong to no conversation (a bench run), only the day limit counts."""
     if costs_nothing(decisions):
         return True
-    uses = [use.plus(estimate) for use in budget_uses(config, store, conversation_id)]
+    uses = [use.plus(estimate) for use in budget_uses(config, store, conversation_id, conversation=conversation)]
     over = [use for use in uses if use.level == "over"]
     if not over:
         for use in uses:
             if use.level == "warn":
                 _say(warning(use))
         return True
-    words = over_words(over, estimate)
+    words = over_words(over, estimate, what)
     if anyway:
         _say(f"{words}: sending anyway ({OVER_BUDGET})")
         return True

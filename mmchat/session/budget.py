@@ -9,9 +9,11 @@ from dataclasses import dataclass
 
 from mmchat import format as fmt
 from mmchat.config import Config
+from mmchat.paths import BENCH_FILE
 from mmchat.routing import Decision
 from mmchat.session.autoroute import local_midnight
 from mmchat.store import Spending, Store
+from mmchat.store.stats import read_spending
 
 
 @dataclass(frozen=True)
@@ -38,17 +40,24 @@ class BudgetUse:
         return self if not running else dataclasses.replace(self, spent=self.spent + running)
 
 
-def budget_uses(config: Config, store: Store, conversation_id: int | None) -> list[BudgetUse]:
+def budget_uses(
+    config: Config, store: Store, conversation_id: int | None, *, conversation: bool = True
+) -> list[BudgetUse]:
     """How much of each configured limit is spent: `conversation_id`'s (None: a new conversation,
-    nothing spent), and today's (since local midnight)."""
+    nothing spent; `conversation` False: not asked, as for a bench run), and today's (since local
+    midnight): the chat's answers and the bench runs' (bench.db beside the history) alike."""
     limits = config.budget
     uses: list[BudgetUse] = []
-    if limits.conversation is not None:
+    if limits.conversation is not None and conversation:
         spent = store.spending(conversation_id=conversation_id) if conversation_id is not None else Spending(0.0, 0)
         uses.append(BudgetUse("conversation", limits.conversation, spent.cost_usd, spent.unpriced, limits.warn_at))
     if limits.day is not None:
-        spent = store.spending(since=local_midnight())
-        uses.append(BudgetUse("day", limits.day, spent.cost_usd, spent.unpriced, limits.warn_at))
+        midnight = local_midnight()
+        chat = store.spending(since=midnight)
+        bench = read_spending(store.db_path.parent / BENCH_FILE, since=midnight)
+        uses.append(BudgetUse(
+            "day", limits.day, chat.cost_usd + bench.cost_usd, chat.unpriced + bench.unpriced, limits.warn_at
+        ))
     return uses
 
 
@@ -71,15 +80,15 @@ def spent_words(uses: list[BudgetUse]) -> str:
     return "; ".join(f"the {u.name} budget of {money(u.limit)} is spent ({money(u.spent)})" for u in uses)
 
 
-def compare_words(uses: list[BudgetUse], estimate: float) -> str:
-    """`uses` counting a compare's estimated cost: 'this compare (estimated $0.03) would pass …'."""
+def estimate_words(uses: list[BudgetUse], estimate: float, what: str) -> str:
+    """`uses` counting `what`'s estimated cost: 'this compare (estimated $0.03) would pass …'."""
     limits = " and ".join(f"the {u.name} budget of {money(u.limit)}" for u in uses)
-    return f"this compare (estimated {fmt.cost(estimate)}) would pass {limits}"
+    return f"{what} (estimated {fmt.cost(estimate)}) would pass {limits}"
 
 
-def over_words(over: list[BudgetUse], estimate: float = 0.0) -> str:
-    """The limits `over` passes: spent, or (a compare's `estimate` counted) to be passed."""
-    return compare_words(over, estimate) if estimate else spent_words(over)
+def over_words(over: list[BudgetUse], estimate: float = 0.0, what: str = "this compare") -> str:
+    """The limits `over` passes: spent, or (`what`'s `estimate` counted) to be passed."""
+    return estimate_words(over, estimate, what) if estimate else spent_words(over)
 
 
 def over_question(over: list[BudgetUse], estimate: float = 0.0) -> str:

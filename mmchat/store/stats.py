@@ -83,25 +83,7 @@ class Stats(Database):
     def spending(self, *, conversation_id: int | None = None, since: float | None = None) -> Spending:
         """What finished answers cost: those of `conversation_id` (alternatives included)
         and/or those finished at or after `since` (unix seconds), or all of them."""
-        where = ["m.role = 'assistant'", "m.status != 'pending'"]
-        args: list[Any] = []
-        if conversation_id is not None:
-            where.append("m.conversation_id = ?")
-            args.append(conversation_id)
-        if since is not None:
-            # The id floor keeps this to the latest rows (ids grow with time): an answer
-            # created a day before `since` and still streaming at `since` is not expected.
-            where.append(
-                "m.id > coalesce((SELECT id FROM messages WHERE created_at < ? ORDER BY id DESC LIMIT 1), 0)"
-            )
-            where.append("m.finished_at >= ?")
-            args += [since - SPENDING_SLACK_S, since]
-        cost, unpriced = self._conn.execute(
-            f"SELECT total(m.cost_usd), total({BILLABLE} AND m.cost_usd IS NULL) FROM messages m "
-            f"WHERE {' AND '.join(where)}",
-            args,
-        ).fetchone()
-        return Spending(cost_usd=cost, unpriced=int(unpriced))
+        return _spending(self._conn, conversation_id, since)
 
     def read_measured(
         self, *, per_model: int = 50, per_kind: int = 50, window: int = 20_000
@@ -158,6 +140,37 @@ def read_signals(extracted: str | None) -> tuple[str | None, str | None]:
         return None, None
     intent, language = json.loads(extracted)
     return (intent if isinstance(intent, str) else None, language if isinstance(language, str) else None)
+
+
+def read_spending(db_path: Path, *, since: float) -> Spending:
+    """What the answers of the store at `db_path` (another file: the bench's) finished at or
+    after `since` cost; nothing when there is no such file (it is never created)."""
+    if not db_path.exists():
+        return Spending(0.0, 0)
+    with own_connection(db_path, "what was spent") as conn:
+        return _spending(conn, None, since)
+
+
+def _spending(conn: sqlite3.Connection, conversation_id: int | None, since: float | None) -> Spending:
+    where = ["m.role = 'assistant'", "m.status != 'pending'"]
+    args: list[Any] = []
+    if conversation_id is not None:
+        where.append("m.conversation_id = ?")
+        args.append(conversation_id)
+    if since is not None:
+        # The id floor keeps this to the latest rows (ids grow with time): an answer
+        # created a day before `since` and still streaming at `since` is not expected.
+        where.append(
+            "m.id > coalesce((SELECT id FROM messages WHERE created_at < ? ORDER BY id DESC LIMIT 1), 0)"
+        )
+        where.append("m.finished_at >= ?")
+        args += [since - SPENDING_SLACK_S, since]
+    cost, unpriced = conn.execute(
+        f"SELECT total(m.cost_usd), total({BILLABLE} AND m.cost_usd IS NULL) FROM messages m "
+        f"WHERE {' AND '.join(where)}",
+        args,
+    ).fetchone()
+    return Spending(cost_usd=cost, unpriced=int(unpriced))
 
 
 @contextlib.contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import signal
 import subprocess
@@ -98,6 +99,23 @@ def test_answers_a_judge_could_not_decide_get_their_own_column(home, openai_serv
     assert header.split() == ["model", "passed", "failed", "undecided", "errors", "cost"]
     # lab/a: its verdicts could not be read; lab/b is the reference, not judged against itself.
     assert [row.split()[:5] for row in rows] == [["lab/a", "0/1", "0", "1", "0"], ["lab/b", "0/1", "0", "1", "0"]]
+
+
+def test_the_day_budget_counts_the_runs_estimate_unless_max_cost_keeps_it_lower(home, openai_server):
+    conf = lab(home, openai_server)
+    conf.write_text(conf.read_text() + "budget: {day: 0.001}\n")
+    suite = str(suite_file(home))
+    refused = mmchat(home, "bench", suite, "--models", "lab/a,lab/b", config=conf)
+    assert refused.returncode == 1
+    assert re.search(r"mmchat: nothing sent: this run \(estimated \$0\.\d+\) would pass the day budget of \$0\.00; "
+                     r"pass --over-budget to send anyway\n", refused.stderr)
+    assert openai_server.requests == [] and not bench_store(home).bench_runs()
+    kept = mmchat(home, "bench", suite, "--models", "lab/a,lab/b", "--max-cost", "0.0009", config=conf)
+    assert kept.returncode == 0, kept.stderr  # the run stops before it could pass the budget
+    assert len(openai_server.requests) == 6
+    anyway = mmchat(home, "bench", suite, "--models", "lab/a", "--over-budget", "--json", config=conf)
+    assert anyway.returncode == 0, anyway.stderr
+    assert "would pass the day budget of $0.00: sending anyway (--over-budget)" in anyway.stderr
 
 
 def test_the_table_and_the_list_of_runs(home, openai_server):
