@@ -6,6 +6,9 @@ bucket (`RateBucket`: the config's `rpm:`, none unless set) just before it goes 
 A retry of the same answer keeps its slots but takes a token again (`pace`, which the
 engine awaits before each request of an answer after the first).
 
+`CostLimit` is the run's `--max-cost`: it keeps answers from starting rather than
+requests from going out.
+
 A 429 lowers its provider's bound by one (never below 1); after `RAISE_AFTER`
 successes in a row the bound goes up by one again, up to the configured one. The
 engine has already honoured the server's Retry-After before retrying; the lowered bound
@@ -17,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Hashable, Mapping
 
 DEFAULT_AT_ONCE = 2
 RAISE_AFTER = 10  # successes in a row before a lowered bound goes up by one
@@ -137,3 +140,41 @@ class Limits:
                 yield outcome
         finally:
             gate.release(succeeded=outcome.succeeded and not outcome.limited)
+
+
+class CostLimit:
+    """A run's cost limit (`--max-cost`; None: none): no answer starts when what the run has
+    spent, what its running answers are expected to cost and its own expected cost would
+    pass it, and once one may not start, none may. An answer is expected to cost what its
+    model's answers have cost on average in the run, before any the router's estimate."""
+
+    def __init__(self, limit: float | None) -> None:
+        self.limit = limit
+        self.reached = False
+        self._costs: dict[str, tuple[float, int]] = {}  # model → (cost, answers) of its priced answers
+        self._running: dict[Hashable, float] = {}  # a running answer → what it is expected to cost
+
+    def observe(self, model: str, cost: float) -> None:
+        """A priced answer of `model` ended (or was stored before a resume) costing `cost`."""
+        total, answers = self._costs.get(model, (0.0, 0))
+        self._costs[model] = (total + cost, answers + 1)
+
+    def expected(self, model: str, estimate: float | None, judges: float = 0.0) -> float:
+        """What an answer of `model` is expected to cost, with `judges` × as much again for its
+        judges; `estimate` is the router's, used before the model has a priced answer (None: 0)."""
+        cost, answers = self._costs.get(model, (0.0, 0))
+        each = cost / answers if answers else estimate or 0.0
+        return each * (1 + judges)
+
+    def admit(self, answer: Hashable, expected: float, spent: float) -> bool:
+        """Whether `answer`, expected to cost `expected`, may start with `spent` spent so far;
+        admitted, it counts until `release`."""
+        if self.limit is not None and not self.reached:
+            self.reached = spent + sum(self._running.values()) + expected > self.limit
+        if not self.reached:
+            self._running[answer] = expected
+        return not self.reached
+
+    def release(self, answer: Hashable) -> None:
+        """`answer` ended (its cost is now spent) or never ran."""
+        self._running.pop(answer, None)

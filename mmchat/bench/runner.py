@@ -17,10 +17,8 @@ stored is never run again when the run is resumed.
   no reference answer, a private case and a cloud judge) is *undecided*, not failed: it
   says nothing about the answer. An answer with a failed check failed; else with an
   undecided one it is undecided (`passed` None), and the report counts it apart.
-- `max_cost_usd`: no answer starts when what the run has spent, what its running answers
-  are expected to cost and this answer's expected cost (its judges' included) would pass
-  it; the run is then 'stopped' and can be resumed. An answer is expected to cost what
-  the model's answers have cost on average in this run, before any the router's estimate.
+- `max_cost_usd` keeps answers from starting (`limits.CostLimit`); the run is then
+  'stopped' and can be resumed.
 - Cancelling `run` (Ctrl+C) closes the running answers (stored interrupted in the bench
   store, not as results) and stops the run.
 """
@@ -39,7 +37,7 @@ from typing import Any
 from mmchat import provider_types
 from mmchat.bench import checks as check_kinds
 from mmchat.bench import judge as judging
-from mmchat.bench.limits import Limits, Outcome
+from mmchat.bench.limits import CostLimit, Limits, Outcome
 from mmchat.bench.suite import Case, Check, Suite
 from mmchat.engine.events import Retrying
 from mmchat.routing import Decision
@@ -210,7 +208,7 @@ class BenchRunner:
             for n, p in config.providers.items()
         })
         session.engine.pace = self.limits.pace  # the engine's retries take rate tokens too
-        self.max_cost_usd = max_cost_usd
+        self.cost_limit = CostLimit(max_cost_usd)
         self.warn, self.say = warn, say
         run = store.bench_run(run_id)
         earlier = store.bench_results(run_id)
@@ -219,18 +217,13 @@ class BenchRunner:
             total=len(plan.work), left_out_private=plan.left_out_private,
             cost_usd=sum(r.cost_usd or 0.0 for r in earlier) + self.judge_cost,
         )
-        self.stopping = False  # the cost limit was reached: no new answer starts
         self._answers: dict[tuple[str, str, int], asyncio.Future[str | None]] = {}
         self._scheduled = {(w.case.id, w.model, w.attempt) for w in plan.work}
         self._earlier = {(r.case_id, r.model, r.attempt): r.text if r.status == "complete" else None for r in earlier}
         self._warned: set[str] = set()  # the models warned of judging their own answers
-        # The cost limit: model → (cost, answers) of its priced answers in this run, and what
-        # each running answer is expected to cost.
-        self._costs: dict[str, tuple[float, int]] = {}
         for r in earlier:
             if r.cost_usd is not None and r.status == "complete":
-                self._count_cost(r.model, r.cost_usd)
-        self._expected: dict[tuple[str, str, int], float] = {}
+                self.cost_limit.observe(r.model, r.cost_usd)
 
     async def run(self) -> str:
         """Runs the work left; the run's status at the end: 'done', or 'stopped' (the cost limit)."""
@@ -290,7 +283,7 @@ class BenchRunner:
                 return
             self._store(work, view, outcomes)
         finally:
-            self._expected.pop(key, None)
+            self.cost_limit.release(key)
             if not answer.done():
                 answer.set_result(None)
 
@@ -298,35 +291,13 @@ class BenchRunner:
         decision = self.plan.decisions[(work.case.id, work.model)]
         provider = self.session.catalog.resolve(work.model).provider
         async with self.limits.slot(provider) as outcome:
-            expected = self._expected_cost(work, decision)
-            if self._over_budget(expected):
+            estimate = decision.chosen.cost_usd if decision.chosen else None
+            expected = self.cost_limit.expected(work.model, estimate, JUDGE_SHARE * judge_requests(work.case))
+            if not self.cost_limit.admit(key, expected, self.progress.cost_usd):
                 return None
-            self._expected[key] = expected  # until its result is stored
             conversation = self._conversation(work.case)
             params = {**self.suite.params, **work.case.params}
             return await self._send(decision, conversation, params, outcome)
-
-    def _expected_cost(self, work: Work, decision: Decision) -> float:
-        """What an answer of `work` and its judges are expected to cost (0 when unpriced)."""
-        cost, answers = self._costs.get(work.model, (0.0, 0))
-        if answers:
-            each = cost / answers
-        else:
-            each = decision.chosen.cost_usd if decision.chosen and decision.chosen.cost_usd is not None else 0.0
-        return each * (1 + JUDGE_SHARE * judge_requests(work.case))
-
-    def _over_budget(self, expected: float) -> bool:
-        """Whether an answer expected to cost `expected` would take the run past its limit
-        (with what is spent and what the running answers are expected to cost); once one
-        would, no answer starts any more."""
-        if self.max_cost_usd is not None and not self.stopping:
-            running = sum(self._expected.values())
-            self.stopping = self.progress.cost_usd + running + expected > self.max_cost_usd
-        return self.stopping
-
-    def _count_cost(self, model: str, cost: float) -> None:
-        total, answers = self._costs.get(model, (0.0, 0))
-        self._costs[model] = (total + cost, answers + 1)
 
     def _conversation(self, case: Case) -> int | None:
         """A conversation in the bench store holding the case's system text and history (None: none)."""
@@ -377,7 +348,7 @@ class BenchRunner:
         progress.failures += not complete
         progress.cost_usd += figures.cost_usd or 0.0
         if complete and figures.cost_usd is not None:
-            self._count_cost(work.model, figures.cost_usd)
+            self.cost_limit.observe(work.model, figures.cost_usd)
 
     # -- checks ------------------------------------------------------------------------
 
@@ -412,7 +383,7 @@ class BenchRunner:
         if against is not None:
             reference = await self._answer_future((work.case.id, against, work.attempt))
             if reference is None:
-                if self.stopping:
+                if self.cost_limit.reached:
                     return None
                 return CheckOutcome("judge", None, f"no answer from {against} to compare with")
             first, second = await asyncio.gather(*(
