@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mmchat.config import Budget, Config
-from mmchat.session.budget import BudgetUse, budget_uses, over_question, over_words
+from mmchat.session.budget import BudgetUse, budget_uses, day_left, over_question, over_words
 from mmchat.store import AnswerEnd, Store
 from mmchat.types import Usage
 
@@ -54,6 +54,9 @@ def test_the_day_counts_what_the_bench_runs_spent_today_too(store, tmp_path):
     assert (day.spent, day.unpriced) == (1.75, 1)
     # A bench run belongs to no conversation: only the day counts for it.
     assert [u.name for u in budget_uses(config, store, None, conversation=False)] == ["day"]
+    assert day_left(config, store) == 0.25
+    assert day_left(Config(budget=Budget(day=1.0)), store) == 0.0  # never below nothing
+    assert day_left(Config(budget=Budget(conversation=1.0)), store) is None
 
 
 def test_the_words_past_a_limit():

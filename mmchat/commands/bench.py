@@ -35,6 +35,7 @@ from mmchat.commands.setup import build_catalog, load, open_bench_store
 from mmchat.config import Config
 from mmchat.sanitize import printable
 from mmchat.commands.budget import within_budget
+from mmchat.session.budget import day_left
 from mmchat.paths import bench_database_path
 from mmchat.session.compare import CompareError, compare_set, parse_models
 from mmchat.session.session import Session
@@ -186,6 +187,11 @@ def _bench(
     elif not args.yes and sys.stdin.isatty() and sys.stderr.isatty() and not _confirm():
         print("mmchat: not run", file=sys.stderr)
         return EXIT_FAILED
+    # A run expected within the day budget stops at it, should the estimate be short; one
+    # the user let pass it (asked, or --over-budget) does not.
+    left = None if args.over_budget else day_left(config, user_store)
+    by_budget = left is not None and spend <= left and (max_cost is None or left < max_cost)
+    limit = left if by_budget else max_cost
     if resumed:
         run_id = resumed.id
     else:
@@ -201,7 +207,7 @@ def _bench(
         print(("\r\x1b[K" if live else "") + f"mmchat: {printable(line)}", file=err)
 
     runner = BenchRunner(
-        session, store, suite, run_id, plan, concurrency=args.concurrency, max_cost_usd=max_cost,
+        session, store, suite, run_id, plan, concurrency=args.concurrency, max_cost_usd=limit,
         warn=lambda line: say(f"warning: {line}"), say=say,
     )
     try:
@@ -221,7 +227,10 @@ def _bench(
         rows = _count_rows(counts)
         for line in fmt.table(rows, right=tuple(range(1, len(rows[0])))):
             print(printable(line))
-    if status == "stopped":
+    if status == "stopped" and by_budget:
+        print(f"mmchat: stopped at the day budget ({fmt.cost(left)} was left): "
+              f"`mmchat bench --resume {run_id} --over-budget` continues past it", file=err)
+    elif status == "stopped":
         print(f"mmchat: stopped at the cost limit ({fmt.cost(max_cost)}): "
               f"`mmchat bench --resume {run_id} --max-cost USD` continues", file=err)
     print(f"mmchat bench report {run_id} to see more", file=err)

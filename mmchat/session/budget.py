@@ -67,6 +67,12 @@ def costs_nothing(decisions: Sequence[Decision]) -> bool:
     return all((c := d.chosen) is not None and c.cost_usd == 0 for d in decisions)
 
 
+def day_left(config: Config, store: Store) -> float | None:
+    """What is left of the day's limit (never below 0); None without one."""
+    day = next((u for u in budget_uses(config, store, None, conversation=False) if u.name == "day"), None)
+    return None if day is None else max(0.0, day.limit - day.spent)
+
+
 def money(usd: float) -> str:
     return f"${usd:,.2f}"
 

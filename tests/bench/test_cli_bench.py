@@ -118,6 +118,22 @@ def test_the_day_budget_counts_the_runs_estimate_unless_max_cost_keeps_it_lower(
     assert "would pass the day budget of $0.00: sending anyway (--over-budget)" in anyway.stderr
 
 
+def test_a_run_expected_within_the_day_budget_stops_at_it_when_its_answers_cost_more(home, openai_server):
+    conf = lab(home, openai_server)
+    conf.write_text(conf.read_text() + "budget: {day: 0.25}\n")
+    for _ in range(3):  # far longer answers than the router expects: $0.2 each
+        openai_server.reply_text("one", usage=openai_server.usage_body(prompt_tokens=10, output_tokens=100_000))
+    suite = str(suite_file(home))
+    done = mmchat(home, "bench", suite, "--models", "lab/a", "--concurrency", "1", config=conf)
+    assert done.returncode == 1
+    assert ("mmchat: stopped at the day budget ($0.25 was left): "
+            "`mmchat bench --resume 1 --over-budget` continues past it") in done.stderr
+    assert len(openai_server.requests) == 1  # a second answer would have passed the budget
+    resumed = mmchat(home, "bench", "--resume", "1", "--over-budget", config=conf)
+    assert resumed.returncode == 0, resumed.stderr
+    assert len(openai_server.requests) == 3
+
+
 def test_the_table_and_the_list_of_runs(home, openai_server):
     conf = lab(home, openai_server)
     done = mmchat(home, "bench", str(suite_file(home)), "--models", "lab/b", config=conf)
