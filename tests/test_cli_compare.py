@@ -295,13 +295,17 @@ def test_a_vote_for_b_is_recorded_with_its_note(home, servers):
     assert status == 0, screen
     assert out == "== one/m ==\nRed.\n\n== two/m ==\nGreen.\n\n== three/m ==\nBlue.\n"
     question = "vote: the best answer's letter (A one/m, B two/m, C three/m), t (tie), x (all bad), Enter (skip): "
-    assert question in screen and screen.rstrip().endswith("vote recorded")
-    assert screen.index("conversation 1:") < screen.index(question)  # named: the figures come first
+    assert question in screen and "vote recorded" in screen
+    assert screen.index("first token") < screen.index(question)  # named: the figures come first
+    assert screen.rstrip().endswith("conversation 1: the winner's answer, two/m's, is followed, "
+                                    "the others are its alternatives (`mmchat history show 1`)")
     with stored(home) as store:
         outcomes = [(p.model_a, p.model_b, p.outcome) for p in store.pairwise_outcomes()]
-        answers = store.siblings(store.path(1)[-1].id)
+        head = store.path(1)[-1]
+        answers = store.siblings(head.id)
     assert outcomes == [("one/m", "two/m", "b"), ("two/m", "three/m", "a")]
     assert votes(home) == [("winner", answers[1].id, "crisp", 0, "[]")]
+    assert (head.model, head.content) == ("two/m", "Green.")  # the conversation goes on from the winner
 
 
 @pytest.mark.parametrize("typed, kind, outcome", [("t\n", "tie", "tie"), ("X\n", "all_bad", "both_bad")])
@@ -310,6 +314,7 @@ def test_a_tie_and_all_bad(home, openai_server, typed, kind, outcome):
     status, screen, _ = on_terminal(home, lab(home, openai_server), "compare", "--vote", "-m", MODELS, "hi",
                                     answers=[("Enter (skip): ", typed), ("note (Enter for none): ", "\n")])
     assert status == 0 and "vote recorded" in screen
+    assert "conversation 1: lab/a's answer is followed" in screen  # no winner: the first, as without a vote
     with stored(home) as store:
         assert [p.outcome for p in store.pairwise_outcomes()] == [outcome] * 3
     assert votes(home) == [(kind, None, None, 0, "[]")]
@@ -393,6 +398,7 @@ def test_blind_letters_only_until_the_vote_then_the_reveal(home, servers):
         answers = {m.model: m for m in store.siblings(store.path(1)[-1].id)}
         assert all(answers[revealed[letter]].content == text for letter, text in sections.items())
         assert list(revealed.values()) != models  # shuffled (one order in 720 would be the same)
+        assert store.path(1)[-1].model == revealed["C"]  # the conversation goes on from the winner
         outcomes = store.pairwise_outcomes()
     assert {p.model_a if p.outcome == "a" else p.model_b for p in outcomes} == {revealed["C"]}
     assert votes(home) == [("winner", answers[revealed["C"]].id, "blind pick", 1,

@@ -11,7 +11,8 @@ longest) and the errors follow on stderr. Stored like a chat compare: one user
 message and the answers as its siblings, the first model's answer followed.
 
 `--vote` (stdin and stderr terminals) then asks for a verdict on the completed
-answers: a winner, a tie or all bad, with an optional note (`Store.record_vote`).
+answers: a winner, a tie or all bad, with an optional note (`Store.record_vote`);
+the conversation then follows the winner's answer, as in the chat.
 `--blind` labels the answers A, B, … in shuffled order, with no names or costs
 until the vote; the summary table after it reveals which letter was which model,
 and flags an answer that named its own model or vendor (recorded with the vote).
@@ -116,10 +117,12 @@ def run(args: argparse.Namespace) -> int:
             flagged = [i for i in order if blind and names_its_maker(models[i], answering.views[i].text)]
             if not blind:
                 _summary(models, answering, sys.stderr)
-            if can_vote:
-                _vote(store, models, answering.views, order, blind=blind, flagged=flagged)
+            winner = _vote(store, models, answering.views, order, blind=blind, flagged=flagged) if can_vote else None
+            if winner is not None:
+                store.choose_answer(answering.views[winner].answer_id)
             if blind:
                 _summary(models, answering, sys.stderr, order=order, flagged=flagged)
+            _followed(models, answering.conversation_id, winner)
         return 0 if any(v.status == "complete" for v in answering.views) else 1
     finally:
         store.close()
@@ -195,20 +198,21 @@ def _letters(n: int) -> list[str]:
 
 
 def _vote(store: Any, models: list[str], views: list[TurnView], order: list[int], *, blind: bool,
-          flagged: list[int]) -> None:
-    """Asks on the terminal (stderr, stdin) for a verdict on the completed answers and records it.
-    An invalid entry is asked again once, then the vote is skipped; so are Enter, Ctrl+C and EOF."""
+          flagged: list[int]) -> int | None:
+    """Asks on the terminal (stderr, stdin) for a verdict on the completed answers and records it;
+    the winner's index (None: no winner). An invalid entry is asked again once, then the vote is
+    skipped; so are Enter, Ctrl+C and EOF."""
     letters = _letters(len(order))
     choices = {letters[pos]: i for pos, i in enumerate(order) if views[i].status == "complete"}
     if len(choices) < 2:
-        return
+        return None
     listed = ", ".join(letter if blind else f"{letter} {models[i]}" for letter, i in choices.items())
     question = f"vote: the best answer's letter ({listed}), t (tie), x (all bad), Enter (skip): "
     try:
         for _ in range(2):
             entry = _ask(question)
             if entry is None or not entry:
-                return
+                return None
             key = entry.upper()
             if key.isdigit() and 1 <= int(key) <= len(letters):
                 key = letters[int(key) - 1]
@@ -217,13 +221,13 @@ def _vote(store: Any, models: list[str], views: list[TurnView], order: list[int]
             print(f"mmchat: {entry!r} is not one of the choices", file=sys.stderr)
         else:
             print("mmchat: no vote", file=sys.stderr)
-            return
+            return None
         note = _ask("note (Enter for none): ")
         if note is None:
-            return
+            return None
     except KeyboardInterrupt:
         print(file=sys.stderr)  # the cursor off the prompt's line
-        return
+        return None
     shown = [views[i].answer_id for i in choices.values()]
     kind = {"T": "tie", "X": "all_bad"}.get(key, "winner")
     store.record_vote(
@@ -232,6 +236,7 @@ def _vote(store: Any, models: list[str], views: list[TurnView], order: list[int]
         blind=blind, self_naming=[views[i].answer_id for i in flagged if views[i].status == "complete"],
     )
     print("vote recorded", file=sys.stderr)
+    return choices[key] if kind == "winner" else None
 
 
 def _ask(question: str) -> str | None:
@@ -268,9 +273,13 @@ def _summary(models: list[str], answering: Answering, err: TextIO, *, order: lis
                   file=err)
         if view.status != "complete":
             print(f"mmchat: {model} {view.status}: {printable(view.error or '')}", file=err)
-    conversation = answering.conversation_id
-    print(f"conversation {conversation}: {models[0]}'s answer is followed, the others are its alternatives "
-          f"(`mmchat history show {conversation}`)", file=err)
+
+
+def _followed(models: list[str], conversation: int | None, winner: int | None) -> None:
+    """Which answer the conversation goes on from: the first model's, or the vote's winner."""
+    whose = f"{models[0]}'s answer is" if winner is None else f"the winner's answer, {models[winner]}'s, is"
+    print(f"conversation {conversation}: {whose} followed, the others are its alternatives "
+          f"(`mmchat history show {conversation}`)", file=sys.stderr)
 
 
 def _cells(model: str, view: TurnView, marks: str = "") -> tuple[str, ...]:
