@@ -186,6 +186,9 @@ async def test_blind_columns_hide_names_and_costs_until_the_vote_then_reveal_and
         assert cols[gpt].title_text == f"{letters[gpt]} = {A}  ⚑ names its maker"
         assert cols[1 - gpt].title_text == f"{letters[1 - gpt]} = {C}"
         assert "$" in plain(cols[0].query_one(".compare-figures"))
+        assert plain(app.screen.query_one("#compare-heading")).startswith(
+            "blind compare of 2 answers, revealed · estimated $"
+        )
         kind, winner, _, blind, flagged = votes(store)[0]
         assert (kind, winner, blind) == ("winner", cols[gpt].view.answer_id, 1)
         assert json.loads(flagged) == [cols[gpt].view.answer_id]

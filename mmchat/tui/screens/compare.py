@@ -177,13 +177,17 @@ class CompareScreen(Screen[int | None]):
         yield Input(placeholder="a one-line note for your vote (Enter keeps it)", id="compare-note")
         yield KeyFooter()
 
-    def _heading(self) -> str:
+    def _heading(self, *, revealed: bool = False) -> str:
+        """'compare of 3 answers · estimated $0.01 for 3 answers · the prompt'; blind, no cost
+        until the vote reveals the models."""
         prompt = " ".join(printable(self.plan.prompt).split())
         if len(prompt) > 80:
             prompt = prompt[:79] + "…"
-        what = "blind compare" if self.blind else "compare"
-        cost = "" if self.blind else f" · {self.plan.cost_line()}"
-        return f"{what} of {len(self.order)} answers{cost} · {prompt}"
+        what = f"blind compare of {len(self.order)} answers" if self.blind else f"compare of {len(self.order)} answers"
+        if revealed:
+            what += ", revealed"
+        cost = "" if self.blind and not revealed else f" · {self.plan.cost_line()}"
+        return f"{what}{cost} · {prompt}"
 
     @property
     def columns(self) -> list[CompareColumn]:
@@ -396,12 +400,9 @@ class CompareScreen(Screen[int | None]):
                 title = self.title_of(column.position, revealed=True)
                 column.reveal(title)
                 tabs.query_one(f"#tab-{column.position}", Tab).label = title
-            self.query_one("#compare-heading", Static).update(Content(self._heading_revealed()))
+            self.query_one("#compare-heading", Static).update(Content(self._heading(revealed=True)))
         self.notify(f"vote recorded: {self._verdict()}")
         self._show_summary()
-
-    def _heading_revealed(self) -> str:
-        return self._heading().replace("blind compare", "blind compare, revealed", 1) + f" · {self.plan.cost_line()}"
 
     def action_go_on(self) -> None:
         """Go on with the winner, else the focused column (or the tab shown)."""
