@@ -10,20 +10,24 @@ add the rules by hand.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+from mmchat.yaml_nodes import compose
 
 
 class EditError(ValueError):
     """Why the rules cannot be added to the file automatically (one line)."""
 
 
-def with_rules(text: str, rules: list[str]) -> str:
-    """`text` (a config file) with `rules` added first among its routing rules. Each rule is
-    one YAML mapping written as a block at indentation 0, its first line starting with
-    'name:' (e.g. "name: x\\nwhen: {intent: code}\\nthen: {use: a/b}")."""
+def with_rules(text: str, rules: list[str], path: Path | None = None) -> str:
+    """`text` (a config file, read from `path`) with `rules` added first among its routing
+    rules. Each rule is one YAML mapping written as a block at indentation 0, its first line
+    starting with 'name:' (e.g. "name: x\\nwhen: {intent: code}\\nthen: {use: a/b}").
+    ConfigError (file:line) when `text` is not valid YAML."""
     import yaml
 
-    root = yaml.compose(text, Loader=yaml.SafeLoader) if text.strip() else None
+    root = compose(text, path) if text.strip() else None
     if root is not None and not isinstance(root, yaml.MappingNode):
         raise EditError("the config's top level is not a mapping")
     key, routing = _entry(root, "routing")

@@ -112,7 +112,7 @@ def write_rules(path: Path, rules: list[str]) -> None:
     providers takes them from the environment, as before), after checking that the edited
     file loads; the file keeps its mode (0600 when new)."""
     old = path.read_text(encoding="utf-8") if path.exists() else ""
-    new = with_rules(old, rules)
+    new = with_rules(old, rules, path)
     mode = path.stat().st_mode & 0o777 if path.exists() else 0o600
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

@@ -105,6 +105,16 @@ def test_an_edit_that_would_not_load_is_not_written(home: Path):
     assert "unknown provider 'lab'" in done.stderr and ".tmp" not in done.stderr
 
 
+def test_a_config_that_is_not_valid_yaml_is_named_at_its_line_and_left_alone(home: Path):
+    broken = CONFIG + "  extra: [unclosed\n"
+    path = config_file(home, broken)
+    done = mmchat(home, "bench", "rule", "1", "--yes", config=path)
+    assert done.returncode == 1 and "internal error" not in done.stderr
+    said = done.stderr.splitlines()[-1]
+    assert said.startswith(f"mmchat: not written: {path}: {path}:13: YAML syntax error: "), done.stderr
+    assert path.read_text() == broken and [p.name for p in home.glob(".config.yaml.*")] == []
+
+
 def test_a_new_config_file_is_private(tmp_path: Path, monkeypatch):
     """A config file made for the rules alone: its providers still come from the environment."""
     from mmchat.commands.bench_rule import write_rules
