@@ -3,6 +3,7 @@
     .venv/bin/python -m benchmarks.local_speed              # 6 rounds (~2 min on 2 cores)
     .venv/bin/python -m benchmarks.local_speed --quick      # 2 rounds
     .venv/bin/python -m benchmarks.local_speed --threads 4 --context 8192 --path model.gguf
+    .venv/bin/python -m benchmarks.local_speed --sizes      # only the disk sizes: no model loaded
 
 One LocalProvider is loaded (the embedded model unless --path; --threads defaults
 to the CPUs available, like the provider). Its runtime is llama.cpp's server in
@@ -25,6 +26,12 @@ target (the embedded tokens/s at least 95 % of llama.cpp's own), then the load t
 resident memory, and how fast a stop takes effect (inside an answer and inside a long
 prompt: wall time until llama.cpp is idle, and tokens or prompt batches computed
 after the stop). The exit status is 1 on a MISS.
+
+Before loading, it prints what the embedded model takes on disk (`--sizes`: only
+that): the installed part packages (their distributions' files, found as
+`local_model.find_parts` finds them), the runtime (xllamacpp), the rest of what
+`mmchat[local]` installs (its dependency tree's distributions), and the joined
+file in the cache (`local_model.models_dir()`), which the first start writes.
 """
 
 from __future__ import annotations
@@ -35,10 +42,12 @@ import statistics
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
 from mmchat.config import ProviderConfig
+from mmchat.providers import local_model
 from mmchat.providers.local import LocalProvider, available_cpus
 from mmchat.types import ChatMessage, ChatRequest, TextDelta, Usage
 
@@ -159,6 +168,77 @@ async def until_idle(provider: LocalProvider, since: float) -> float:
     return time.perf_counter() - since
 
 
+def distribution_bytes(name: str) -> int:
+    """Bytes of the installed files of distribution `name` (0 when it is not installed)."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    try:
+        dist = distribution(name)
+    except PackageNotFoundError:
+        return 0
+    total = 0
+    for entry in dist.files or ():
+        path = Path(dist.locate_file(entry))
+        if path.is_file():
+            total += path.stat().st_size
+    return total
+
+
+def dependency_tree(name: str, extras: tuple[str, ...] = ()) -> set[str]:
+    """The installed distributions `name[extras]` requires, transitively (canonical names, `name` included)."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    seen: set[str] = set()
+    todo = [(name, extras)]
+    while todo:
+        current, current_extras = todo.pop()
+        key = canonicalize_name(current)
+        if key in seen:
+            continue
+        try:
+            dist = distribution(current)
+        except PackageNotFoundError:
+            continue
+        seen.add(key)
+        for line in dist.requires or ():
+            req = Requirement(line)
+            if req.marker is None or any(req.marker.evaluate({"extra": e}) for e in ("", *current_extras)):
+                todo.append((req.name, tuple(req.extras)))
+    return seen
+
+
+def disk_sizes() -> None:
+    """Print what the embedded model takes on disk: installed (parts, runtime, the rest) and cached."""
+    from packaging.utils import canonicalize_name
+
+    parts = [p.distribution for p in local_model.EMBEDDED.parts]
+    try:
+        found = local_model.find_parts()
+    except local_model.LocalModelError as e:
+        print(f"disk: the part packages are not installed ({e})")
+        return
+    parts_bytes = sum(distribution_bytes(name) for name in parts)
+    slices_bytes = sum(p.stat().st_size for p in found)
+    runtime_bytes = distribution_bytes(local_model.RUNTIME)
+    tree = dependency_tree("mmchat", ("local",))
+    skip = {canonicalize_name(n) for n in (*parts, local_model.RUNTIME)}
+    rest_bytes = sum(distribution_bytes(name) for name in tree - skip)
+    installed = parts_bytes + runtime_bytes + rest_bytes
+    print(
+        f"disk, installed: {len(found)} part packages {parts_bytes / 1e9:.2f} GB (slices {slices_bytes:,} bytes), "
+        f"runtime {local_model.RUNTIME} {runtime_bytes / 1e9:.2f} GB, the rest of mmchat[local] "
+        f"({len(tree - skip)} distributions) {rest_bytes / 1e9:.2f} GB: {installed / 1e9:.2f} GB in all"
+    )
+    cached = local_model.models_dir() / local_model.EMBEDDED.file_name
+    if cached.is_file():
+        print(f"disk, cached: {cached} {cached.stat().st_size:,} bytes ({cached.stat().st_size / 1e9:.2f} GB)")
+    else:
+        print(f"disk, cached: {cached} not there yet (the first start writes {local_model.EMBEDDED.size / 1e9:.2f} GB)")
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
@@ -168,6 +248,8 @@ async def run(args: argparse.Namespace) -> bool:
         name="local", type="local", base_url="", path=args.path, threads=args.threads, context=args.context
     )
     provider = LocalProvider(config)
+    if args.path is None:
+        disk_sizes()
     print(f"preparing {provider.model_id} ({provider.threads} threads, context {provider.context:,}) ...", flush=True)
     memory_before = rss()
     started = time.perf_counter()
@@ -255,7 +337,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None, help=f"default: the CPUs available ({available_cpus()})")
     parser.add_argument("--context", type=int, default=None, help="default: the provider's (4,096)")
     parser.add_argument("--path", default=None, help="a GGUF file (default: the embedded model)")
+    parser.add_argument("--sizes", action="store_true", help="only print the embedded model's disk sizes (no model loaded)")
     args = parser.parse_args()
+    if args.sizes:
+        disk_sizes()
+        return
     if args.rounds is None:
         args.rounds = 2 if args.quick else 6
     ok = asyncio.run(run(args))
