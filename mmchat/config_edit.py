@@ -35,17 +35,17 @@ def with_rules(text: str, rules: list[str], path: Path | None = None) -> str:
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
     if routing is None:
-        return "".join(lines) + "\nrouting:\n" + "".join(_block(rules, 2, with_key=True))
+        return "".join(lines) + "\nrouting:\n" + "".join(_block(rules, 2))
     if isinstance(routing, yaml.ScalarNode) and routing.value in ("", "~", "null"):
         at = key.start_mark.line  # `routing:` with nothing under it: the rules go right after
-        return "".join(lines[: at + 1] + _block(rules, 2, with_key=True) + lines[at + 1:])
+        return "".join(lines[: at + 1] + _block(rules, 2) + lines[at + 1:])
     if not isinstance(routing, yaml.MappingNode) or routing.flow_style:
         raise EditError("the routing section is written in flow style ({...}): add the rules by hand")
     existing = _entry(routing, "rules")[1]
     indent = routing.value[0][0].start_mark.column
     if existing is None:
         at = routing.value[0][0].start_mark.line  # before the section's first key
-        return "".join(lines[:at] + _block(rules, indent, with_key=True) + lines[at:])
+        return "".join(lines[:at] + _block(rules, indent) + lines[at:])
     if not isinstance(existing, yaml.SequenceNode) or existing.flow_style:
         raise EditError("routing.rules is not a block list (- name: …): add the rules by hand")
     if not existing.value:
@@ -69,9 +69,9 @@ def _dash_column(line: str, content_column: int) -> int:
     return dash if dash >= 0 else content_column
 
 
-def _block(rules: list[str], indent: int, *, with_key: bool) -> list[str]:
-    head = [" " * indent + "rules:\n"] if with_key else []
-    return head + _items(rules, indent + 2)
+def _block(rules: list[str], indent: int) -> list[str]:
+    """A `rules:` key at `indent` with the rules as its list."""
+    return [" " * indent + "rules:\n"] + _items(rules, indent + 2)
 
 
 def _items(rules: list[str], indent: int) -> list[str]:
