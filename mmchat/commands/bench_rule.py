@@ -28,10 +28,9 @@ from mmchat.config import ConfigError
 from mmchat.config_edit import EditError, with_rules
 from mmchat.commands.setup import open_bench_store
 from mmchat.paths import default_config_path
-from mmchat.routing import Decision
 from mmchat.routing.intent import INTENTS
 from mmchat.sanitize import printable
-from mmchat.store import BenchResult, Store
+from mmchat.store import BenchResult
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -45,7 +44,8 @@ def run(args: argparse.Namespace, run_id: int) -> int:
             bench_run = store.bench_run(run_id)
         except LookupError:
             return _say(f"no bench run {run_id} (mmchat bench list shows them)", EXIT_USAGE)
-        results = [by_intent(store, r) for r in store.bench_results(run_id)]
+        intents = store.bench_intents(run_id)
+        results = [by_intent(r, intents.get(r.id, "")) for r in store.bench_results(run_id)]
     report = summarize(bench_run, results, bar=args.bar)
     category = args.category
     if category is not None and category != ALL_CASES and category not in INTENTS:
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace, run_id: int) -> int:
     if not rules:
         return _say("no rule to add: no category has a clear cheapest model meeting the bar", EXIT_FAILED)
     print("\n".join(_shown(rule) for rule in rules))
-    target = args.config or _config_path()
+    target = args.config or default_config_path()
     if not args.yes:
         if not (sys.stdin.isatty() and sys.stderr.isatty()):
             return _say("not written: pass --yes to add these rules without a terminal to confirm", EXIT_FAILED)
@@ -72,13 +72,9 @@ def run(args: argparse.Namespace, run_id: int) -> int:
     return EXIT_OK
 
 
-def by_intent(store: Store, result: BenchResult) -> BenchResult:
-    """The result filed under the intent the router read in its case's prompt, when its
-    answer's stored decision says."""
-    if result.answer_id is None:
-        return result
-    decision = Decision.from_dict(store.message(result.answer_id).decision)
-    intent = decision.signals.intent if decision is not None else ""
+def by_intent(result: BenchResult, intent: str) -> BenchResult:
+    """The result filed under `intent` (the router's reading of its case's prompt, '' when
+    its answer's stored decision does not say) when that is one the router tells apart."""
     return dataclasses.replace(result, category=intent) if intent in INTENTS else result
 
 
@@ -138,11 +134,6 @@ def _check(path: Path) -> None:
 
     config = load_config(path)
     load_routing(config, Catalog.build(config).models())
-
-
-def _config_path() -> Path:
-    chosen = os.environ.get("MMCHAT_CONFIG", "").strip()
-    return Path(chosen).expanduser() if chosen else default_config_path()
 
 
 def _shown(rule: str) -> str:

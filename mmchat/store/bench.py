@@ -152,6 +152,17 @@ class Bench(Answers):
         ).fetchall()
         return {(row[0], row[1], row[2]) for row in rows}
 
+    def bench_intents(self, run_id: int) -> dict[int, str]:
+        """Result id → the intent the router read in its case's prompt (from its answer's stored
+        decision), for each result of the run that has one."""
+        rows = self._conn.execute(
+            f"""SELECT r.id, {SIGNALS.format(table="m")}
+                FROM bench_results r JOIN messages m ON m.id = r.answer_id WHERE r.run_id = ?""",
+            (run_id,),
+        ).fetchall()
+        read = ((result_id, read_signals(signals)[0]) for result_id, signals in rows)
+        return {result_id: intent for result_id, intent in read if intent}
+
 
 def _run(row: Any) -> BenchRun:
     return BenchRun(

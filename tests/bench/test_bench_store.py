@@ -129,3 +129,21 @@ def test_deleting_a_results_answer_keeps_the_result(store):
     result(store, run_id, answer_id=answer)
     store.delete_conversation(conversation)
     assert store.bench_results(run_id)[0].answer_id is None
+
+
+def test_each_results_intent_is_the_one_its_answers_decision_read(store):
+    conversation = store.create_conversation()
+    read_as = {
+        "code": {"model": "lab/a", "signals": {"intent": "code"}},
+        "none": {"model": "lab/a", "signals": {}},
+        "odd": {"model": "lab/a", "signals": {"intent": 3}},
+    }
+    run_id, other = new_run(store), new_run(store)
+    ids = {
+        name: result(store, run_id, case_id=name,
+                     answer_id=store.add_message(conversation, "assistant", "x", decision=decision))
+        for name, decision in read_as.items()
+    }
+    result(store, run_id, case_id="no answer")
+    result(store, other, answer_id=store.add_message(conversation, "assistant", "x", decision=read_as["code"]))
+    assert store.bench_intents(run_id) == {ids["code"]: "code"}
