@@ -99,10 +99,11 @@ def _list(rest: list[str]) -> int:
         return EXIT_OK
     with store:
         runs = store.bench_runs()
-        rows = [("id", "date", "suite", "models", "status", "cost")]
-        for r in runs:
-            spent = sum(x.cost_usd or 0.0 for x in store.bench_results(r.id)) + r.params.get("judge_cost_usd", 0.0)
-            rows.append((str(r.id), _date(r.created_at), r.suite_name, ", ".join(r.models), r.status, fmt.cost(spent)))
+        costs = store.bench_costs()
+    rows = [("id", "date", "suite", "models", "status", "cost")]
+    for r in runs:
+        spent = costs.get(r.id, 0.0) + r.params.get("judge_cost_usd", 0.0)
+        rows.append((str(r.id), _date(r.created_at), r.suite_name, ", ".join(r.models), r.status, fmt.cost(spent)))
     for line in fmt.table(rows, right=(0, 5)):
         print(printable(line))
     return EXIT_OK

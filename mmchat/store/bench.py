@@ -152,6 +152,12 @@ class Bench(Answers):
         ).fetchall()
         return {(row[0], row[1], row[2]) for row in rows}
 
+    def bench_costs(self) -> dict[int, float]:
+        """Run id → what its results cost (an unknown cost counts as 0; judges not included),
+        for each run that has results."""
+        rows = self._conn.execute("SELECT run_id, TOTAL(cost_usd) FROM bench_results GROUP BY run_id").fetchall()
+        return {run_id: cost for run_id, cost in rows}
+
     def bench_intents(self, run_id: int) -> dict[int, str]:
         """Result id → the intent the router read in its case's prompt (from its answer's stored
         decision), for each result of the run that has one."""

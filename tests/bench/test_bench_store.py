@@ -147,3 +147,13 @@ def test_each_results_intent_is_the_one_its_answers_decision_read(store):
     result(store, run_id, case_id="no answer")
     result(store, other, answer_id=store.add_message(conversation, "assistant", "x", decision=read_as["code"]))
     assert store.bench_intents(run_id) == {ids["code"]: "code"}
+
+
+def test_each_runs_results_cost_is_summed_unknown_costs_as_nothing(store):
+    first, second = new_run(store), new_run(store)
+    new_run(store)  # no results: not listed
+    result(store, first, case_id="a", cost_usd=0.25)
+    result(store, first, case_id="b", cost_usd=0.5)
+    result(store, first, case_id="c", cost_usd=None)
+    result(store, second, case_id="a", cost_usd=None)
+    assert store.bench_costs() == {first: 0.75, second: 0.0}
