@@ -54,7 +54,12 @@ BENCH_FILE = "bench.db"  # the bench runs' own store, in the chat history's fold
 
 def bench_database_path(env: Mapping[str, str] = os.environ) -> Path:
     """The bench runs' own store, beside the chat history: their answers never mix with it."""
-    return data_dir(env) / BENCH_FILE
+    return bench_beside(database_path(env))
+
+
+def bench_beside(history: Path) -> Path:
+    """The bench store beside the chat history at `history`."""
+    return history.parent / BENCH_FILE
 
 
 def ensure_private_dir(path: Path) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 from mmchat.routing import Decision
@@ -140,3 +141,24 @@ def test_a_bench_answer_counts_in_the_kind_of_prompt_the_router_read(tmp_path) -
         assert read_bench_outcomes(tmp_path / "bench.db") == [("lab/coder", "extraction", "code", "de", True)]
         learned = auto.read_learned()
         assert set(learned.by_model["lab/coder"]) == {"all", "code", "multilingual"}
+
+
+def test_the_routers_day_budget_counts_what_bench_runs_spent_today(tmp_path) -> None:
+    from mmchat.catalog import Catalog
+    from mmchat.config import Budget
+    from mmchat.session.autoroute import AutoRoute
+    from mmchat.store import AnswerEnd, Store
+    from mmchat.types import Usage
+    from tests.routing.helpers import load
+
+    config, _ = load()
+    config = dataclasses.replace(config, budget=Budget(day=1.0))
+    with Store(tmp_path / "mmchat.db") as store, Store(tmp_path / "bench.db") as bench:
+        auto = AutoRoute(config, Catalog.build(config), store)
+        assert auto.state(None).spent_day == 0.0
+        conversation = bench.create_conversation()
+        bench.add_message(conversation, "user", "a case")
+        answer = bench.add_message(conversation, "assistant", "", model="x/y", status="pending")
+        bench.finish_answer(answer, AnswerEnd("ok", "complete", usage=Usage(input_tokens=1, output_tokens=1),
+                                              cost_usd=0.75))
+        assert auto.state(None).spent_day == 0.75  # as the sidebar and the commands count it

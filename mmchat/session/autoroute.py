@@ -31,7 +31,8 @@ from mmchat.routing import (
 from mmchat.routing.estimate import AnswerKind
 from mmchat.routing.inputs import HistoryMessage
 from mmchat.routing.learned import Learned, learn, turn_categories
-from mmchat.paths import BENCH_FILE
+from mmchat.paths import bench_beside
+from mmchat.session.budget import spent_today
 from mmchat.store.bench import read_bench_outcomes
 from mmchat.store import ModelSpeed, Store, StoreError
 from mmchat.tokens import count_text
@@ -130,7 +131,7 @@ class AutoRoute:
             spent_conversation=(
                 store.spending(conversation_id=conversation_id).cost_usd if conversation_id is not None else 0.0
             ),
-            spent_day=store.spending(since=local_midnight(now)).cost_usd,
+            spent_day=spent_today(store, now).cost_usd,
         )
 
     def route(self, turn: Turn, history: Sequence[HistoryMessage], state: RouterState) -> Decision:
@@ -205,7 +206,7 @@ class AutoRoute:
         # will be matched), else in its case's category when that is one of them.
         bench = [
             (model, turn_categories(intent, language or "") if intent else (category or "",), passed)
-            for model, category, intent, language, passed in read_bench_outcomes(self.store.db_path.parent / BENCH_FILE)
+            for model, category, intent, language, passed in read_bench_outcomes(bench_beside(self.store.db_path))
         ]
         return learn(votes, bench)
 
@@ -241,12 +242,6 @@ def file_stamp(path: Path) -> tuple[int, int, int] | None:
     except OSError:
         return None
     return (st.st_ino, st.st_size, st.st_mtime_ns)
-
-
-def local_midnight(now: float | None = None) -> float:
-    """Unix time of the start of today, in local time (the day budget's window)."""
-    t = time.localtime(now if now is not None else time.time())
-    return time.mktime((t.tm_year, t.tm_mon, t.tm_mday, 0, 0, 0, 0, 0, -1))
 
 
 def _count_tokens(text: str) -> int:

@@ -4,14 +4,14 @@ limit or a question past it, for the interface and the commands alike."""
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mmchat import format as fmt
 from mmchat.config import Config
-from mmchat.paths import BENCH_FILE
+from mmchat.paths import bench_beside
 from mmchat.routing import Decision
-from mmchat.session.autoroute import local_midnight
 from mmchat.store import Spending, Store
 from mmchat.store.stats import read_spending
 
@@ -52,13 +52,24 @@ def budget_uses(
         spent = store.spending(conversation_id=conversation_id) if conversation_id is not None else Spending(0.0, 0)
         uses.append(BudgetUse("conversation", limits.conversation, spent.cost_usd, spent.unpriced, limits.warn_at))
     if limits.day is not None:
-        midnight = local_midnight()
-        chat = store.spending(since=midnight)
-        bench = read_spending(store.db_path.parent / BENCH_FILE, since=midnight)
-        uses.append(BudgetUse(
-            "day", limits.day, chat.cost_usd + bench.cost_usd, chat.unpriced + bench.unpriced, limits.warn_at
-        ))
+        spent = spent_today(store)
+        uses.append(BudgetUse("day", limits.day, spent.cost_usd, spent.unpriced, limits.warn_at))
     return uses
+
+
+def spent_today(store: Store, now: float | None = None) -> Spending:
+    """What the answers finished since local midnight cost: the chat's and the bench runs'
+    (the bench store beside the history) alike — what the day budget counts."""
+    midnight = local_midnight(now)
+    chat = store.spending(since=midnight)
+    bench = read_spending(bench_beside(store.db_path), since=midnight)
+    return Spending(chat.cost_usd + bench.cost_usd, chat.unpriced + bench.unpriced)
+
+
+def local_midnight(now: float | None = None) -> float:
+    """Unix time of the start of today, in local time (the day budget's window)."""
+    t = time.localtime(now if now is not None else time.time())
+    return time.mktime((t.tm_year, t.tm_mon, t.tm_mday, 0, 0, 0, 0, 0, -1))
 
 
 def costs_nothing(decisions: Sequence[Decision]) -> bool:
@@ -73,22 +84,18 @@ def day_left(config: Config, store: Store) -> float | None:
     return None if day is None else max(0.0, day.limit - day.spent)
 
 
-def money(usd: float) -> str:
-    return f"${usd:,.2f}"
-
-
 def warning(use: BudgetUse) -> str:
-    return f"{use.share:.0%} of the {use.name} budget is spent: {money(use.spent)} of {money(use.limit)}"
+    return f"{use.share:.0%} of the {use.name} budget is spent: {fmt.cost(use.spent)} of {fmt.cost(use.limit)}"
 
 
 def spent_words(uses: list[BudgetUse]) -> str:
     """'the day budget of $1.00 is spent ($1.71)', for each limit of `uses`."""
-    return "; ".join(f"the {u.name} budget of {money(u.limit)} is spent ({money(u.spent)})" for u in uses)
+    return "; ".join(f"the {u.name} budget of {fmt.cost(u.limit)} is spent ({fmt.cost(u.spent)})" for u in uses)
 
 
 def estimate_words(uses: list[BudgetUse], estimate: float, what: str) -> str:
     """`uses` counting `what`'s estimated cost: 'this compare (estimated $0.03) would pass …'."""
-    limits = " and ".join(f"the {u.name} budget of {money(u.limit)}" for u in uses)
+    limits = " and ".join(f"the {u.name} budget of {fmt.cost(u.limit)}" for u in uses)
     return f"{what} (estimated {fmt.cost(estimate)}) would pass {limits}"
 
 
