@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from mmchat import format as fmt
 from mmchat.catalog import ModelInfo
 from mmchat.routing.decision import Candidate, Decision, Rejected
 from mmchat.routing.estimate import (
@@ -403,8 +404,8 @@ class _Turn:
         if self.skip is not None:
             return f"no model other than {self.skip} can take this turn — see the filtered models"
         if self.rejected and all(r.filter == "budget" for r in self.rejected):
-            left = self.signals.budget_left or 0.0
-            return (f"every model's estimate passes the budget left (${left:.4f}) and none is free — "
+            left = fmt.cost(self.signals.budget_left or 0.0)
+            return (f"every model's estimate passes the budget left ({left}) and none is free — "
                     "choose a model to send anyway")
         return "no model can take this turn — see the filtered models"
 

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from mmchat.session.budget import BudgetUse, money
+from mmchat import format as fmt
+from mmchat.session.budget import BudgetUse
 
 BAR_WIDTH = 20
 
@@ -18,7 +19,7 @@ def bar(share: float, width: int = BAR_WIDTH) -> str:
 
 def use_lines(use: BudgetUse) -> str:
     """Two lines for the sidebar: 'day  $0.42 / $5.00' and the bar with the share."""
-    return f"{use.name}  {money(use.spent)} / {money(use.limit)}\n{bar(use.share)} {use.share:.0%}"
+    return f"{use.name}  {fmt.cost(use.spent)} / {fmt.cost(use.limit)}\n{bar(use.share)} {use.share:.0%}"
 
 
 def unpriced_note(uses: list[BudgetUse]) -> str | None:

@@ -107,7 +107,7 @@ def test_the_day_budget_counts_the_runs_estimate_unless_max_cost_keeps_it_lower(
     suite = str(suite_file(home))
     refused = mmchat(home, "bench", suite, "--models", "lab/a,lab/b", config=conf)
     assert refused.returncode == 1
-    assert re.search(r"mmchat: nothing sent: this run \(estimated \$0\.\d+\) would pass the day budget of \$0\.00; "
+    assert re.search(r"mmchat: nothing sent: this run \(estimated \$0\.\d+\) would pass the day budget of \$0\.0010; "
                      r"pass --over-budget to send anyway\n", refused.stderr)
     assert openai_server.requests == [] and not bench_store(home).bench_runs()
     kept = mmchat(home, "bench", suite, "--models", "lab/a,lab/b", "--max-cost", "0.0009", config=conf)
@@ -115,7 +115,7 @@ def test_the_day_budget_counts_the_runs_estimate_unless_max_cost_keeps_it_lower(
     assert len(openai_server.requests) == 6
     anyway = mmchat(home, "bench", suite, "--models", "lab/a", "--over-budget", "--json", config=conf)
     assert anyway.returncode == 0, anyway.stderr
-    assert "would pass the day budget of $0.00: sending anyway (--over-budget)" in anyway.stderr
+    assert "would pass the day budget of $0.0010: sending anyway (--over-budget)" in anyway.stderr
 
 
 def test_a_run_expected_within_the_day_budget_stops_at_it_when_its_answers_cost_more(home, openai_server):

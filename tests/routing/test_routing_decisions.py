@@ -175,7 +175,7 @@ def test_a_spent_budget_with_no_free_model_says_so_and_how_to_send_anyway(models
     d = route("Explain how HTTP caching works", cloud_models, state=state)
     assert d.model is None and {r.filter for r in d.rejected} == {"budget"}
     assert d.message == (
-        "every model's estimate passes the budget left ($0.0000) and none is free — choose a model to send anyway"
+        "every model's estimate passes the budget left ($0) and none is free — choose a model to send anyway"
     )
 
 
