@@ -15,6 +15,7 @@ from html import escape
 
 from mmchat import format as fmt
 from mmchat.bench.report import CaseChange, ModelSummary, Report, change_rows, run_line, table_rows
+from mmchat.session.leaderboard import frontier
 
 WIDTH, HEIGHT = 760, 380
 LEFT, RIGHT, TOP, BOTTOM = 64, 24, 20, 52  # the plot's margins inside the SVG
@@ -56,18 +57,9 @@ class _Point:
     frontier: bool
 
 
-def frontier(points: Sequence[tuple[str, float, float]]) -> set[str]:
-    """The models (name, cost, pass rate) that no other is both cheaper and better than: none
-    costs at most as much with at least the pass rate, and is strictly ahead on one."""
-    return {
-        model for model, cost, rate in points
-        if not any(c <= cost and r >= rate and (c < cost or r > rate) for other, c, r in points if other != model)
-    }
-
-
 def _points(summaries: Sequence[ModelSummary]) -> list[_Point]:
     plotted = [s for s in summaries if s.cost_per_answer is not None and s.pass_rate is not None]
-    best = frontier([(s.model, s.cost_per_answer, s.pass_rate) for s in plotted])
+    best = frontier({s.model: (s.pass_rate, s.cost_per_answer) for s in plotted})
     return [_Point(s.model, s.cost_per_answer, s.pass_rate, s.interval, s.model in best) for s in plotted]
 
 

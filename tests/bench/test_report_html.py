@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 import pytest
 
 from mmchat.bench.report import compare_runs, summarize
-from mmchat.bench.report_html import frontier, to_html
+from mmchat.bench.report_html import to_html
 from tests.bench.report_helpers import CHEAP, DEAR, bench_run, result, small_results
 
 HOSTILE = "evil/<script>alert(1)</script>"
@@ -135,12 +135,6 @@ def test_close_costs_use_a_linear_scale_with_free_at_the_left_edge():
     assert points["local/free"][0] == 64.0  # the plot's left edge
     # Linear from 0: twice the cost, twice the distance from the edge.
     assert points[DEAR][0] - 64 == pytest.approx(2 * (points[CHEAP][0] - 64), abs=0.2)
-
-
-def test_frontier_keeps_only_models_nothing_beats_on_both():
-    points = [("a", 0.0, 0.5), ("b", 1.0, 0.8), ("c", 2.0, 0.7), ("d", 1.0, 0.8), ("e", 3.0, 0.9)]
-    # c: b is cheaper and better; b and d tie, neither beats the other.
-    assert frontier(points) == {"a", "b", "d", "e"}
 
 
 def test_no_chart_without_a_priced_answer():
