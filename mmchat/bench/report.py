@@ -312,10 +312,6 @@ def _md_cell(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
-def _ms(value: float | None) -> str:
-    return fmt.duration_ms(value)
-
-
 def _cost(value: float | None) -> str:
     return "–" if value is None else fmt.cost(value)
 
@@ -340,7 +336,8 @@ def table_rows(summaries: Sequence[ModelSummary], repeat: int) -> tuple[list[str
             row.append(_pct(s.pass_all))
         row += [
             str(s.cases), answers, _cost_total(s), _cost(s.cost_per_answer), _cost(s.cost_per_pass),
-            f"{_ms(s.ttft_p50)} / {_ms(s.ttft_p95)}", f"{_ms(s.latency_p50)} / {_ms(s.latency_p95)}",
+            f"{fmt.duration_ms(s.ttft_p50)} / {fmt.duration_ms(s.ttft_p95)}",
+            f"{fmt.duration_ms(s.latency_p50)} / {fmt.duration_ms(s.latency_p95)}",
             f"{s.input_tokens:,} / {s.output_tokens:,}",
             f"{s.errors} ({_pct(s.error_rate)})" if s.errors else "0",
         ]
