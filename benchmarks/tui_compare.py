@@ -351,7 +351,7 @@ def report(samples: dict[str, list[Sample]], servers: int) -> bool:
             total < TARGET_TOTAL_S, f"< {TARGET_TOTAL_S * 1000:,.0f} ms",
         ),
         (
-            f"keystroke echo during the {COLUMNS} streams (Tab to the frame with the focus moved):"
+            f"Tab during the {COLUMNS} streams, keypress to the first frame with the focus moved (no typed echo here):"
             f" {echo * 1000:.1f} ms median, p95 {p95(echoes) * 1000 if echoes else float('inf'):.1f} ms, {len(echoes)} keys"
             f" (of which the wait for the UI loop to take the key, median {wait * 1000:.1f} ms)",
             echo * 1000 < TARGET_ECHO_MS, f"< {TARGET_ECHO_MS:g} ms",
