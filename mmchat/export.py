@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
@@ -132,16 +133,21 @@ def to_json(
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
-def write_private(path: Path, text: str) -> None:
-    """Writes `text` to `path` as a new file with mode 0600, replacing it atomically."""
+def write_private(
+    path: Path, text: str, *, mode: int = 0o600, check: Callable[[Path], None] | None = None
+) -> None:
+    """Writes `text` to `path` as a new file with `mode`, replacing it atomically. `check`
+    is given the written temporary file first: what it raises leaves `path` as it was."""
     path = Path(path)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        os.fchmod(fd, 0o600)
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(text)
             out.flush()
             os.fsync(out.fileno())
+        if check is not None:
+            check(Path(temp))
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from mmchat.bench.report import Verdict, summarize
@@ -26,6 +24,7 @@ from mmchat import format as fmt
 from mmchat.bench.suite import ALL_CASES
 from mmchat.config import ConfigError
 from mmchat.config_edit import EditError, with_rules
+from mmchat.export import write_private
 from mmchat.commands.setup import open_bench_store
 from mmchat.paths import default_config_path
 from mmchat.routing.intent import INTENTS
@@ -111,29 +110,20 @@ def write_rules(path: Path, rules: list[str]) -> None:
     new = with_rules(old, rules, path)
     mode = path.stat().st_mode & 0o777 if path.exists() else 0o600
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(new)
-        os.chmod(temp, mode)
-        try:
-            _check(Path(temp))
-        except ConfigError as exc:  # said of the file the user knows, not of the temporary one
-            raise EditError(f"the edited file would not load: {str(exc).replace(temp, str(path))}") from None
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_private(path, new, mode=mode, check=lambda temp: _check(temp, path))
 
 
-def _check(path: Path) -> None:
-    """Raise ConfigError (file:line) when the edited file does not load, rules included."""
+def _check(temp: Path, path: Path) -> None:
+    """Raise EditError (file:line, of `path`) when the edited file `temp` does not load, rules included."""
     from mmchat.catalog import Catalog
     from mmchat.config_load import load_config
     from mmchat.routing import load_routing
 
-    config = load_config(path)
-    load_routing(config, Catalog.build(config).models())
+    try:
+        config = load_config(temp)
+        load_routing(config, Catalog.build(config).models())
+    except ConfigError as exc:  # said of the file the user knows, not of the temporary one
+        raise EditError(f"the edited file would not load: {str(exc).replace(str(temp), str(path))}") from None
 
 
 def _shown(rule: str) -> str:

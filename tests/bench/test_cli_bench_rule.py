@@ -165,3 +165,11 @@ def test_results_are_grouped_by_the_intent_the_router_read(tmp_path: Path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[:2] == ["- name: bench 1 light (cheapest at 0.9)", "  when: {intent: light}"]
     assert "facts" not in done.stdout + done.stderr
+
+
+def test_an_edited_config_file_keeps_its_mode(home: Path):
+    path = config_file(home)
+    path.chmod(0o640)
+    done = mmchat(home, "bench", "rule", "1", "--yes", config=path)
+    assert done.returncode == 0, done.stderr
+    assert "bench 1 code" in path.read_text() and stat.S_IMODE(path.stat().st_mode) == 0o640
