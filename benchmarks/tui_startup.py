@@ -16,7 +16,7 @@ First screen, from the `tmux new-window` call to the first capture showing:
   mmchat   the venv's `mmchat` (the console script), until the chat screen shows
            the configured model in its status line; local servers are looked for
            (discovery, on by default) in the background
-  no-disc  the same with `discovery: {enabled: false}`: what discovery adds
+  no-disc  the same with `discovery: {enabled: false}`: the first screen, discovery off
   embedded the same with no provider configured, so it starts on the embedded model
            (the `local` extra must be installed), until its status line shows it; the
            model loads in the background
