@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from mmchat.config import Config
 from mmchat.routing import Decision
-from mmchat.session.budget import budget_uses, costs_nothing, over_words, send_anyway, warning
+from mmchat.session.budget import budget_uses, limits_in_the_way, over_words, send_anyway, warning
 from mmchat.store import Store
 
 OVER_BUDGET = "--over-budget"  # the flag that sends past a spent limit without asking
@@ -24,14 +24,11 @@ def within_budget(
     the estimated cost of `what`: a compare, a bench run) with `anyway`, or once the user says
     so when stdin and stderr are a terminal. False: nothing may be sent. `conversation` False:
     the answers belong to no conversation (a bench run), only the day limit counts."""
-    if costs_nothing(decisions):
-        return True
-    uses = [use.plus(estimate) for use in budget_uses(config, store, conversation_id, conversation=conversation)]
-    over = [use for use in uses if use.level == "over"]
+    uses = budget_uses(config, store, conversation_id, conversation=conversation)
+    over, near = limits_in_the_way(uses, decisions, estimate)
     if not over:
-        for use in uses:
-            if use.level == "warn":
-                _say(warning(use))
+        for use in near:
+            _say(warning(use))
         return True
     words = over_words(over, estimate, what)
     if anyway:

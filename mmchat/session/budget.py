@@ -78,6 +78,17 @@ def costs_nothing(decisions: Sequence[Decision]) -> bool:
     return all((c := d.chosen) is not None and c.cost_usd == 0 for d in decisions)
 
 
+def limits_in_the_way(
+    uses: Sequence[BudgetUse], decisions: Sequence[Decision], estimate: float = 0.0
+) -> tuple[list[BudgetUse], list[BudgetUse]]:
+    """(the limits sending as `decisions` say would pass — spent, or passed counting `estimate`,
+    a compare's or a run's estimated cost —, the limits nearly spent); nothing for free models."""
+    if costs_nothing(decisions):
+        return [], []
+    counted = [use.plus(estimate) for use in uses]
+    return [u for u in counted if u.level == "over"], [u for u in counted if u.level == "warn"]
+
+
 def day_left(config: Config, store: Store) -> float | None:
     """What is left of the day's limit (never below 0); None without one."""
     day = next((u for u in budget_uses(config, store, None, conversation=False) if u.name == "day"), None)

@@ -17,7 +17,7 @@ from textual.worker import Worker, WorkerState
 
 from mmchat.catalog import UnknownModel
 from mmchat.routing import Decision
-from mmchat.session.budget import costs_nothing, over_question, warning
+from mmchat.session.budget import limits_in_the_way, over_question, warning
 from mmchat.session.compare import CompareChoice, CompareError, ComparePlan, parse_models
 from mmchat.tui.keymap import bindings
 from mmchat.tui.screens.turn_screen import TurnScreen
@@ -263,15 +263,10 @@ class ChatScreen(TurnScreen):
         once with a warning for each limit nearly spent,
         or, when a limit is spent (counting `estimate`, a compare's estimated cost), only
         once the user confirms (else the prompt stays)."""
-        if costs_nothing(decisions):
-            go()
-            return
-        uses = [use.plus(estimate) for use in self.service.budget()]
-        over = [use for use in uses if use.level == "over"]
+        over, near = limits_in_the_way(self.service.budget(), decisions, estimate)
         if not over:
-            for use in uses:
-                if use.level == "warn":
-                    self.notify(warning(use), severity="warning", timeout=6)
+            for use in near:
+                self.notify(warning(use), severity="warning", timeout=6)
             go()
             return
         from mmchat.tui.screens.dialogs import Confirm
