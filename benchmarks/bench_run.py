@@ -20,7 +20,10 @@ Each run sends 4 models × 100 cases = 400 requests, at most 4 at once:
 
 The two are interleaved (httpx, bench, httpx, …) after one warm-up of each, in the same
 process against the same server. Printed: the median total time of each, the median of
-the per-pair ratios bench/httpx, and PASS/MISS against the target (ratio ≤ 1.10).
+the per-pair ratios bench/httpx, and PASS/MISS against the target (ratio ≤ 1.10); then
+how much of each run is the server's fixed wait (400 requests / 4 at once × `--delay`,
+5.0 s by default, the same for both) and the median of the per-pair differences
+bench − httpx: the time the bench adds.
 """
 
 from __future__ import annotations
@@ -182,6 +185,10 @@ def report(httpx_times: list[float], bench_times: list[float], delay: float, tok
     verdict = "PASS" if ok else "MISS"
     print(f"ratio bench/httpx (median of the per-pair ratios): {ratio:.3f} "
           f"(pairs: {', '.join(f'{r:.3f}' for r in ratios)})  {verdict} (target ≤ {TARGET_RATIO:.2f})")
+    waited = MODELS * CASES / AT_ONCE * delay  # the server's fixed wait before each answer, at AT_ONCE at once
+    added = statistics.median(b - h for h, b in zip(httpx_times, bench_times))
+    print(f"of each run, {waited:.3f} s is the server's fixed wait ({MODELS * CASES} requests / {AT_ONCE} at once"
+          f" × {delay * 1000:g} ms); the bench's added time, median of the per-pair differences: {added:.3f} s")
     return ok
 
 
