@@ -1,10 +1,10 @@
 """How fast the full-screen interface shows a compare of four streamed answers, and whether it
 stays responsive meanwhile (issue 12, "Speed").
 
-    .venv/bin/python -m benchmarks.tui_compare            # the full run (5 runs of each, about a minute)
+    .venv/bin/python -m benchmarks.tui_compare            # the full run (5 runs of each, ~20-30 s on 2 cores)
     .venv/bin/python -m benchmarks.tui_compare --quick    # one run of each
     .venv/bin/python -m benchmarks.tui_compare --servers 1   # the four models on one server process
-    .venv/bin/python -m benchmarks.tui_compare --profile 4000   # where one compare run's time goes (cProfile)
+    .venv/bin/python -m benchmarks.tui_compare --profile        # where one compare run's time goes (cProfile)
 
 The same local server as benchmarks.tui_stream (its `--serve`: asked "bench N SHAPE",
 it streams an N-token Markdown answer as fast as it can, one token per event and per
@@ -24,7 +24,9 @@ interleaved, each of the 4,000-token `mixed` answer:
                 + Enter through the driver; the run ends at the first frame painted once
                 every column shows its complete text
 
-Each TUI run is a fresh process (tui_stream's reason: one app per process, as a session).
+Each TUI run is a fresh process (tui_stream's reason: one app per process, as a session):
+the full run is 5 rounds of the four clients, so ten TUI processes of a few seconds each
+(start-up, a 0.3 s settle, the stream) plus the httpx reads, about 20-30 s on 2 cores.
 
 "On screen", as tui_stream defines it: the first frame painted after the answer is
 complete and everything received is drawn. In the chat that is the message's state
@@ -87,6 +89,7 @@ from benchmarks.tui_stream import (
     run_child,
     run_httpx,
     run_tui,
+    sample_of,
     type_keys,
 )
 
@@ -257,16 +260,7 @@ async def run_compare(urls: list[str], data_dir: Path, seed: int, tokens: int = 
                 if body.done.source + body.open.source != expected:
                     raise RuntimeError("tui: a column's drawn blocks differ from its text")
             await pilot.pause(0.1)  # the last keys' echoes
-    return RunSample(
-        watch.done_at - watch.started,
-        cpu,
-        watch.first_at - watch.started,
-        worst[0],
-        watch.echoes,
-        watch.frames,
-        peak_mb(),
-        watch.waits,
-    )
+    return RunSample(**sample_of(watch, cpu, worst[0]).__dict__, peak_mb=peak_mb(), waits=watch.waits)
 
 
 def child_run(kind: str, urls: list[str], seed: int) -> None:

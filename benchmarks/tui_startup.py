@@ -284,6 +284,7 @@ def open_conversation(tmux: Tmux, home: Path, last_words: str) -> Opening:
 
 
 def ms(seconds: float) -> str:
+    # tui_stream.ms's twin: importing it from there would pull httpx (~0.1 s, rich with it) into this process
     return f"{seconds * 1000:,.0f}"
 
 

@@ -375,11 +375,17 @@ async def run_tui(base_url: str, n: int | None, shape: str, data_dir: Path, seed
             if answer.state != "complete" or answer.text != "".join(answer_tokens(n, shape)):
                 raise RuntimeError(f"tui: the answer is {answer.state} and differs from what the server sent")
             await pilot.pause(0.1)  # the last keys' echoes
+    return sample_of(watch, cpu, worst[0])
+
+
+def sample_of(watch, cpu: float, stall: float) -> Sample:
+    """A TUI run's Sample from its watch (started, first_at, done_at, echoes, frames: tui_stream's
+    Watch or tui_compare's CompareWatch), its CPU seconds and its longest stall."""
     return Sample(
         watch.done_at - watch.started,
         cpu,
         watch.first_at - watch.started,
-        worst[0],
+        stall,
         watch.echoes,
         watch.frames,
     )
