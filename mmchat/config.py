@@ -8,7 +8,6 @@ does no I/O, so every layer may import it.
 from __future__ import annotations
 
 import difflib
-import math
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -142,7 +141,6 @@ TIMEOUT_KEYS = ("connect", "first_token", "idle")
 MODEL_KEYS = ("display_name", "context", "max_output", "price", "tags", "tier", "params")
 TIER_NAMES = ("light", "standard", "strong")  # a model's `tier:`, weakest first
 PRICE_KEYS = ("input", "cached_input", "cache_write", "output", "reasoning")
-PARAM_KEYS = ("temperature", "top_p", "max_tokens", "stop", "seed")
 
 # Headers that carry credentials: a literal value here would be a key in a file.
 SECRET_HEADERS = frozenset({"authorization", "x-api-key", "api-key", "x-goog-api-key", "proxy-authorization"})
@@ -287,28 +285,6 @@ class _Reader(NodeReader):
         if not isinstance(value, str) or not value.strip():
             self.fail(node, key, f"must be non-empty text, not {self.kind(node)}")
         return value.strip()
-
-    def positive_int(self, node: Any, key: str) -> int:
-        value = self.value(node)
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            self.fail(node, key, f"must be a positive whole number, not {self.kind(node)}")
-        return value
-
-    def number(self, node: Any, key: str, *, low: float = 0.0, high: float = math.inf, low_open: bool = False) -> float:
-        value = self.value(node)
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-        if ok:
-            ok = (value > low if low_open else value >= low) and value <= high
-        if not ok:
-            bound = "above" if low_open else "at least"
-            limit = "" if high == math.inf else f" and at most {high:g}"
-            self.fail(node, key, f"must be a number {bound} {low:g}{limit}, not {self.kind(node)}")
-        return float(value)
-
-    def text_list(self, node: Any, key: str) -> tuple[str, ...]:
-        if not isinstance(node, self._yaml.SequenceNode):
-            self.fail(node, key, f"must be a list of text, e.g. [fast, code], not {self.kind(node)}")
-        return tuple(self.text(item, f"{key}[{i}]") for i, item in enumerate(node.value))
 
     # -- sections ------------------------------------------------------------
 
@@ -571,23 +547,3 @@ class _Reader(NodeReader):
     def price(self, node: Any, key: str) -> Price:
         values = {name: self.number(vnode, f"{key}.{name}") for name, _, vnode in self.mapping(node, key, PRICE_KEYS)}
         return Price(**values)
-
-    def params(self, node: Any, key: str) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        for name, _, vnode in self.mapping(node, key, PARAM_KEYS):
-            dotted = f"{key}.{name}"
-            if name == "temperature":
-                result[name] = self.number(vnode, dotted, high=2.0)
-            elif name == "top_p":
-                result[name] = self.number(vnode, dotted, high=1.0)
-            elif name == "max_tokens":
-                result[name] = self.positive_int(vnode, dotted)
-            elif name == "seed":
-                seed = self.value(vnode)
-                if isinstance(seed, bool) or not isinstance(seed, int):
-                    self.fail(vnode, dotted, f"must be a whole number, not {self.kind(vnode)}")
-                result[name] = seed
-            else:  # stop
-                is_list = isinstance(vnode, self._yaml.SequenceNode)
-                result[name] = list(self.text_list(vnode, dotted)) if is_list else self.text(vnode, dotted)
-        return result

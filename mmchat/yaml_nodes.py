@@ -8,10 +8,12 @@ commands that read no YAML do not pay for it.
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+PARAM_KEYS = ("temperature", "top_p", "max_tokens", "stop", "seed")  # generation params: a model's, a suite's
 
 
 class FileError(Exception):
@@ -111,6 +113,49 @@ class NodeReader:
         if not isinstance(value, bool):
             self.fail(node, key, f"must be true or false, not {self.kind(node)}")
         return value
+
+    def positive_int(self, node: Any, key: str) -> int:
+        value = self.value(node)
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            self.fail(node, key, f"must be a positive whole number, not {self.kind(node)}")
+        return value
+
+    def number(self, node: Any, key: str, *, low: float = 0.0, high: float = math.inf, low_open: bool = False) -> float:
+        value = self.value(node)
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        if ok:
+            ok = (value > low if low_open else value >= low) and value <= high
+        if not ok:
+            bound = "above" if low_open else "at least"
+            limit = "" if high == math.inf else f" and at most {high:g}"
+            self.fail(node, key, f"must be a number {bound} {low:g}{limit}, not {self.kind(node)}")
+        return float(value)
+
+    def text_list(self, node: Any, key: str) -> tuple[str, ...]:
+        if not isinstance(node, self._yaml.SequenceNode):
+            self.fail(node, key, f"must be a list of text, e.g. [fast, code], not {self.kind(node)}")
+        return tuple(self.text(item, f"{key}[{i}]") for i, item in enumerate(node.value))
+
+    def params(self, node: Any, key: str) -> dict[str, Any]:
+        """Generation params (PARAM_KEYS), as a model's config or a bench suite gives them."""
+        result: dict[str, Any] = {}
+        for name, _, vnode in self.mapping(node, key, PARAM_KEYS):
+            dotted = f"{key}.{name}"
+            if name == "temperature":
+                result[name] = self.number(vnode, dotted, high=2.0)
+            elif name == "top_p":
+                result[name] = self.number(vnode, dotted, high=1.0)
+            elif name == "max_tokens":
+                result[name] = self.positive_int(vnode, dotted)
+            elif name == "seed":
+                seed = self.value(vnode)
+                if isinstance(seed, bool) or not isinstance(seed, int):
+                    self.fail(vnode, dotted, f"must be a whole number, not {self.kind(vnode)}")
+                result[name] = seed
+            else:  # stop
+                is_list = isinstance(vnode, self._yaml.SequenceNode)
+                result[name] = list(self.text_list(vnode, dotted)) if is_list else self.text(vnode, dotted)
+        return result
 
     def count(self, node: Any, key: str, low: int = 0, high: int | None = None) -> int:
         value = self.value(node)

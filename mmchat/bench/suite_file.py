@@ -86,7 +86,6 @@ from mmchat.yaml_nodes import ConfigError, FileError, NodeReader, compose, sugge
 SUITE_KEYS = ("name", "judge", "params", "cases")
 CASE_KEYS = ("id", "category", "private", "system", "history", "prompt", "params", "checks")
 HISTORY_ROLES = ("user", "assistant", "system")
-PARAM_KEYS = ("temperature", "top_p", "max_tokens", "seed", "stop")
 JUDGE_KEYS = ("rubric", "model", "mode", "pass", "against", "reference")
 LENGTH_KEYS = ("min", "max")
 TEXT_KINDS = ("contains", "not_contains", "regex", "equals")
@@ -217,8 +216,8 @@ class _Reader(NodeReader):
         if kind == "regex":
             return [Check(kind, line, pattern=self.pattern(vnode, dotted, sensitive), case_sensitive=sensitive)]
         if kind == "number":
-            tolerance = self.get(fields, "tolerance", key, lambda n, k: self.number(n, k, low=0.0), 0.0)
-            return [Check(kind, line, number=self.number(vnode, dotted), tolerance=tolerance)]
+            tolerance = self.get(fields, "tolerance", key, lambda n, k: self.check_number(n, k, low=0.0), 0.0)
+            return [Check(kind, line, number=self.check_number(vnode, dotted), tolerance=tolerance)]
         if kind == "json":
             return [Check(kind, line, keys=self.keys(vnode, dotted))]
         if kind == "length":
@@ -250,7 +249,7 @@ class _Reader(NodeReader):
             self.fail(node, key, f"invalid regular expression: {exc.msg} at position {exc.pos}")
         return pattern
 
-    def number(self, node: Any, key: str, *, low: float = -math.inf, high: float = math.inf) -> float:
+    def check_number(self, node: Any, key: str, *, low: float = -math.inf, high: float = math.inf) -> float:
         value = self.value(node)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             self.fail(node, key, f"must be a number, not {self.kind(node)}")
@@ -302,7 +301,7 @@ class _Reader(NodeReader):
             model=model,
             rubric=rubric,
             mode=mode,
-            pass_score=self.get(fields, "pass", key, lambda n, k: self.number(n, k, low=1, high=10), DEFAULT_PASS_SCORE),
+            pass_score=self.get(fields, "pass", key, lambda n, k: self.check_number(n, k, low=1, high=10), DEFAULT_PASS_SCORE),
             against=self.get(fields, "against", key, self.address),
             reference=self.get(fields, "reference", key, self.text),
         )
@@ -319,24 +318,3 @@ class _Reader(NodeReader):
         if not provider or not model:
             self.fail(node, key, f"'{value}' is not a model address: write provider/model-id")
         return value
-
-    def params(self, node: Any, key: str) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        for name, _, vnode in self.mapping(node, key, PARAM_KEYS):
-            dotted = f"{key}.{name}"
-            if name == "temperature":
-                result[name] = self.number(vnode, dotted, low=0.0, high=2.0)
-            elif name == "top_p":
-                result[name] = self.number(vnode, dotted, low=0.0, high=1.0)
-            elif name == "max_tokens":
-                result[name] = self.count(vnode, dotted, low=1)
-            elif name == "seed":
-                seed = self.value(vnode)
-                if isinstance(seed, bool) or not isinstance(seed, int):
-                    self.fail(vnode, dotted, f"must be a whole number, not {self.kind(vnode)}")
-                result[name] = seed
-            elif isinstance(vnode, self._yaml.SequenceNode):  # stop: texts
-                result[name] = list(self.texts(vnode, dotted))
-            else:  # stop: one text
-                result[name] = self.text(vnode, dotted)
-        return result

@@ -177,6 +177,11 @@ def test_the_name_defaults_to_the_file_stem(tmp_path: Path):
             "params: {temprature: 0}\ncases: [{prompt: hi}]\n",
             1, "params.temprature", "unknown key; did you mean 'temperature'?",
         ),
+        # The params are read as in the config, with its wording.
+        ("params: {temperature: 3}\ncases: [{prompt: hi}]\n", 1, "params.temperature",
+         "must be a number at least 0 and at most 2, not int 3"),
+        ("cases:\n  - prompt: hi\n    params: {max_tokens: 0}\n", 3, "cases[0].params.max_tokens",
+         "must be a positive whole number, not int 0"),
         ("cases:\n  - prompt: hi\n    private: yes please\n", 3, "cases[0].private", "must be true or false, not str 'yes please'"),
         ("cases:\n  - prompt: hi\n    category: All\n", 3, "cases[0].category",
          "'All' is the report's name for every case: choose another category"),
