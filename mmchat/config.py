@@ -329,9 +329,7 @@ class _Reader(NodeReader):
             key = f"compare_sets.{name}"
             models = self.text_list(vnode, key)
             for i, (address, item) in enumerate(zip(models, vnode.value)):
-                provider, slash, model_id = address.partition("/")
-                if not slash or not provider or not model_id.strip():
-                    self.fail(item, f"{key}[{i}]", f"'{address}' is not a model address: write provider/model-id")
+                self.address_shape(address, item, f"{key}[{i}]")
             if not low <= len(models) <= high:
                 self.fail(vnode, key, f"a compare set holds {low} to {high} models, not {len(models)}")
             if len(set(models)) != len(models):
@@ -457,7 +455,7 @@ class _Reader(NodeReader):
             path=str(Path(self.text(fields["path"], f"{key}.path")).expanduser()) if "path" in fields else None,
             threads=self.positive_int(fields["threads"], f"{key}.threads") if "threads" in fields else None,
             context=self.positive_int(fields["context"], f"{key}.context") if "context" in fields else None,
-            concurrency=self.positive_int(fields["concurrency"], f"{key}.concurrency") if "concurrency" in fields else 2,
+            concurrency=self.positive_int(fields["concurrency"], f"{key}.concurrency") if "concurrency" in fields else ProviderConfig.concurrency,
             rpm=self.positive_int(fields["rpm"], f"{key}.rpm") if "rpm" in fields else None,
         )
 
@@ -501,10 +499,15 @@ class _Reader(NodeReader):
         }
         return Timeouts(**values)
 
-    def address(self, text: str, node: Any, key: str, providers: Mapping[str, ProviderConfig]) -> str:
+    def address_shape(self, text: str, node: Any, key: str) -> str:
+        """The provider part of `text`, which must read provider/model-id."""
         provider, slash, model_id = text.partition("/")
         if not slash or not provider or not model_id.strip():
             self.fail(node, key, f"'{text}' is not a model address: write provider/model-id, e.g. openai/gpt-4.1-mini")
+        return provider
+
+    def address(self, text: str, node: Any, key: str, providers: Mapping[str, ProviderConfig]) -> str:
+        provider = self.address_shape(text, node, key)
         if provider not in providers:
             names = ", ".join(providers) or "none"
             self.fail(node, key, f"unknown provider '{provider}' in '{text}': configured providers are {names}")
