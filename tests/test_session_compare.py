@@ -10,7 +10,7 @@ from mmchat.catalog import Catalog
 from mmchat.config import Config, ModelConfig, Price, ProviderConfig
 from mmchat.engine.events import TurnFinished
 from mmchat.session.compare import (
-    CompareError, NothingToCompare, compare_set, markers, names_its_maker, parse_models, plan_compare, top_models,
+    CompareChoice, CompareError, NothingToCompare, compare_set, markers, names_its_maker, parse_models, plan_compare,
 )
 from mmchat.session.session import Session
 from mmchat.session.view import TurnView
@@ -41,7 +41,7 @@ def session(tmp_path, monkeypatch):
 
 
 def test_each_model_is_pinned_and_the_estimate_adds_their_costs(session):
-    plan = plan_compare(session, "Explain closures in Python.", None, ["cloud/big", "cloud/small", "lab/a"])
+    plan = plan_compare(session, "Explain closures in Python.", None, CompareChoice(models=tuple(["cloud/big", "cloud/small", "lab/a"])))
     assert plan.models == ["cloud/big", "cloud/small", "lab/a"]
     assert [d.mode for d in plan.decisions] == ["pin"] * 3
     costs = [d.chosen.cost_usd for d in plan.decisions]
@@ -52,20 +52,20 @@ def test_each_model_is_pinned_and_the_estimate_adds_their_costs(session):
 
 
 def test_a_model_without_a_price_is_named_beside_the_estimate(session):
-    plan = plan_compare(session, "hello", None, ["cloud/odd", "lab/a"])
+    plan = plan_compare(session, "hello", None, CompareChoice(models=tuple(["cloud/odd", "lab/a"])))
     assert plan.unpriced == ["cloud/odd"]
     assert "(no price for cloud/odd)" in plan.cost_line()
 
 
 def test_a_private_prompt_leaves_the_cloud_models_out_and_says_why(session):
-    plan = plan_compare(session, f"is this key valid? {SECRET}", None, ["lab/a", "cloud/big", "lab/b"])
+    plan = plan_compare(session, f"is this key valid? {SECRET}", None, CompareChoice(models=tuple(["lab/a", "cloud/big", "lab/b"])))
     assert plan.models == ["lab/a", "lab/b"]
     assert [o.model for o in plan.left_out] == ["cloud/big"]
     assert plan.left_out[0].reason.startswith("the turn is private (OpenAI API key")
     assert SECRET not in plan.left_out[0].reason
 
     with pytest.raises(NothingToCompare) as caught:
-        plan_compare(session, f"is this key valid? {SECRET}", None, ["lab/a", "cloud/big"])
+        plan_compare(session, f"is this key valid? {SECRET}", None, CompareChoice(models=tuple(["lab/a", "cloud/big"])))
     assert caught.value.able == ["lab/a"] and [o.model for o in caught.value.left_out] == ["cloud/big"]
 
 
@@ -80,18 +80,21 @@ def test_a_private_prompt_leaves_the_cloud_models_out_and_says_why(session):
 )
 def test_bad_lists_are_refused_in_one_line(session, models, says):
     with pytest.raises(CompareError) as caught:
-        plan_compare(session, "hi", None, models)
+        plan_compare(session, "hi", None, CompareChoice(models=tuple(models)))
     assert says in str(caught.value) and "\n" not in str(caught.value)
 
 
 def test_the_routers_top_candidates_and_the_configs_sets(session):
-    top = top_models(session, "Write a haiku about rain.", None, 3)
-    assert len(top) == 3 and len(set(top)) == 3
-    assert top == [c.model for c in session.decide("Write a haiku about rain.", None).candidates][:3]
+    plan = plan_compare(session, "Write a haiku about rain.", None, CompareChoice(top=3))
+    assert len(plan.models) == 3 and len(set(plan.models)) == 3
+    assert plan.models == [c.model for c in session.decide("Write a haiku about rain.", None).candidates][:3]
+    assert [d.mode for d in plan.decisions] == ["pin"] * 3
     # A private prompt's candidates are the local models only.
-    assert set(top_models(session, f"check {SECRET}", None, 3)) == {"lab/a", "lab/b"}
+    assert set(plan_compare(session, f"check {SECRET}", None, CompareChoice(top=3)).models) == {"lab/a", "lab/b"}
     with pytest.raises(CompareError, match="not the top 1"):
-        top_models(session, "hi", None, 1)
+        CompareChoice(top=1)
+    with pytest.raises(CompareError, match="not the top 9"):
+        CompareChoice(top=9)
 
     assert compare_set(session, "code") == ["lab/a", "cloud/big"]
     with pytest.raises(CompareError, match="no compare set 'cod': the sets are code"):

@@ -60,7 +60,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     config = load(args)
     named = [address for given in args.model or () for address in parse_models(given)]
-    choice = CompareChoice(models=tuple(named), set_name=args.set, top=args.top, blind=args.blind)
+    try:
+        choice = CompareChoice(models=tuple(named), set_name=args.set, top=args.top, blind=args.blind)
+    except CompareError as exc:  # --top outside 2 to 6
+        print(f"mmchat: {exc}", file=sys.stderr)
+        return 2
     prompt = read_prompt(" ".join(args.prompt or ()), "compare")
     if prompt is None:
         return 2
@@ -74,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
             store.conversation(conversation_id)  # a clear error for an unknown id
         session = Session(config, store, build_catalog(config))
         try:  # an unknown model fails here (one line, exit 2), before anything is stored
-            plan = plan_compare(session, prompt, conversation_id, choice.models_for(session, prompt, conversation_id))
+            plan = plan_compare(session, prompt, conversation_id, choice)
         except NothingToCompare as exc:
             for out in exc.left_out:
                 print(f"mmchat: {out.model} left out: {out.reason}", file=sys.stderr)
@@ -114,7 +118,9 @@ def run(args: argparse.Namespace) -> int:
             text = json.dumps(_as_json(models, answering, left_out), indent=2, ensure_ascii=False)
             sys.stdout.write(printable_json(text) + "\n")
         else:
-            flagged = [i for i in order if blind and names_its_maker(models[i], answering.views[i].text)]
+            views = answering.views
+            flagged = [i for i in order  # as the chat: only a completed answer is flagged
+                       if blind and views[i].status == "complete" and names_its_maker(models[i], views[i].text)]
             if not blind:
                 _summary(models, answering, sys.stderr)
             winner = _vote(store, models, answering.views, order, blind=blind, flagged=flagged) if can_vote else None

@@ -8,9 +8,10 @@ open — decides, and records the privacy lock a private turn sets.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -82,6 +83,13 @@ class AutoRoute:
         history = self.store.path(conversation_id) if conversation_id is not None else []
         state = self.state(conversation_id, pin=pin, override=override, escalate_from=escalate_from, now=now)
         return self.route(Turn(prompt, tags=tuple(tags)), history, state)
+
+    def decider(self, prompt: str, conversation_id: int | None) -> Callable[[str | None], Decision]:
+        """The decision for `prompt` in `conversation_id` for any pin (None: the router's own
+        choice), the conversation read once: a compare decides one prompt for several models."""
+        history = self.store.path(conversation_id) if conversation_id is not None else []
+        state = self.state(conversation_id)
+        return lambda pin: self.route(Turn(prompt), history, dataclasses.replace(state, pin=pin))
 
     def decide_again(self, answer_id: int, how: AgainHow = "again", *, pin: str | None = None) -> Decision:
         """Where the prompt of `answer_id` (a stored answer on its conversation's path) goes

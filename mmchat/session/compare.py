@@ -78,29 +78,29 @@ def parse_models(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
+# The decision for the compared prompt with a pin (None: the router's own choice).
+Decide = Callable[[str | None], Decision]
+
+
 @dataclass(frozen=True)
 class CompareChoice:
     """Which models a compare asks for, before there is a prompt: these `models`, the config's
     compare set `set_name`, or the router's `top` candidates for the prompt; `blind` hides
-    the models until the vote."""
+    the models until the vote. CompareError: a `top` outside 2 to 6."""
 
     models: tuple[str, ...] = ()
     set_name: str | None = None
     top: int | None = None
     blind: bool = False
 
+    def __post_init__(self) -> None:
+        if self.top is not None and not MIN_MODELS <= self.top <= MAX_MODELS:
+            raise CompareError(f"a compare takes {MIN_MODELS} to {MAX_MODELS} models, not the top {self.top}")
+
     def label(self) -> str:
         """'lab/a, lab/b', 'set code', 'top 3', with ' (blind)'."""
         what = f"set {self.set_name}" if self.set_name else f"top {self.top}" if self.top else ", ".join(self.models)
         return what + (" (blind)" if self.blind else "")
-
-    def models_for(self, session: Session, prompt: str, conversation_id: int | None) -> list[str]:
-        """The model addresses for `prompt`; CompareError when a set is unknown."""
-        if self.set_name is not None:
-            return compare_set(session, self.set_name)
-        if self.top is not None:
-            return top_models(session, prompt, conversation_id, self.top)
-        return list(self.models)
 
 
 def resolve_models(session: Session, models: Sequence[str]) -> list[str]:
@@ -118,15 +118,27 @@ def resolve_models(session: Session, models: Sequence[str]) -> list[str]:
     return resolved
 
 
-def plan_compare(session: Session, prompt: str, conversation_id: int | None, models: Sequence[str]) -> ComparePlan:
-    """Decisions for comparing `prompt` on `models` (addresses as typed: resolved here).
-    Raises CompareError: too few or too many models, one unknown or named twice, or fewer
-    than two left once the privacy lock has refused the cloud models of a private turn."""
+def plan_compare(
+    session: Session, prompt: str, conversation_id: int | None, choice: CompareChoice, decide: Decide | None = None
+) -> ComparePlan:
+    """Decisions for comparing `prompt` as `choice` asks: its models (resolved here), its set,
+    or the router's top candidates for the prompt (within the privacy lock and the filters;
+    fewer when fewer may take it), each pinned by `decide` (default: the session's, the
+    conversation read once). Raises CompareError: too few or too many models, one unknown or
+    named twice, an unknown set, or fewer than two left once the privacy lock has refused the
+    cloud models of a private turn (NothingToCompare)."""
+    decide = decide or session.decider(prompt, conversation_id)
+    if choice.top is not None:
+        models = [c.model for c in decide(None).candidates][: choice.top]
+    elif choice.set_name is not None:
+        models = compare_set(session, choice.set_name)
+    else:
+        models = list(choice.models)
     resolved = resolve_models(session, models)
-    return plan_from([session.decide(prompt, conversation_id, pin=model) for model in resolved], resolved, prompt)
+    return _plan_from([decide(model) for model in resolved], resolved, prompt)
 
 
-def plan_from(pinned: Sequence[Decision], models: Sequence[str], prompt: str) -> ComparePlan:
+def _plan_from(pinned: Sequence[Decision], models: Sequence[str], prompt: str) -> ComparePlan:
     """The plan from each model's pinned decision (in the order of `models`); NothingToCompare
     when fewer than two may take the prompt."""
     decisions: list[Decision] = []
@@ -140,15 +152,6 @@ def plan_from(pinned: Sequence[Decision], models: Sequence[str], prompt: str) ->
     if len(decisions) < MIN_MODELS:
         raise NothingToCompare([d.model or "" for d in decisions], left_out)
     return ComparePlan(prompt, tuple(decisions), tuple(left_out))
-
-
-def top_models(session: Session, prompt: str, conversation_id: int | None, n: int) -> list[str]:
-    """The router's `n` best candidates for `prompt` (within the privacy lock and the filters),
-    best first; fewer when fewer may take it."""
-    if not MIN_MODELS <= n <= MAX_MODELS:
-        raise CompareError(f"a compare takes {MIN_MODELS} to {MAX_MODELS} models, not the top {n}")
-    decision = session.decide(prompt, conversation_id)
-    return [c.model for c in decision.candidates][:n]
 
 
 def compare_set(session: Session, name: str) -> list[str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mmchat import provider_types
@@ -84,6 +84,10 @@ class Session:
         """The router's choice for `prompt` (or the pin, or the override), within the privacy
         lock; `decision.model` is None when the turn is held. Nothing is sent."""
         return self.auto.decide(prompt, conversation_id, pin=pin, override=override)
+
+    def decider(self, prompt: str, conversation_id: int | None) -> Callable[[str | None], Decision]:
+        """`decide` for `prompt` with any pin (None: none), the conversation read once."""
+        return self.auto.decider(prompt, conversation_id)
 
     def decide_again(self, answer_id: int, how: AgainHow = "again", *, pin: str | None = None) -> Decision:
         """Where the prompt of the stored answer `answer_id` goes when it is answered again."""

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from mmchat.session.autoroute import AgainHow, AutoRoute, file_stamp
 from mmchat.session.budget import BudgetUse, budget_uses
-from mmchat.session.compare import CompareChoice, ComparePlan, plan_compare, plan_from, resolve_models
+from mmchat.session.compare import CompareChoice, ComparePlan, plan_compare
 from mmchat.session.session import Answering, Session
 from mmchat import provider_types
 from mmchat.catalog import Catalog, ModelInfo, UnknownModel
@@ -216,28 +216,23 @@ class ChatService:
     def compare_previewer(self, choice: CompareChoice) -> Callable[[str], ComparePlan]:
         """The typing preview's compare plan (see `previewer`: call this on the UI thread, the
         function it returns in a worker thread); the function raises CompareError."""
-        route = self.previewer()
+        self.previewer()  # the conversation's history and state, read now
         assert self._route_inputs is not None
         _, history, state = self._route_inputs
-        state = dataclasses.replace(state, override=None)
+        state = dataclasses.replace(state, override=None)  # a compare pins each model: no override
 
         def plan(prompt: str) -> ComparePlan:
-            if choice.top is not None:
-                top = route(prompt).candidates
-                models = [c.model for c in top][: choice.top]
-            else:
-                models = choice.models_for(self.session, prompt, self.conversation_id)
-            resolved = resolve_models(self.session, models)
-            pinned = [self.auto.route(Turn(prompt), history, dataclasses.replace(state, pin=m)) for m in resolved]
-            return plan_from(pinned, resolved, prompt)
+            def decide(pin: str | None) -> Decision:
+                return self.auto.route(Turn(prompt), history, dataclasses.replace(state, pin=pin))
+
+            return plan_compare(self.session, prompt, self.conversation_id, choice, decide)
 
         return plan
 
     def plan_compare(self, prompt: str, choice: CompareChoice) -> ComparePlan:
         """The compare of `prompt` in the current conversation as `choice` asks; raises
         CompareError (one line) when it cannot start."""
-        models = choice.models_for(self.session, prompt, self.conversation_id)
-        return plan_compare(self.session, prompt, self.conversation_id, models)
+        return plan_compare(self.session, prompt, self.conversation_id, choice)
 
     def compare(self, plan: ComparePlan) -> Answering:
         """Answer the plan's prompt on each of its models at once, in the current conversation;

@@ -370,7 +370,12 @@ class ChatScreen(TurnScreen):
             if not count.isdigit():
                 self.notify("/compare top N: N is how many of the router's best models (2 to 6)", severity="error")
                 return
-            self.choose_compare(CompareChoice(top=int(count), blind=blind))
+            try:
+                choice = CompareChoice(top=int(count), blind=blind)
+            except CompareError as exc:
+                self.notify(f"/compare: {exc}", severity="error")
+                return
+            self.choose_compare(choice)
         elif len(words) == 1 and "/" not in rest and "," not in rest:
             self.choose_compare(CompareChoice(set_name=rest, blind=blind))
         else:
