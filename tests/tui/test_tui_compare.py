@@ -271,6 +271,9 @@ async def test_compare_sets_the_routers_top_n_and_bad_arguments(store, openai_se
         await command(pilot, "/compare nope")
         assert app.service.compare_choice.set_name == "quick"  # unchanged
         assert any("no compare set 'nope': the sets are quick" in m for m in said(app))
+        await command(pilot, "/compare top 9")
+        assert app.service.compare_choice.set_name == "quick"  # unchanged
+        assert any("a compare takes 2 to 6 models, not the top 9" in m for m in said(app))
         await command(pilot, "/compare top 2")
         assert app.service.compare_choice.top == 2
         await command(pilot, "Write a haiku.")
