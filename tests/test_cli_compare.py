@@ -300,7 +300,7 @@ def test_a_vote_for_b_is_recorded_with_its_note(home, servers):
     assert screen.rstrip().endswith("conversation 1: the winner's answer, two/m's, is followed, "
                                     "the others are its alternatives (`mmchat history show 1`)")
     with stored(home) as store:
-        outcomes = [(p.model_a, p.model_b, p.outcome) for p in store.pairwise_outcomes()]
+        outcomes = [(p.model_a, p.model_b, p.outcome) for p in store.voted_pairs()]
         head = store.path(1)[-1]
         answers = store.siblings(head.id)
     assert outcomes == [("one/m", "two/m", "b"), ("two/m", "three/m", "a")]
@@ -316,7 +316,7 @@ def test_a_tie_and_all_bad(home, openai_server, typed, kind, outcome):
     assert status == 0 and "vote recorded" in screen
     assert "conversation 1: lab/a's answer is followed" in screen  # no winner: the first, as without a vote
     with stored(home) as store:
-        assert [p.outcome for p in store.pairwise_outcomes()] == [outcome] * 3
+        assert [p.outcome for p in store.voted_pairs()] == [outcome] * 3
     assert votes(home) == [(kind, None, None, 0, "[]")]
 
 
@@ -355,7 +355,7 @@ def test_only_completed_answers_take_part(home, openai_server):
     assert status == 0
     assert "vote: the best answer's letter (A lab/a, C lab/b), t (tie), x (all bad), Enter (skip): " in screen
     with stored(home) as store:
-        assert [(p.model_a, p.model_b, p.outcome) for p in store.pairwise_outcomes()] == [("lab/a", "lab/b", "a")]
+        assert [(p.model_a, p.model_b, p.outcome) for p in store.voted_pairs()] == [("lab/a", "lab/b", "a")]
     # One completed answer: nothing to vote on.
     conf = config(home, {"lab": openai_server.base_url, "gone": f"http://127.0.0.1:{closed_port()}/v1"},
                   ["lab/a", "gone/far"])
@@ -399,7 +399,7 @@ def test_blind_letters_only_until_the_vote_then_the_reveal(home, servers):
         assert all(answers[revealed[letter]].content == text for letter, text in sections.items())
         assert list(revealed.values()) != models  # shuffled (one order in 720 would be the same)
         assert store.path(1)[-1].model == revealed["C"]  # the conversation goes on from the winner
-        outcomes = store.pairwise_outcomes()
+        outcomes = store.voted_pairs()
     assert {p.model_a if p.outcome == "a" else p.model_b for p in outcomes} == {revealed["C"]}
     assert votes(home) == [("winner", answers[revealed["C"]].id, "blind pick", 1,
                             f"[{answers['lab/gpt-4o-mini'].id}]")]

@@ -1,6 +1,6 @@
 """Ratings from pairwise verdicts: a Bradley–Terry fit with ties. Pure: no I/O.
 
-    ratings = fit((p.model_a, p.model_b, p.outcome) for p in store.pairwise_outcomes())
+    ratings = fit((p.model_a, p.model_b, p.outcome) for p in store.voted_pairs())
     ratings["openai/gpt-4o"].score, .low, .high, .wins, .losses, .ties
 
 The model: model i beats model j with probability π_i / (π_i + π_j).

@@ -43,7 +43,7 @@ from mmchat.store.records import (
 )
 from mmchat.store.search import Search
 from mmchat.store.stats import AnswerFigures, Stats
-from mmchat.store.votes import PairOutcome, Votes, VotedPair
+from mmchat.store.votes import Votes, VotedPair
 
 __all__ = [
     "AnswerEnd",
@@ -55,7 +55,6 @@ __all__ = [
     "ModelSpeed",
     "ModelTotals",
     "NewAnswer",
-    "PairOutcome",
     "Spending",
     "StartedTurn",
     "Store",

@@ -35,16 +35,6 @@ OUTCOMES = ("a", "b", "tie", "both_bad")
 
 
 @dataclass(frozen=True)
-class PairOutcome:
-    """One pairwise outcome implied by a vote: 'a' (model_a won), 'b', 'tie' or 'both_bad'."""
-
-    model_a: str
-    model_b: str
-    outcome: str
-    created_at: float  # when the vote was given, unix seconds
-
-
-@dataclass(frozen=True)
 class VotedPair:
     """A pairwise outcome with its vote and the signals of the prompt voted on."""
 
@@ -123,21 +113,9 @@ class Votes(Answers):
             )
         return vote_id
 
-    def pairwise_outcomes(self, *, since: float | None = None) -> list[PairOutcome]:
-        """Every stored pairwise outcome ('both_bad' included), oldest vote first; `since`
-        keeps those of votes given at or after it (unix seconds)."""
-        rows = self._conn.execute(
-            """SELECT p.model_a, p.model_b, p.outcome, v.created_at
-                FROM vote_pairs p JOIN votes v ON v.id = p.vote_id
-                WHERE ? IS NULL OR v.created_at >= ?
-                ORDER BY v.created_at, p.id""",
-            (since, since),
-        ).fetchall()
-        return [PairOutcome(row[0], row[1], row[2], row[3]) for row in rows]
-
     def voted_pairs(self, *, since: float | None = None) -> list[VotedPair]:
-        """Every stored pairwise outcome with the prompt's signals, oldest vote first; `since`
-        as in `pairwise_outcomes`. The signals are answer_a's decision's, else answer_b's (the
+        """Every stored pairwise outcome ('both_bad' included) with the prompt's signals, oldest
+        vote first; `since` keeps those of votes given at or after it (unix seconds). The signals are answer_a's decision's, else answer_b's (the
         answers to one prompt carry the same signals, even when each model was pinned).
 
         Read on a connection of the calling thread's own: safe from any thread."""

@@ -55,7 +55,7 @@ def test_a_three_model_compare_in_a_terminal(terminal, home):
     with Store(home / "data" / "mmchat.db") as store:
         path = store.path(store.latest_conversation_id())
         assert [m.model for m in path if m.role == "assistant"] == [MODELS[2]]
-        [outcome_a, outcome_b] = store.pairwise_outcomes()
+        [outcome_a, outcome_b] = store.voted_pairs()
         assert {(p.model_a, p.model_b, p.outcome) for p in (outcome_a, outcome_b)} == {
             (MODELS[0], MODELS[2], "b"), (MODELS[1], MODELS[2], "b"),
         }

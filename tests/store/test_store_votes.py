@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import mmchat.store.schema as schema
-from mmchat.store import AnswerEnd, NewAnswer, PairOutcome, StartedTurn, Store
+from mmchat.store import AnswerEnd, NewAnswer, StartedTurn, Store, VotedPair
 from mmchat.store.schema import MIGRATIONS
 
 MODELS = ("openai/gpt-4o", "anthropic/claude", "ollama/llama3")
@@ -49,7 +49,7 @@ def test_a_winner_among_three_beats_each_other_answer(store: Store):
         (a, b, MODELS[0], MODELS[1], "b"),
         (b, c, MODELS[1], MODELS[2], "a"),
     ]
-    assert [(p.model_a, p.model_b, p.outcome) for p in store.pairwise_outcomes()] == [
+    assert [(p.model_a, p.model_b, p.outcome) for p in store.voted_pairs()] == [
         (MODELS[0], MODELS[1], "b"), (MODELS[1], MODELS[2], "a"),
     ]
 
@@ -65,9 +65,9 @@ def test_a_tie_among_three_ties_every_pair(store: Store):
 def test_all_bad_marks_every_pair_and_is_handed_out(store: Store):
     t = compare(store)
     store.record_vote(t.user_message_id, t.answer_ids, kind="all_bad", note="  none\n answered  ")
-    outcomes = store.pairwise_outcomes()
+    outcomes = store.voted_pairs()
     assert [p.outcome for p in outcomes] == ["both_bad"] * 3
-    assert all(isinstance(p, PairOutcome) and p.created_at > 0 for p in outcomes)
+    assert all(isinstance(p, VotedPair) and p.created_at > 0 for p in outcomes)
     assert store._conn.execute("SELECT note FROM votes").fetchone()[0] == "none answered"
 
 
@@ -101,8 +101,8 @@ def test_since_keeps_later_votes(store: Store):
     store._conn.execute("UPDATE votes SET created_at = ?", (cut - 100,))
     t2 = compare(store, MODELS[:2])
     store.record_vote(t2.user_message_id, t2.answer_ids, winner=t2.answer_ids[0])
-    assert len(store.pairwise_outcomes()) == 4
-    assert [(p.model_a, p.outcome) for p in store.pairwise_outcomes(since=cut)] == [(MODELS[0], "a")]
+    assert len(store.voted_pairs()) == 4
+    assert [(p.model_a, p.outcome) for p in store.voted_pairs(since=cut)] == [(MODELS[0], "a")]
 
 
 # -- errors ---------------------------------------------------------------------------
@@ -161,4 +161,4 @@ def test_a_database_at_the_previous_version_migrates_and_keeps_its_data(db_path:
         assert [m.content for m in s.path(t.conversation_id)] == ["q", "a"]
         assert [m.model for m in s.children(t.user_message_id)] == list(MODELS)
         s.record_vote(t.user_message_id, t.answer_ids, winner=t.answer_ids[0])
-        assert [p.outcome for p in s.pairwise_outcomes()] == ["a", "a"]
+        assert [p.outcome for p in s.voted_pairs()] == ["a", "a"]

@@ -165,7 +165,7 @@ async def test_a_tie_and_all_bad_are_votes_too(store, openai_server):
         await until(pilot, lambda: ended(app))
         await pilot.press("x")
     assert [(kind, winner) for kind, winner, *_ in votes(store)] == [("tie", None), ("all_bad", None)]
-    outcomes = [p.outcome for p in store.pairwise_outcomes()]
+    outcomes = [p.outcome for p in store.voted_pairs()]
     assert outcomes == ["tie", "both_bad", "both_bad", "both_bad"]
 
 
