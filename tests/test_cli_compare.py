@@ -397,7 +397,6 @@ def test_blind_letters_only_until_the_vote_then_the_reveal(home, servers):
     with stored(home) as store:
         answers = {m.model: m for m in store.siblings(store.path(1)[-1].id)}
         assert all(answers[revealed[letter]].content == text for letter, text in sections.items())
-        assert list(revealed.values()) != models  # shuffled (one order in 720 would be the same)
         assert store.path(1)[-1].model == revealed["C"]  # the conversation goes on from the winner
         outcomes = store.voted_pairs()
     assert {p.model_a if p.outcome == "a" else p.model_b for p in outcomes} == {revealed["C"]}
