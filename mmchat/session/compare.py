@@ -173,6 +173,7 @@ _MARKERS: tuple[tuple[str, Callable[[Figures, int], float | None]], ...] = (
     ("cheapest", lambda f, chars: f.cost_usd),
     ("longest", lambda f, chars: -chars),
 )
+MARKER_LABELS = tuple(label for label, _ in _MARKERS)
 
 
 def markers(views: Sequence[TurnView]) -> list[list[str]]:

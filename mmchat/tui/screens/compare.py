@@ -33,7 +33,7 @@ from mmchat import format as fmt
 from mmchat.engine.events import Retrying, TurnFailed, TurnFinished, TurnStarted
 from mmchat.keys import redact
 from mmchat.sanitize import printable
-from mmchat.session.compare import ComparePlan, markers, names_its_maker
+from mmchat.session.compare import MARKER_LABELS, ComparePlan, markers, names_its_maker
 from mmchat.session.view import TurnView
 from mmchat.tui.widgets.footer import KeyFooter
 from mmchat.tui.widgets.route import retry_note
@@ -299,7 +299,7 @@ class CompareScreen(Screen[int | None]):
         marks = markers([self.views[i] for i in self.order])
         hidden = self.blind and self.voted is None
         parts = []
-        for label in ("first token", "finished first", "cheapest", "longest"):
+        for label in MARKER_LABELS:
             if hidden and label == "cheapest":
                 continue
             who = [self._label_of(p, hidden=hidden) for p, m in enumerate(marks) if label in m]
