@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import stat
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
 from mmchat.store import Store
 from tests.bench.report_helpers import small_results
+from tests.bench.test_report_html import parse
 from tests.cli_helpers import mmchat
 
 
@@ -68,7 +68,7 @@ def test_html_to_a_private_file(home: Path):
     assert str(out) in done.stdout
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     html = out.read_text()
-    HTMLParser().feed(html)
+    parse(html)  # every element closed, in order
     assert "<svg" in html and "lab/dear" in html and "http" not in html
 
 

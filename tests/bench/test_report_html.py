@@ -120,7 +120,7 @@ def test_the_chart_marks_the_frontier():
     line = re.search(r'<polyline class="frontier" points="([^"]+)"', html).group(1).split()
     assert len(line) == 3
     assert [float(p.split(",")[0]) for p in line] == [round(xs[m], 1) for m in ("local/free", "lab/cheap", "lab/dear")]
-    # 1,000× between the dearest and the cheapest: the first tick is 10⁻⁴ dollars, at the left of the paid ones.
+    # 100× between the dearest and the cheapest paid: the first tick is 10⁻⁴ dollars, at the left of the paid ones.
     assert "$0.0001" in html
 
 
