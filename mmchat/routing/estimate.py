@@ -61,8 +61,7 @@ class Profile:
 class Figures:
     """One model's estimates for this turn."""
 
-    quality: float  # 0..1: the tier's prior, moved by your evidence (mmchat.routing.learned)
-    prior_quality: float  # the tier's alone
+    quality: float  # 0..1: the tier's prior (tier_quality), moved by your evidence (mmchat.routing.learned)
     input_tokens: int  # at the full input price
     cached_tokens: int  # history expected from the provider's prompt cache
     output_tokens: int
@@ -147,8 +146,7 @@ def figures(
     evidence: Evidence | None = None,
 ) -> Figures:
     model = p.model
-    prior = tier_quality(p.tier)
-    quality = learned_quality(prior, evidence)
+    quality = learned_quality(tier_quality(p.tier), evidence)
     out = min(expected_output, model.max_output) if model.max_output else expected_output
     reasoning = int(out * _REASONING_SHARE[signals.complexity]) if "reasoning" in p.tags else 0
     total = signals.tokens + signals.history_tokens
@@ -156,7 +154,7 @@ def figures(
     cached = signals.history_tokens if current and p.auto_cache and signals.history_tokens >= CACHE_MIN_TOKENS else 0
     latency, measured = _latency(p.prior, stats, total, out + reasoning)
     cost = _cost(p.rates, (total - cached, cached, out, reasoning))
-    return Figures(quality, prior, total - cached, cached, out, reasoning, cost, latency, measured)
+    return Figures(quality, total - cached, cached, out, reasoning, cost, latency, measured)
 
 
 def tier_quality(tier: int) -> float:

@@ -19,6 +19,7 @@ forty bench cases move it a lot. Pure: the caller reads the store.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -84,28 +85,29 @@ def learn(
     answer."""
     outcomes: dict[str, list[tuple[str, str, str]]] = {}
     for model_a, model_b, outcome, categories in votes:
-        for category in {ALL, *(c for c in categories if c in CATEGORIES)}:
+        for category in _counted_in(categories):
             outcomes.setdefault(category, []).append((model_a, model_b, outcome))
     passed: dict[tuple[str, str], list[int]] = {}
     for model, categories, ok in bench:
-        for key in {ALL, *(c for c in categories if c in CATEGORIES)}:
+        for key in _counted_in(categories):
             counts = passed.setdefault((model, key), [0, 0])
             counts[0] += int(ok)
             counts[1] += 1
     found: dict[str, dict[str, Evidence]] = {}
     for category, rows in outcomes.items():
-        for model, rating in fit(rows).items():
-            if rating.wins + rating.losses + rating.ties:
-                found.setdefault(model, {})[category] = Evidence(
-                    category, rating.wins, rating.losses, rating.ties, _beats_average(rating.score)
-                )
+        for model, rating in fit(rows).items():  # only models with a counted outcome
+            found.setdefault(model, {})[category] = Evidence(
+                category, rating.wins, rating.losses, rating.ties, _beats_average(rating.score)
+            )
     for (model, category), (passes, answers) in passed.items():
         mine = found.setdefault(model, {})
-        before = mine.get(category, Evidence(category))
-        mine[category] = Evidence(
-            category, before.wins, before.losses, before.ties, before.beats_average, passes, answers
-        )
+        mine[category] = dataclasses.replace(mine.get(category, Evidence(category)), passes=passes, answers=answers)
     return Learned(found)
+
+
+def _counted_in(categories: tuple[str, ...]) -> set[str]:
+    """Where an outcome counts: over all prompts, and in each of its categories the router knows."""
+    return {ALL, *(c for c in categories if c in CATEGORIES)}
 
 
 def quality(prior: float, evidence: Evidence | None) -> float:

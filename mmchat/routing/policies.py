@@ -12,7 +12,7 @@ below it keeps a reduced score, so it is still ranked as a fallback.
 
 from __future__ import annotations
 
-from mmchat.routing.estimate import TIER_NAMES, Figures
+from mmchat.routing.estimate import TIER_NAMES, Figures, tier_quality
 
 POLICIES = ("balanced", "cheapest", "fastest", "best")
 COST_REF_USD = 0.01  # a turn costing this scores 0.5 on cost
@@ -54,7 +54,7 @@ def score(
         value = f.quality
     else:
         value = 0.5 * fits + 0.3 * (0.5 if c is None else c) + 0.2 * speed_score(f.latency_s)
-        shift = f.quality - f.prior_quality
+        shift = f.quality - tier_quality(tier)
         if shift:
             value += LEARNED_WEIGHT * shift
             reasons.append(f"your evidence {LEARNED_WEIGHT * shift:+.2f}")
