@@ -167,7 +167,6 @@ class LocalProvider:
         self._load_lock = threading.Lock()
         self._server: Any = None
         self._endpoint: HTTPEndpoint | None = None
-        self._socket_dir: str | None = None
         self._socket_cleanup: weakref.finalize | None = None
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"mmchat-{self.name}")
         self._runs: set[_Run] = set()
@@ -343,7 +342,6 @@ class LocalProvider:
             directory = tempfile.mkdtemp(prefix="mmchat-llama-", dir=base)  # mode 0700
             path = os.path.join(directory, "llama.sock")
             if len(path.encode()) <= SOCKET_PATH_MAX:
-                self._socket_dir = directory
                 # Removed by aclose(), or at exit when the provider was never closed.
                 self._socket_cleanup = weakref.finalize(self, shutil.rmtree, directory, True)
                 params.hostnames = [path]
@@ -421,4 +419,3 @@ class LocalProvider:
         if self._socket_cleanup is not None:
             self._socket_cleanup()  # rmtree, once
             self._socket_cleanup = None
-        self._socket_dir = None

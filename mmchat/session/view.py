@@ -106,8 +106,9 @@ class TurnView:
             self.metrics = metrics
 
     def _moved(self, model: ModelInfo, input_estimate: int, dropped: int) -> None:
-        """A model's request is about to go out (no text yet): the clock starts again, as the
-        engine's does, so a load or a queue before it is not the model's TTFT."""
+        """A model's first request is about to go out (no text yet): the clock starts again,
+        so a load or a queue before it is not the model's TTFT. (A retry keeps this clock:
+        the engine's restarts, and its figures replace these when the answer ends.)"""
         self.meter = Meter(self._clock)
         self.model = model
         self.input_estimate = input_estimate

@@ -37,7 +37,7 @@ def test_the_embedded_model_by_default():
 
 def test_a_gguf_file_with_threads_and_context():
     text = "providers:\n  mine:\n    type: local\n    path: ~/models/Llama-3.2-1B-Instruct-Q8_0.gguf\n    threads: 3\n    context: 8192\n"
-    provider = build_provider(parse_config(text, CONFIG_PATH, env={"HOME": "/home/me"}).providers["mine"], None)
+    provider = build_provider(parse_config(text, CONFIG_PATH, env={}).providers["mine"], None)
     assert provider.path == Path("~/models/Llama-3.2-1B-Instruct-Q8_0.gguf").expanduser()
     assert provider.model_id == "Llama-3.2-1B-Instruct-Q8_0"  # the file's stem
     assert (provider.threads, provider.context) == (3, 8192)
