@@ -237,6 +237,8 @@ async def test_a_model_that_cannot_be_prepared_is_left_to_its_turn_which_says_wh
         with Store(tmp_path / "mmchat.db") as store:
             session = Session(config, store, Catalog.build(config))
             session.warm_up("here/m")  # no exception
+            await session.prepare("here/m")
+            assert session.needs_load("here/m")  # a load that failed is no load: the turn tries and says why
             answering = session.answer([session.decide("hi", None, pin="here/m")])
             async for _ in answering:
                 pass

@@ -109,16 +109,18 @@ class Engine:
             self._providers[name] = provider
         return provider
 
-    def prepare(self, address: str | None = None) -> None:
+    def prepare(self, address: str | None = None) -> bool:
         """Do now, off the clock, what the first turn to `address` would: build its
         provider and HTTP client (TLS setup) and import the connection code, or load an
-        in-process model. Safe in a worker thread; a provider that cannot be built or
-        prepared yet (no key, no model file) is left to the turn, which says why."""
+        in-process model; whether that was done. Safe in a worker thread; a provider that
+        cannot be built or prepared yet (no key, no model file) is left to the turn, which
+        says why."""
         try:
             info = self.model(address)
             self.provider(info.provider).prepare()
         except (NoModelError, UnknownModel, ProviderError):
-            return  # the turn meets the same problem and says it (an in-process model: its file, its load)
+            return False  # the turn meets the same problem and says it (an in-process model: its file, its load)
+        return True
 
     async def aclose(self) -> None:
         for provider in self._providers.values():

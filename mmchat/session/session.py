@@ -182,8 +182,7 @@ class Session:
         await asyncio.to_thread(self._prepare, address)
 
     def _prepare(self, address: str | None) -> None:
-        self.engine.prepare(address)
-        if address:
+        if self.engine.prepare(address) and address:  # a failed load is tried (and said) by the turn
             self._loaded.add(address)
 
     async def discover(self) -> list[Placement]:
