@@ -162,3 +162,28 @@ def test_the_routers_day_budget_counts_what_bench_runs_spent_today(tmp_path) -> 
         bench.finish_answer(answer, AnswerEnd("ok", "complete", usage=Usage(input_tokens=1, output_tokens=1),
                                               cost_usd=0.75))
         assert auto.state(None).spent_day == 0.75  # as the sidebar and the commands count it
+
+
+def test_the_evidence_is_learned_again_only_when_a_vote_or_a_bench_result_is_new(tmp_path) -> None:
+    from mmchat.catalog import Catalog
+    from mmchat.session.autoroute import AutoRoute
+    from mmchat.store import Store
+    from tests.routing.helpers import load
+
+    config, _ = load()
+    with Store(tmp_path / "mmchat.db") as store, Store(tmp_path / "bench.db") as bench:
+        auto = AutoRoute(config, Catalog.build(config), store)
+        run = bench.create_bench_run(suite_name="s", suite_path=None, suite_sha256="", models=["lab/coder"], repeat=1,
+                                     estimated_cost_usd=None, max_cost_usd=None, params={})
+
+        def result(case: str) -> None:
+            bench.add_bench_result(run, case_id=case, category="code", model="lab/coder", attempt=0,
+                                   status="complete", passed=True, checks=(), answer_id=None, text="", error=None,
+                                   ttft_ms=None, latency_ms=None, input_tokens=0, output_tokens=0, cost_usd=None)
+
+        result("a")
+        first = auto.read_learned()
+        assert auto.read_learned() is first  # nothing new: the fits are not run again
+        result("b")
+        again = auto.read_learned()
+        assert again is not first and again.of("lab/coder", ("code",)).answers == 2

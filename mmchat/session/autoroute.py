@@ -67,6 +67,9 @@ class AutoRoute:
         self._measured: Measured | None = None  # swapped whole by the thread that reads it
         self._measured_at = 0.0
         self._reading = threading.Lock()  # held while a read runs
+        # The evidence learned, and what it was learned from (the latest vote, the bench file):
+        # the fits run again only when a vote or a bench run changed them.
+        self._learned: tuple[object, Learned] | None = None
 
     def decide(
         self,
@@ -161,6 +164,7 @@ class AutoRoute:
         typing preview's included, builds its router with them."""
         self.rules = rules
         self._built = ((), Router((), rules))  # swapped whole, as _router does
+        self._measured_at = 0.0  # learning may have been turned on or off: read again
 
     def _router(self) -> Router:
         """The router over the catalog's models, built again when they change (a listing added some)."""
@@ -206,6 +210,12 @@ class AutoRoute:
         own). Nothing is read when the rules turn learning off."""
         if not self.rules.learning:
             return Learned()
+        bench_file = bench_beside(self.store.db_path)
+        # The bench store writes ahead to its -wal file: both stamps tell a new result.
+        wal = bench_file.with_name(bench_file.name + "-wal")
+        stamp = (self.store.latest_vote(), file_stamp(bench_file), file_stamp(wal))
+        if self._learned is not None and self._learned[0] == stamp:
+            return self._learned[1]
         votes = [
             (p.model_a, p.model_b, p.outcome, turn_categories(p.intent or "", p.language or ""))
             for p in self.store.voted_pairs()
@@ -214,9 +224,11 @@ class AutoRoute:
         # will be matched), else in its case's category when that is one of them.
         bench = [
             (model, turn_categories(intent, language or "") if intent else (category or "",), passed)
-            for model, category, intent, language, passed in read_bench_outcomes(bench_beside(self.store.db_path))
+            for model, category, intent, language, passed in read_bench_outcomes(bench_file)
         ]
-        return learn(votes, bench)
+        learned = learn(votes, bench)
+        self._learned = (stamp, learned)
+        return learned
 
     def _read_in_background(self) -> None:
         try:

@@ -113,6 +113,12 @@ class Votes(Answers):
             )
         return vote_id
 
+    def latest_vote(self) -> int | None:
+        """The latest vote's id (None: no vote yet): whether the votes changed since a read.
+        Read on a connection of the calling thread's own: safe from any thread."""
+        with own_connection(self.db_path, "the votes") as conn:
+            return conn.execute("SELECT max(id) FROM votes").fetchone()[0]
+
     def voted_pairs(self, *, since: float | None = None) -> list[VotedPair]:
         """Every stored pairwise outcome ('both_bad' included) with the prompt's signals, oldest
         vote first; `since` keeps those of votes given at or after it (unix seconds). The signals are answer_a's decision's, else answer_b's (the
