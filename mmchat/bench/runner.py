@@ -247,10 +247,7 @@ class BenchRunner:
         that no answer's TTFT is a load's; the progress's clock starts after."""
         judges = [judge_of(c, self.suite) for case in self.suite.cases for c in case.checks if c.kind == "judge"]
         wanted = [*self.plan.models, *(self.session.catalog.resolve(j).address for j in judges if j)]
-        for model in dict.fromkeys(wanted):
-            if self.session.needs_load(model):
-                self.say(f"loading {model} into memory…")
-                await self.session.prepare(model)
+        await self.session.load_first(wanted, lambda model: self.say(f"loading {model} into memory…"))
         self.progress.started_at = time.monotonic()
 
     def _finish(self, status: str) -> None:

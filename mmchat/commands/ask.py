@@ -93,9 +93,7 @@ async def _ask(session: Session, answering: Answering, conversation_id: int | No
     status = 0
     turn = aiter(answering)
     try:
-        if session.needs_load(model):  # an in-process model: loaded first, so its TTFT is its own
-            print(f"mmchat: loading {model} into memory…", file=err)
-            await session.prepare(model)
+        await session.load_first([model], lambda m: print(f"mmchat: loading {m} into memory…", file=err))
         # aclosing: when a write fails (stdout's reader stopped: BrokenPipeError) the turn is
         # closed here, so the answer is stored marked interrupted with the text received so
         # far, before the connection is closed and with no more of the answer paid for.

@@ -147,10 +147,9 @@ async def _compare(
     """Runs the answers (printed in `order`, under letters when `blind`); the outcome."""
     models = [d.model or "" for d in decisions]
     try:
-        for model in models:
-            if session.needs_load(model):  # an in-process model: loaded first, so its TTFT is its own
-                print(f"mmchat: loading {'a model' if blind else model} into memory…", file=sys.stderr)
-                await session.prepare(model)
+        await session.load_first(
+            models, lambda m: print(f"mmchat: loading {'a model' if blind else m} into memory…", file=sys.stderr)
+        )
         answering = session.answer(decisions, conversation_id=conversation_id, params=params, head=0)
         await _stream(models, answering, as_json=as_json, order=order, blind=blind)
     finally:

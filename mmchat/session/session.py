@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from mmchat import provider_types
@@ -180,6 +180,14 @@ class Session:
         join and load it), off the event loop, so the turn's time to first token is the
         model's; a provider that cannot be built is left to the turn, which says why."""
         await asyncio.to_thread(self._prepare, address)
+
+    async def load_first(self, models: Iterable[str | None], loading: Callable[[str], None]) -> None:
+        """Loads each of `models` that runs in this process and is not loaded yet (`loading` is
+        told which first), so that no answer's time to first token counts a load."""
+        for model in dict.fromkeys(models):
+            if model and self.needs_load(model):
+                loading(model)
+                await self.prepare(model)
 
     def _prepare(self, address: str | None) -> None:
         if self.engine.prepare(address) and address:  # a failed load is tried (and said) by the turn
