@@ -37,10 +37,9 @@ from mmchat.commands.budget import within_budget
 from mmchat.commands.prompt_input import read_prompt
 from mmchat.commands.setup import build_catalog, load, open_store
 from mmchat.engine.events import TurnFailed, TurnFinished
-from mmchat.routing import Decision
 from mmchat.sanitize import printable, printable_json
 from mmchat.session.compare import (
-    CompareChoice, CompareError, NothingToCompare, markers, names_its_maker, parse_models, plan_compare,
+    CompareChoice, CompareError, ComparePlan, NothingToCompare, markers, names_its_maker, parse_models, plan_compare,
 )
 from mmchat.session.session import Answering, Session
 from mmchat.session.view import TurnView
@@ -97,8 +96,6 @@ def run(args: argparse.Namespace) -> int:
             config, store, conversation_id, plan.decisions, estimate=plan.estimated_cost, anyway=args.over_budget
         ):
             return 1  # a limit spent or passed by the estimate: nothing was stored or sent
-        decisions = list(plan.decisions)
-        left_out = [{"model": out.model, "reason": out.reason} for out in plan.left_out]
         given = (("temperature", args.temperature), ("max_tokens", args.max_tokens))
         params = {name: value for name, value in given if value is not None}
         blind = args.blind
@@ -107,15 +104,15 @@ def run(args: argparse.Namespace) -> int:
         if wants_vote and not can_vote:
             print("mmchat: no vote: it is asked only when stdin and stderr are terminals (and not with --json)",
                   file=sys.stderr)
-        models = [d.model or "" for d in decisions]
+        models = plan.models
         order = list(range(len(models)))
         if blind:
             random.shuffle(order)
         answering = asyncio.run(
-            _compare(session, decisions, conversation_id, params, as_json=args.json, order=order, blind=blind)
+            _compare(session, plan, conversation_id, params, as_json=args.json, order=order, blind=blind)
         )
         if args.json:
-            text = json.dumps(_as_json(models, answering, left_out), indent=2, ensure_ascii=False)
+            text = json.dumps(_as_json(plan, answering), indent=2, ensure_ascii=False)
             sys.stdout.write(printable_json(text) + "\n")
         else:
             views = answering.views
@@ -136,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
 
 async def _compare(
     session: Session,
-    decisions: list[Decision],
+    plan: ComparePlan,
     conversation_id: int | None,
     params: dict[str, Any],
     *,
@@ -144,13 +141,13 @@ async def _compare(
     order: list[int],
     blind: bool,
 ) -> Answering:
-    """Runs the answers (printed in `order`, under letters when `blind`); the outcome."""
-    models = [d.model or "" for d in decisions]
+    """Runs the plan's answers (printed in `order`, under letters when `blind`); the outcome."""
+    models = plan.models
     try:
         await session.load_first(
             models, lambda m: print(f"mmchat: loading {'a model' if blind else m} into memory…", file=sys.stderr)
         )
-        answering = session.answer(decisions, conversation_id=conversation_id, params=params, head=0)
+        answering = session.answer(plan.decisions, conversation_id=conversation_id, params=params, head=0)
         await _stream(models, answering, as_json=as_json, order=order, blind=blind)
     finally:
         await session.aclose()
@@ -308,13 +305,14 @@ def _table(rows: list[tuple[str, ...]], left: tuple[int, ...] = LEFT) -> list[st
     return fmt.table(rows, right=[c for c in range(len(rows[0])) if c not in left])
 
 
-def _as_json(models: list[str], answering: Answering, left_out: list[dict[str, str]]) -> dict[str, Any]:
+def _as_json(plan: ComparePlan, answering: Answering) -> dict[str, Any]:
     views = answering.views
+    models = plan.models
     return {
         "conversation_id": answering.conversation_id,
         "user_message_id": views[0].user_message_id,
         "models": models,
-        "left_out": left_out,
+        "left_out": [dataclasses.asdict(out) for out in plan.left_out],
         "answers": [
             {
                 "model": model,
