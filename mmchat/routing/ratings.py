@@ -40,6 +40,8 @@ AVERAGE = 1000.0
 SCALE = 400.0 / math.log(10.0)  # Elo points per unit of log strength
 Z95 = 1.959963984540054
 OUTCOMES = frozenset({"a", "b", "tie", "both_bad"})
+TOLERANCE = 1e-10  # the fit ends when no log strength moves more than this in a step
+MAX_STEPS = 200  # Newton's method takes a handful; this only bounds a pathological case
 
 
 @dataclass(frozen=True)
@@ -56,8 +58,6 @@ def fit(
     outcomes: Iterable[tuple[str, str, str]],
     *,
     prior: float = 1.0,
-    tolerance: float = 1e-10,
-    max_iterations: int = 100_000,
 ) -> dict[str, Rating]:
     """Ratings per model from (model_a, model_b, outcome) with outcome 'a', 'b', 'tie' or
     'both_bad' (ignored); a model compared with itself tells nothing and is skipped.
@@ -96,7 +96,7 @@ def fit(
         n[index[x]][index[y]] = n[index[y]][index[x]] = count
     # Half a win per tie, plus the prior's half win against the reference.
     score = [wins[m] + ties[m] / 2 + prior / 2 for m in models]
-    strengths = _strengths(n, score, prior, tolerance, max_iterations)
+    strengths = _strengths(n, score, prior)
     theta = [math.log(p) for p in strengths]
     mean = sum(theta) / k
     variances = _centred_variances(n, strengths, prior)
@@ -108,7 +108,7 @@ def fit(
     return ratings
 
 
-def _strengths(n: list[list[float]], score: list[float], prior: float, tolerance: float, limit: int) -> list[float]:
+def _strengths(n: list[list[float]], score: list[float], prior: float) -> list[float]:
     """Strengths maximising the Bradley–Terry likelihood, by Newton's method on the log
     strengths θ with step halving (the log-likelihood is concave, so each accepted step
     climbs): gradient W_i − Σ_j n_ij q_ij − prior q_i0, Hessian −I (`_information`), the
@@ -123,7 +123,7 @@ def _strengths(n: list[list[float]], score: list[float], prior: float, tolerance
         raise ValueError("a model with no win, tie or prior cannot be rated: use a prior > 0")
     theta = [0.0] * k
     current = _log_likelihood(n, score, prior, theta)
-    for _ in range(limit):
+    for _ in range(MAX_STEPS):
         p = [math.exp(t) for t in theta]
         gradient = [
             score[i] - sum(n[i][j] * p[i] / (p[i] + p[j]) for j in range(k) if n[i][j]) - prior * p[i] / (p[i] + 1.0)
@@ -148,7 +148,7 @@ def _strengths(n: list[list[float]], score: list[float], prior: float, tolerance
             size /= 2
         change = max(abs(a - b) for a, b in zip(moved, theta))
         theta, current = moved, value
-        if change < tolerance:
+        if change < TOLERANCE:
             break
     return [math.exp(t) for t in theta]
 
