@@ -145,7 +145,7 @@ async def test_retryable_errors_are_retried_with_backoff_then_succeed(openai_ser
     engine, store, slept = make_engine(openai_server, tmp_path)
     events = await run(engine, "hi")
     retries = [e for e in events if isinstance(e, Retrying)]
-    assert [r.attempt for r in retries] == [2, 3]
+    assert [(r.attempt, r.kind) for r in retries] == [(2, "server"), (3, "rate_limit")]
     assert slept[1] >= 2.0  # Retry-After honoured
     assert text(events) == "finally" and isinstance(events[-1], TurnFinished)
     answer = store.path(events[0].conversation_id)[-1]

@@ -316,19 +316,12 @@ class BenchRunner:
         events = aiter(answering)
         async with contextlib.aclosing(events):  # cancelled: the answer is stored interrupted at once
             async for _, event in events:
-                if isinstance(event, Retrying) and self._met_rate_limit(view.answer_id):
+                if isinstance(event, Retrying) and event.kind == "rate_limit":
                     outcome.rate_limited()
         if view.error_kind == "rate_limit":
             outcome.rate_limited()
         outcome.succeeded = view.status == "complete"
         return view
-
-    def _met_rate_limit(self, answer_id: int | None) -> bool:
-        """Whether the answer's last failed attempt was a 429 (the engine logs each on the answer)."""
-        if answer_id is None:
-            return False
-        attempts = self.store.message(answer_id).attempts
-        return bool(attempts) and attempts[-1].get("kind") == "rate_limit"
 
     def _store(self, work: Work, view: TurnView, outcomes: list[CheckOutcome]) -> None:
         figures = view.figures()

@@ -27,6 +27,7 @@ class Retrying:
     attempt: int  # the try about to be made (2 = first retry)
     delay_s: float
     reason: str  # one line: which provider failed and why
+    kind: str = "error"  # the failure's kind (ProviderError.kind): 'rate_limit' for a 429
 
 
 @dataclass(frozen=True)

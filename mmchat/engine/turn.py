@@ -375,7 +375,7 @@ class _TurnRun:
                         if delay is None:
                             failure = (error.kind, self.attempts[-1]["error"])
                             break
-                        yield Retrying(attempt + 1, delay, self.attempts[-1]["error"])
+                        yield Retrying(attempt + 1, delay, self.attempts[-1]["error"], error.kind)
                         await engine._sleep(delay)
                 if self.pieces:
                     break  # text has streamed: never mix two models' words in one answer
