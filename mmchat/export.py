@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from mmchat import format as fmt
-from mmchat.store import ConversationSummary, StoredMessage
+from mmchat.store import ConversationSummary, Store, StoredMessage
 
 FORMAT = "mmchat.conversation/1"
 UNTITLED = "Untitled conversation"
@@ -133,6 +133,18 @@ def to_json(
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
+def conversation_text(
+    store: Store, conversation_id: int, form: str, *, alternatives: bool = False
+) -> tuple[ConversationSummary, str]:
+    """The conversation's summary, and its path as Markdown ('md') or JSON ('json'); with
+    `alternatives`, each answer's other answers to its prompt too."""
+    summary = store.conversation(conversation_id)
+    messages = store.path(conversation_id)
+    others = alternatives_of(messages, store.answers_by_prompt(conversation_id)) if alternatives else None
+    text = to_markdown(summary, messages, others) if form == "md" else to_json(summary, messages, others)
+    return summary, text
+
+
 def write_private(
     path: Path, text: str, *, mode: int = 0o600, check: Callable[[Path], None] | None = None
 ) -> None:
@@ -156,11 +168,8 @@ def write_private(
 
 def _with_alternatives(m: StoredMessage, alternatives: Alternatives | None) -> dict[str, Any]:
     data = _message_json(m)
-    if m.role == "assistant":
-        others = None if alternatives is None else alternatives.get(m.id, [])
-        data["alternatives"] = None if others is None else [_message_json(o) for o in others]
-    else:
-        data["alternatives"] = None
+    others = alternatives.get(m.id, []) if alternatives is not None and m.role == "assistant" else None
+    data["alternatives"] = None if others is None else [_message_json(o) for o in others]
     return data
 
 

@@ -20,16 +20,10 @@ def run(args: argparse.Namespace) -> int:
                 models = ",".join(c.models) or "-"
                 print(printable(f"{c.id:>5}  {when}  {c.message_count:>4} msgs  {fmt.cost(c.total_cost_usd):>12}  {models}  {c.title}"))
             return 0
-        summary = store.conversation(args.id)
-        messages = store.path(args.id)
         if args.history_command == "show":
-            print(printable(export.to_markdown(summary, messages)))
+            print(printable(export.conversation_text(store, args.id, "md")[1]))
             return 0
-        others = export.alternatives_of(messages, store.answers_by_prompt(args.id)) if args.alternatives else None
-        if args.format == "md":
-            text = export.to_markdown(summary, messages, others)
-        else:
-            text = export.to_json(summary, messages, others)
+        _, text = export.conversation_text(store, args.id, args.format, alternatives=args.alternatives)
         if args.output:
             export.write_private(args.output, text)
             print(f"wrote conversation {args.id} to {args.output}")

@@ -419,10 +419,7 @@ class ChatService:
 
         if self.conversation_id is None:
             raise LookupError("nothing to export yet: this conversation has no messages")
-        summary = self.store.conversation(self.conversation_id)
-        messages = self.store.path(self.conversation_id)
-        others = export.alternatives_of(messages, self.store.answers_by_prompt(self.conversation_id)) if alternatives else None
-        text = export.to_markdown(summary, messages, others) if fmt == "md" else export.to_json(summary, messages, others)
+        summary, text = export.conversation_text(self.store, self.conversation_id, fmt, alternatives=alternatives)
         path = _free_path(directory, f"mmchat-{summary.id}-{_slug(summary.title)}", fmt)
         export.write_private(path, text)
         return path
