@@ -42,6 +42,7 @@ from mmchat.session.session import Session
 from mmchat.store import BenchResult, Store
 
 REFRESH_S = 0.2  # the progress line, five times a second
+DEFAULT_CONCURRENCY = 4  # requests at once over a run
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 REPORT_ONLY = ("against", "output")
 
@@ -119,7 +120,7 @@ def _date(ts: float) -> str:
 
 
 def _run(args: argparse.Namespace, suite_path: Path | None) -> int:
-    if args.repeat < 1 or args.concurrency < 1:
+    if args.repeat < 1 or (args.concurrency is not None and args.concurrency < 1):
         return _usage("--repeat and --concurrency take a whole number of at least 1")
     if args.max_cost is not None and args.max_cost < 0:
         return _usage("--max-cost takes an amount of USD of at least 0")
@@ -174,6 +175,8 @@ def _bench(
     if not models:
         return _usage("no models: pass --models A,B, --models top:N or --set NAME")
     repeat = resumed.repeat if resumed else args.repeat
+    # A resumed run keeps the bound it was started with unless told otherwise.
+    concurrency = args.concurrency or (resumed.params.get("concurrency") if resumed else None) or DEFAULT_CONCURRENCY
     max_cost = args.max_cost if args.max_cost is not None or resumed is None else resumed.max_cost_usd
     done = store.bench_done(resumed.id) if resumed else set()
     plan = plan_run(session, suite, models, repeat, done)
@@ -199,7 +202,7 @@ def _bench(
         run_id = store.create_bench_run(
             suite_name=suite.name, suite_path=suite.path, suite_sha256=suite.sha256, models=plan.models,
             repeat=repeat, estimated_cost_usd=plan.estimated_cost_usd, max_cost_usd=max_cost,
-            params={"concurrency": args.concurrency, "added_models": list(plan.added)},
+            params={"concurrency": concurrency, "added_models": list(plan.added)},
         )
     err = sys.stderr
     live = err.isatty()
@@ -208,7 +211,7 @@ def _bench(
         print(("\r\x1b[K" if live else "") + f"mmchat: {printable(line)}", file=err)
 
     runner = BenchRunner(
-        session, store, suite, run_id, plan, concurrency=args.concurrency, max_cost_usd=limit,
+        session, store, suite, run_id, plan, concurrency=concurrency, max_cost_usd=limit,
         warn=lambda line: say(f"warning: {line}"), say=say,
     )
     try:

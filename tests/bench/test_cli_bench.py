@@ -134,6 +134,19 @@ def test_a_run_expected_within_the_day_budget_stops_at_it_when_its_answers_cost_
     assert len(openai_server.requests) == 3
 
 
+def test_a_resumed_run_keeps_the_concurrency_it_was_started_with(home):
+    from tests.bench.test_runner import BenchServer, most_at_once
+
+    with BenchServer(delay=0.3) as server:
+        conf = lab(home, server)
+        stopped = mmchat(home, "bench", str(suite_file(home)), "--models", "lab/a", "--concurrency", "1",
+                         "--max-cost", "0", config=conf)
+        assert stopped.returncode == 1 and server.arrivals == []  # no answer fits a limit of nothing
+        resumed = mmchat(home, "bench", "--resume", "1", "--max-cost", "1", config=conf)
+        assert resumed.returncode == 0, resumed.stderr
+    assert len(server.arrivals) == 3 and most_at_once(server.arrivals, 0.3) == 1  # not the default 4 (2 a provider)
+
+
 def test_the_table_and_the_list_of_runs(home, openai_server):
     conf = lab(home, openai_server)
     done = mmchat(home, "bench", str(suite_file(home)), "--models", "lab/b", config=conf)
