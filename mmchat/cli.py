@@ -101,7 +101,8 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--repeat", type=int, default=1, metavar="N", help="run each case N times per model (default 1)")
     bench.add_argument(
         "--concurrency", type=int, metavar="N",
-        help="requests at once over the whole run (default 4, or the resumed run's; each provider's own bound is its concurrency:)",
+        help="requests at once over the whole run (default 4, or the resumed run's; "
+             "each provider's own bound is its concurrency:)",
     )
     bench.add_argument(
         "--max-cost", type=float, metavar="USD",
